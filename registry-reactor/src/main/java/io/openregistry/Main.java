@@ -1,0 +1,67 @@
+package io.openregistry;
+
+import ch.qos.logback.classic.Level;
+import io.openregistry.config.Config;
+import io.openregistry.config.ConfigException;
+import io.openregistry.config.ConfigLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.LoggerFactory;
+
+/** Parses arguments, loads the configuration and starts the registry. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        Path configFile = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--config" -> {
+                    if (i + 1 >= args.length) {
+                        fail("--config needs a file path");
+                    }
+                    configFile = Path.of(args[++i]);
+                    if (!Files.isRegularFile(configFile)) {
+                        fail("config file not found: " + configFile);
+                    }
+                }
+                case "-h", "--help" -> {
+                    System.out.println("usage: openregistry [--config FILE]\n"
+                            + "Every config key can be overridden by an environment variable, e.g. "
+                            + "http.addr -> OPENREGISTRY_HTTP_ADDR. Keys: " + String.join(", ", ConfigLoader.keys()));
+                    return;
+                }
+                default -> fail("unknown argument: " + args[i] + " (usage: openregistry [--config FILE])");
+            }
+        }
+        Config config;
+        try {
+            config = ConfigLoader.load(configFile, System.getenv());
+        } catch (ConfigException e) {
+            fail("configuration error: " + e.getMessage());
+            return;
+        }
+        ch.qos.logback.classic.Logger root =
+                (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.toLevel(config.log().level()));
+        Registry registry;
+        try {
+            registry = Registry.start(config);
+        } catch (ConfigException e) {
+            fail("configuration error: " + e.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            LoggerFactory.getLogger(Main.class).error("startup failed", e);
+            fail("startup failed: " + e.getMessage());
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(registry::close, "shutdown"));
+        registry.awaitShutdown();
+    }
+
+    private static void fail(String message) {
+        System.err.println("openregistry: " + message);
+        System.exit(2);
+    }
+}

@@ -1,0 +1,121 @@
+package io.openregistry;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.handler.codec.http.HttpMethod;
+import io.openregistry.api.BaseHandler;
+import io.openregistry.api.BlobHandlers;
+import io.openregistry.api.ListingHandlers;
+import io.openregistry.api.ManifestHandlers;
+import io.openregistry.api.ReferrersHandler;
+import io.openregistry.api.UploadHandlers;
+import io.openregistry.config.Config;
+import io.openregistry.config.DatabaseUrls;
+import io.openregistry.content.ManifestService;
+import io.openregistry.http.Endpoint;
+import io.openregistry.http.ErrorMapper;
+import io.openregistry.http.RegistryHttpHandler;
+import io.openregistry.http.Responses;
+import io.openregistry.metadata.r2dbc.R2dbcMetadata;
+import io.openregistry.storage.BlobStore;
+import io.openregistry.storage.fs.FilesystemBlobStore;
+import io.openregistry.upload.UploadService;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+/**
+ * The composition root: the only place that constructs stores, services and routes, and binds
+ * the HTTP server.
+ */
+public final class Registry implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Registry.class);
+    private final DisposableServer server;
+    private final R2dbcMetadata metadata;
+    private final Scheduler io;
+    private final Scheduler workers;
+
+    private Registry(DisposableServer server, R2dbcMetadata metadata, Scheduler io, Scheduler workers) {
+        this.server = server;
+        this.metadata = metadata;
+        this.io = io;
+        this.workers = workers;
+    }
+
+    /** Builds everything from the configuration and binds the listener; fails with a readable message. */
+    public static Registry start(Config config) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        // Blocking file calls of the store (open, fsync, move) and upload pipelines (hash + write).
+        Scheduler io = Schedulers.newBoundedElastic(Math.max(8, 4 * cores), 100_000, "storage-io");
+        Scheduler workers = Schedulers.newBoundedElastic(Math.max(8, 4 * cores), 100_000, "upload");
+        R2dbcMetadata metadata = null;
+        try {
+            BlobStore store = new FilesystemBlobStore(config.storage().root().resolve("storage"), io);
+            store.check().block(Duration.ofSeconds(30));
+            metadata = R2dbcMetadata.open(config.database());
+            ObjectMapper json = new ObjectMapper();
+            Responses responses = new Responses(json);
+            ManifestService manifestService = new ManifestService(metadata.manifests(), metadata.blobs(), json);
+            UploadService uploadService = new UploadService(store, metadata.blobs(), metadata.uploads(), workers);
+            BlobHandlers blobs = new BlobHandlers(metadata.blobs(), store);
+            UploadHandlers uploads = new UploadHandlers(uploadService, config.upload().chunkMinLength());
+            ManifestHandlers manifests = new ManifestHandlers(manifestService, config.manifest().maxBytes());
+            ListingHandlers listings = new ListingHandlers(metadata.manifests(), metadata.repositories(), responses);
+            BaseHandler base = new BaseHandler(responses);
+            RegistryHttpHandler routes = RegistryHttpHandler.builder(new ErrorMapper(json))
+                    .route(Endpoint.BASE, HttpMethod.GET, base)
+                    .route(Endpoint.BASE, HttpMethod.HEAD, base)
+                    .route(Endpoint.CATALOG, HttpMethod.GET, listings.catalog())
+                    .route(Endpoint.TAGS, HttpMethod.GET, listings.tags())
+                    .route(Endpoint.BLOB, HttpMethod.GET, blobs.get())
+                    .route(Endpoint.BLOB, HttpMethod.HEAD, blobs.get())
+                    .route(Endpoint.BLOB, HttpMethod.DELETE, blobs.delete())
+                    .route(Endpoint.UPLOAD_START, HttpMethod.POST, uploads.start())
+                    .route(Endpoint.UPLOAD, HttpMethod.PATCH, uploads.patch())
+                    .route(Endpoint.UPLOAD, HttpMethod.PUT, uploads.put())
+                    .route(Endpoint.UPLOAD, HttpMethod.GET, uploads.status())
+                    .route(Endpoint.UPLOAD, HttpMethod.DELETE, uploads.cancel())
+                    .route(Endpoint.MANIFEST, HttpMethod.GET, manifests.get())
+                    .route(Endpoint.MANIFEST, HttpMethod.HEAD, manifests.get())
+                    .route(Endpoint.MANIFEST, HttpMethod.PUT, manifests.put())
+                    .route(Endpoint.MANIFEST, HttpMethod.DELETE, manifests.delete())
+                    .route(Endpoint.REFERRERS, HttpMethod.GET, new ReferrersHandler(manifestService, responses))
+                    .build();
+            DisposableServer server = HttpServer.create()
+                    .host(config.http().addr().getHostString())
+                    .port(config.http().addr().getPort())
+                    .handle(routes)
+                    .bindNow(Duration.ofSeconds(30));
+            log.info("OpenRegistry listening on {}:{} (storage {}, database {})", config.http().addr().getHostString(),
+                    server.port(), config.storage().root(), DatabaseUrls.redact(config.database().url()));
+            return new Registry(server, metadata, io, workers);
+        } catch (RuntimeException e) {
+            if (metadata != null) {
+                metadata.close();
+            }
+            io.dispose();
+            workers.dispose();
+            throw e;
+        }
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** Blocks until the server is disposed. */
+    public void awaitShutdown() {
+        server.onDispose().block();
+    }
+
+    @Override
+    public void close() {
+        server.disposeNow(Duration.ofSeconds(10));
+        metadata.close();
+        workers.dispose();
+        io.dispose();
+    }
+}

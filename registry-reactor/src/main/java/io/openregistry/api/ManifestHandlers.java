@@ -1,0 +1,91 @@
+package io.openregistry.api;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.openregistry.content.ManifestService;
+import io.openregistry.http.Handler;
+import io.openregistry.http.Requests;
+import io.openregistry.http.Responses;
+import io.openregistry.oci.Names;
+import io.openregistry.oci.OciError;
+import io.openregistry.oci.Reference;
+import java.io.ByteArrayOutputStream;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
+
+/** {@code GET}, {@code HEAD}, {@code PUT} and {@code DELETE /v2/<name>/manifests/<reference>}. */
+public final class ManifestHandlers {
+    private final ManifestService manifests;
+    private final int maxBytes;
+
+    public ManifestHandlers(ManifestService manifests, int maxBytes) {
+        this.manifests = manifests;
+        this.maxBytes = maxBytes;
+    }
+
+    public Handler get() {
+        return (request, response, route) -> {
+            String name = Names.requireName(route.name());
+            Reference reference = Reference.parse(route.item());
+            return manifests.get(name, reference).flatMap(m -> {
+                response.header("Docker-Content-Digest", m.digest().toString());
+                response.header(HttpHeaderNames.ETAG, "\"" + m.digest() + "\"");
+                return Responses.bytes(request, response, 200, m.mediaType(), m.content());
+            });
+        };
+    }
+
+    public Handler put() {
+        return (request, response, route) -> {
+            String name = Names.requireName(route.name());
+            Reference reference = Reference.parse(route.item());
+            String contentType = request.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE);
+            return readLimited(request).flatMap(bytes -> manifests.put(name, reference, contentType, bytes)).flatMap(p -> {
+                response.header(HttpHeaderNames.LOCATION, "/v2/" + name + "/manifests/" + p.record().digest());
+                response.header("Docker-Content-Digest", p.record().digest().toString());
+                if (p.manifest().subject() != null) {
+                    response.header("OCI-Subject", p.manifest().subject().digest().toString());
+                }
+                return Responses.empty(response, 201);
+            });
+        };
+    }
+
+    public Handler delete() {
+        return (request, response, route) -> {
+            String name = Names.requireName(route.name());
+            Reference reference = Reference.parse(route.item());
+            return manifests.delete(name, reference).then(Mono.defer(() -> Responses.empty(response, 202)));
+        };
+    }
+
+    /** Reads the body, refusing anything over the limit without buffering more than the limit. */
+    private Mono<byte[]> readLimited(HttpServerRequest request) {
+        long declared = Requests.contentLength(request);
+        if (declared > maxBytes) {
+            return Mono.error(tooLarge(declared));
+        }
+        return request.receive()
+                .reduceWith(ByteArrayOutputStream::new, this::append)
+                .map(ByteArrayOutputStream::toByteArray)
+                .defaultIfEmpty(new byte[0])
+                .flatMap(bytes -> bytes.length == 0
+                        ? Mono.error(OciError.MANIFEST_INVALID.exception("manifest body is empty"))
+                        : Mono.just(bytes));
+    }
+
+    private ByteArrayOutputStream append(ByteArrayOutputStream out, ByteBuf buf) {
+        int n = buf.readableBytes();
+        if ((long) out.size() + n > maxBytes) {
+            throw tooLarge(out.size() + (long) n);
+        }
+        byte[] chunk = new byte[n];
+        buf.readBytes(chunk);
+        out.write(chunk, 0, n);
+        return out;
+    }
+
+    private RuntimeException tooLarge(long size) {
+        return OciError.MANIFEST_INVALID.exception(413, "manifest of " + size + "+ bytes exceeds the limit of " + maxBytes);
+    }
+}

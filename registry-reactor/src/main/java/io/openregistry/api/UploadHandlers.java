@@ -1,0 +1,120 @@
+package io.openregistry.api;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.openregistry.http.Handler;
+import io.openregistry.http.Requests;
+import io.openregistry.http.Responses;
+import io.openregistry.metadata.BlobRecord;
+import io.openregistry.metadata.UploadRecord;
+import io.openregistry.oci.Digest;
+import io.openregistry.oci.Names;
+import io.openregistry.oci.OciError;
+import io.openregistry.upload.UploadService;
+import java.util.Optional;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+
+/** The blob upload endpoints: start (or monolithic, or mount), PATCH, PUT, status and cancel. */
+public final class UploadHandlers {
+    private final UploadService uploads;
+    private final long chunkMinLength;
+
+    public UploadHandlers(UploadService uploads, long chunkMinLength) {
+        this.uploads = uploads;
+        this.chunkMinLength = chunkMinLength;
+    }
+
+    /** {@code POST /v2/<name>/blobs/uploads/}, with {@code ?digest=} (monolithic) or {@code ?mount=&from=}. */
+    public Handler start() {
+        return (request, response, route) -> {
+            String name = Names.requireName(route.name());
+            var query = Requests.query(request);
+            String mount = Requests.param(query, "mount");
+            String from = Requests.param(query, "from");
+            String digestParam = Requests.param(query, "digest");
+            if (mount != null && from != null) {
+                Digest digest = Digest.parse(mount);
+                Names.requireName(from);
+                return uploads.mount(name, digest, from)
+                        .map(Optional::of)
+                        .defaultIfEmpty(Optional.empty())
+                        .flatMap(mounted -> mounted.isPresent()
+                                ? created(response, name, mounted.get())
+                                : uploads.start(name).flatMap(s -> accepted(response, s, 202)));
+            }
+            if (digestParam != null) {
+                Digest digest = Digest.parse(digestParam);
+                long length = Requests.contentLength(request);
+                return uploads.monolithic(name, digest, length, body(request))
+                        .flatMap(blob -> created(response, name, blob));
+            }
+            return uploads.start(name).flatMap(s -> accepted(response, s, 202));
+        };
+    }
+
+    /** {@code PATCH /v2/<name>/blobs/uploads/<id>}: a streamed or ranged chunk. */
+    public Handler patch() {
+        return (request, response, route) -> {
+            String name = Names.requireName(route.name());
+            String range = request.requestHeaders().get(HttpHeaderNames.CONTENT_RANGE);
+            long length = Requests.contentLength(request);
+            return uploads.append(name, route.item(), range, length, body(request))
+                    .flatMap(s -> accepted(response, s, 202));
+        };
+    }
+
+    /** {@code PUT /v2/<name>/blobs/uploads/<id>?digest=}: completes the upload, with an optional last chunk. */
+    public Handler put() {
+        return (request, response, route) -> {
+            String name = Names.requireName(route.name());
+            String digestParam = Requests.param(Requests.query(request), "digest");
+            if (digestParam == null) {
+                return Mono.error(OciError.DIGEST_INVALID.exception("the digest query parameter is required"));
+            }
+            Digest digest = Digest.parse(digestParam);
+            String range = request.requestHeaders().get(HttpHeaderNames.CONTENT_RANGE);
+            long length = Requests.contentLength(request);
+            return uploads.finish(name, route.item(), digest, range, length, body(request))
+                    .flatMap(blob -> created(response, name, blob));
+        };
+    }
+
+    /** {@code GET /v2/<name>/blobs/uploads/<id>}: where the upload is. */
+    public Handler status() {
+        return (request, response, route) -> {
+            String name = Names.requireName(route.name());
+            return uploads.status(name, route.item()).flatMap(s -> accepted(response, s, 204));
+        };
+    }
+
+    /** {@code DELETE /v2/<name>/blobs/uploads/<id>}. */
+    public Handler cancel() {
+        return (request, response, route) -> {
+            String name = Names.requireName(route.name());
+            return uploads.cancel(name, route.item()).then(Responses.empty(response, 204));
+        };
+    }
+
+    private static Flux<ByteBuf> body(HttpServerRequest request) {
+        return request.receive();
+    }
+
+    private Mono<Void> accepted(HttpServerResponse response, UploadRecord s, int status) {
+        response.header(HttpHeaderNames.LOCATION, UploadService.location(s));
+        response.header(HttpHeaderNames.RANGE, UploadService.rangeHeader(s.offset()));
+        response.header("Docker-Upload-UUID", s.id());
+        if (chunkMinLength > 0) {
+            response.header("OCI-Chunk-Min-Length", String.valueOf(chunkMinLength));
+        }
+        return Responses.empty(response, status);
+    }
+
+    private static Mono<Void> created(HttpServerResponse response, String name, BlobRecord blob) {
+        response.header(HttpHeaderNames.LOCATION, "/v2/" + name + "/blobs/" + blob.digest());
+        response.header("Docker-Content-Digest", blob.digest().toString());
+        return Responses.empty(response, 201);
+    }
+}

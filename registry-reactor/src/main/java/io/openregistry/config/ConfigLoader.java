@@ -1,0 +1,184 @@
+package io.openregistry.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Loads the configuration: built-in defaults, then the YAML file, then {@code OPENREGISTRY_*}
+ * environment variables. Any unknown key or bad value stops startup with a message naming it.
+ */
+public final class ConfigLoader {
+    static final String ENV_PREFIX = "OPENREGISTRY_";
+
+    /** Every key with its default ("" = unset). The order is the README's order. */
+    private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+
+    static {
+        DEFAULTS.put("http.addr", "0.0.0.0:5000");
+        DEFAULTS.put("storage.driver", "filesystem");
+        DEFAULTS.put("storage.root", "./data");
+        DEFAULTS.put("database.url", "");
+        DEFAULTS.put("database.username", "");
+        DEFAULTS.put("database.password", "");
+        DEFAULTS.put("database.poolSize", "10");
+        DEFAULTS.put("manifest.maxBytes", String.valueOf(4 * 1024 * 1024));
+        DEFAULTS.put("upload.chunkMinLength", String.valueOf(1024 * 1024));
+        DEFAULTS.put("log.level", "INFO");
+    }
+
+    private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
+
+    private ConfigLoader() {
+    }
+
+    /** The keys the registry understands, in documentation order. */
+    public static Set<String> keys() {
+        return DEFAULTS.keySet();
+    }
+
+    /** The environment variable that overrides a key: {@code storage.s3.accessKey -> OPENREGISTRY_STORAGE_S3_ACCESS_KEY}. */
+    public static String envName(String key) {
+        StringBuilder sb = new StringBuilder(ENV_PREFIX);
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c == '.') {
+                sb.append('_');
+            } else if (Character.isUpperCase(c)) {
+                sb.append('_').append(c);
+            } else {
+                sb.append(Character.toUpperCase(c));
+            }
+        }
+        return sb.toString();
+    }
+
+    public static Config load(Path file, Map<String, String> env) {
+        Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+        if (file != null) {
+            values.putAll(readYaml(file));
+        }
+        Map<String, String> byEnv = new TreeMap<>();
+        for (String key : DEFAULTS.keySet()) {
+            byEnv.put(envName(key), key);
+        }
+        for (var e : env.entrySet()) {
+            if (!e.getKey().startsWith(ENV_PREFIX)) {
+                continue;
+            }
+            String key = byEnv.get(e.getKey());
+            if (key == null) {
+                throw new ConfigException("unknown environment variable " + e.getKey()
+                        + " (known: " + String.join(", ", byEnv.keySet()) + ")");
+            }
+            values.put(key, e.getValue());
+        }
+        return build(values);
+    }
+
+    private static Map<String, String> readYaml(Path file) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return out;
+        }
+        if (!root.isObject()) {
+            throw new ConfigException("config file " + file + " must be a YAML mapping");
+        }
+        flatten("", root, out);
+        return out;
+    }
+
+    private static void flatten(String prefix, JsonNode node, Map<String, String> out) {
+        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+        while (fields.hasNext()) {
+            var e = fields.next();
+            String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+            JsonNode v = e.getValue();
+            if (v.isObject()) {
+                flatten(key, v, out);
+            } else if (!DEFAULTS.containsKey(key)) {
+                throw new ConfigException("unknown config key '" + key + "'");
+            } else if (v.isArray()) {
+                throw new ConfigException(key + ": expected a single value, not a list");
+            } else {
+                out.put(key, v.isNull() ? "" : v.asText());
+            }
+        }
+    }
+
+    private static Config build(Map<String, String> v) {
+        InetSocketAddress addr = address("http.addr", v.get("http.addr"));
+        String driver = v.get("storage.driver");
+        if (!driver.equals("filesystem")) {
+            throw new ConfigException("storage.driver: unsupported value '" + driver + "' (supported: filesystem)");
+        }
+        String rootText = v.get("storage.root");
+        if (rootText.isBlank()) {
+            throw new ConfigException("storage.root: must not be empty");
+        }
+        Path root = Path.of(rootText).toAbsolutePath().normalize();
+        String url = v.get("database.url");
+        if (url.isBlank()) {
+            url = "r2dbc:h2:file:///" + root.resolve("db").resolve("registry");
+        }
+        DatabaseUrls.driver(url);
+        DatabaseUrls.jdbcUrl(url);
+        int poolSize = (int) number("database.poolSize", v.get("database.poolSize"), 1, 1000);
+        int maxBytes = (int) number("manifest.maxBytes", v.get("manifest.maxBytes"), 1024, 64L * 1024 * 1024);
+        long chunkMin = number("upload.chunkMinLength", v.get("upload.chunkMinLength"), 0, 1L << 31);
+        String level = v.get("log.level").toUpperCase(Locale.ROOT);
+        if (!LOG_LEVELS.contains(level)) {
+            throw new ConfigException("log.level: '" + v.get("log.level") + "' is not one of " + LOG_LEVELS);
+        }
+        return new Config(new Config.Http(addr), new Config.Storage(driver, root),
+                new Config.Database(url, emptyToNull(v.get("database.username")),
+                        emptyToNull(v.get("database.password")), poolSize),
+                new Config.Manifests(maxBytes), new Config.Uploads(chunkMin), new Config.Log(level));
+    }
+
+    private static long number(String key, String text, long min, long max) {
+        long n;
+        try {
+            n = Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + ": '" + text + "' is not a whole number");
+        }
+        if (n < min || n > max) {
+            throw new ConfigException(key + ": " + n + " is out of range [" + min + ", " + max + "]");
+        }
+        return n;
+    }
+
+    private static InetSocketAddress address(String key, String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon < 0) {
+            throw new ConfigException(key + ": '" + text + "' is not host:port");
+        }
+        String host = text.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port = (int) number(key + " (port)", text.substring(colon + 1), 0, 65535);
+        return InetSocketAddress.createUnresolved(host.isEmpty() ? "0.0.0.0" : host, port);
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+}

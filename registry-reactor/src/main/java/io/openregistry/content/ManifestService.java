@@ -1,0 +1,128 @@
+package io.openregistry.content;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.openregistry.metadata.BlobIndex;
+import io.openregistry.metadata.ManifestRecord;
+import io.openregistry.metadata.ManifestStore;
+import io.openregistry.oci.Descriptor;
+import io.openregistry.oci.Digest;
+import io.openregistry.oci.Manifest;
+import io.openregistry.oci.ManifestParser;
+import io.openregistry.oci.OciError;
+import io.openregistry.oci.Reference;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** Manifest push, pull and delete, and the referrers listing built from stored subjects. */
+public final class ManifestService {
+    private final ManifestStore manifests;
+    private final BlobIndex blobs;
+    private final ManifestParser parser;
+    private final ObjectMapper json;
+
+    public ManifestService(ManifestStore manifests, BlobIndex blobs, ObjectMapper json) {
+        this.manifests = manifests;
+        this.blobs = blobs;
+        this.parser = new ManifestParser(json);
+        this.json = json;
+    }
+
+    /** The result of a push: the stored record and the parsed view (for {@code OCI-Subject}). */
+    public record Pushed(ManifestRecord record, Manifest manifest) {
+    }
+
+    /**
+     * Validates and stores a manifest. Every blob it references must be linked to the repository
+     * and every child manifest stored in it; a digest reference must match the bytes.
+     */
+    public Mono<Pushed> put(String repository, Reference reference, String contentType, byte[] bytes) {
+        return Mono.fromCallable(() -> parser.parse(contentType, bytes)).flatMap(manifest -> {
+            Digest digest = Digest.of(reference.isDigest() ? reference.digest().algorithm() : Digest.Algorithm.SHA256, bytes);
+            if (reference.isDigest() && !digest.equals(reference.digest())) {
+                return Mono.error(OciError.DIGEST_INVALID.exception("manifest digest " + digest
+                        + " does not match the reference " + reference.digest()));
+            }
+            ManifestRecord record = new ManifestRecord(repository, digest, manifest.mediaType(), bytes,
+                    manifest.subject() == null ? null : manifest.subject().digest(),
+                    manifest.artifactType(), annotationsJson(manifest.annotations()));
+            return requireAll(repository, manifest)
+                    .then(manifests.put(record, reference.isDigest() ? null : reference.tag()))
+                    .thenReturn(new Pushed(record, manifest));
+        });
+    }
+
+    private Mono<Void> requireAll(String repository, Manifest manifest) {
+        Set<Digest> wantedBlobs = new HashSet<>();
+        manifest.blobs().forEach(d -> wantedBlobs.add(d.digest()));
+        Set<Digest> wantedManifests = new HashSet<>();
+        manifest.manifests().forEach(d -> wantedManifests.add(d.digest()));
+        Mono<Void> blobCheck = wantedBlobs.isEmpty() ? Mono.empty()
+                : blobs.linked(repository, wantedBlobs).collectList().flatMap(found -> missing(wantedBlobs, found, "blob"));
+        Mono<Void> childCheck = wantedManifests.isEmpty() ? Mono.empty()
+                : manifests.existing(repository, wantedManifests).collectList()
+                        .flatMap(found -> missing(wantedManifests, found, "manifest"));
+        return blobCheck.then(childCheck);
+    }
+
+    private static Mono<Void> missing(Set<Digest> wanted, List<Digest> found, String kind) {
+        Set<Digest> absent = new HashSet<>(wanted);
+        found.forEach(absent::remove);
+        if (absent.isEmpty()) {
+            return Mono.empty();
+        }
+        Digest first = absent.stream().map(Digest::toString).sorted().findFirst().map(Digest::parse).orElseThrow();
+        return Mono.error(OciError.MANIFEST_BLOB_UNKNOWN.exception("manifest references an unknown " + kind + ": " + first)
+                .withDetail(Map.of("digest", first.toString())));
+    }
+
+    public Mono<ManifestRecord> get(String repository, Reference reference) {
+        Mono<ManifestRecord> found = reference.isDigest()
+                ? manifests.get(repository, reference.digest())
+                : manifests.getByTag(repository, reference.tag());
+        return found.switchIfEmpty(Mono.error(() -> OciError.MANIFEST_UNKNOWN.exception("manifest unknown: " + reference)
+                .withDetail(Map.of("name", repository, "reference", reference.toString()))));
+    }
+
+    /** Deleting a tag removes only the tag; deleting a digest removes the manifest and its tags. */
+    public Mono<Void> delete(String repository, Reference reference) {
+        Mono<Boolean> deleted = reference.isDigest()
+                ? manifests.delete(repository, reference.digest())
+                : manifests.deleteTag(repository, reference.tag());
+        return deleted.flatMap(existed -> existed ? Mono.<Void>empty()
+                : Mono.error(OciError.MANIFEST_UNKNOWN.exception("manifest unknown: " + reference)));
+    }
+
+    /** Descriptors of the manifests in {@code repository} that refer to {@code subject}. */
+    public Flux<Descriptor> referrers(String repository, Digest subject, String artifactType) {
+        return manifests.referrers(repository, subject, artifactType).map(m -> new Descriptor(m.mediaType(), m.digest(),
+                m.size(), m.artifactType(), annotations(m.annotationsJson())));
+    }
+
+    private String annotationsJson(Map<String, String> annotations) {
+        if (annotations == null || annotations.isEmpty()) {
+            return null;
+        }
+        try {
+            return json.writeValueAsString(annotations);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, String> annotations(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return json.readValue(text, Map.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored annotations are not JSON", e);
+        }
+    }
+}

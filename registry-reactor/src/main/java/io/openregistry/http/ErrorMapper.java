@@ -1,0 +1,97 @@
+package io.openregistry.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.openregistry.oci.OciError;
+import io.openregistry.oci.OciException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+
+/**
+ * The one place that turns a failure into a response: an {@link OciException} into its status and
+ * the OCI error JSON, anything else into a 500 whose request id is also logged.
+ */
+public final class ErrorMapper {
+    private static final Logger log = LoggerFactory.getLogger(ErrorMapper.class);
+    private static final long DRAIN_LIMIT = 1024 * 1024;
+    private static final java.time.Duration DRAIN_TIMEOUT = java.time.Duration.ofSeconds(10);
+    private final ObjectMapper json;
+
+    public ErrorMapper(ObjectMapper json) {
+        this.json = json;
+    }
+
+    public Mono<Void> write(HttpServerRequest request, HttpServerResponse response, String requestId, Throwable error) {
+        OciException oci = error instanceof OciException e ? e : null;
+        if (oci == null && clientGone(error)) {
+            log.debug("request {} {} {}: client went away: {}", requestId, request.method(), request.uri(), error.toString());
+            return Mono.error(error);
+        }
+        if (oci == null) {
+            log.error("request {} {} {} failed", requestId, request.method(), request.uri(), error);
+            oci = OciError.UNKNOWN.exception().withDetail(Map.of("requestId", requestId));
+        } else if (log.isDebugEnabled()) {
+            log.debug("request {} {} {} -> {} {}", requestId, request.method(), request.uri(), oci.status(), oci.getMessage());
+        }
+        if (response.hasSentHeaders()) {
+            // Too late for an error body: abort the connection so the client sees a broken transfer.
+            return Mono.error(error);
+        }
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("code", oci.code().name());
+        entry.put("message", oci.getMessage());
+        if (oci.detail() != null) {
+            entry.put("detail", oci.detail());
+        }
+        byte[] body;
+        try {
+            body = json.writeValueAsBytes(Map.of("errors", List.of(entry)));
+        } catch (Exception e) {
+            return Mono.error(e);
+        }
+        Mono<Void> drained = drain(request, response);
+        response.status(HttpResponseStatus.valueOf(oci.status()));
+        oci.headers().forEach(response::header);
+        response.header(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        response.header(HttpHeaderNames.CONTENT_LENGTH, String.valueOf(body.length));
+        if (request.method().equals(HttpMethod.HEAD)) {
+            return drained.then(response.send().then());
+        }
+        return drained.then(response.sendByteArray(Mono.just(body)).then());
+    }
+
+    /**
+     * Reads and drops what is left of the request body, so the connection stays usable for the
+     * client's next request; a large remainder is not worth reading, so the connection is closed
+     * after the error instead. A body the handler already consumed (or began to) is left alone.
+     */
+    private static Mono<Void> drain(HttpServerRequest request, HttpServerResponse response) {
+        long[] seen = {0};
+        return request.receive()
+                .doOnNext(buf -> seen[0] += buf.readableBytes())
+                .takeUntil(buf -> seen[0] > DRAIN_LIMIT)
+                .then(Mono.fromRunnable(() -> {
+                    if (seen[0] > DRAIN_LIMIT) {
+                        response.keepAlive(false);
+                    }
+                }))
+                .timeout(DRAIN_TIMEOUT, Mono.fromRunnable(() -> response.keepAlive(false)))
+                .onErrorResume(e -> Mono.fromRunnable(() -> response.keepAlive(false)))
+                .then();
+    }
+
+    /** Aborted or reset connections: the client left, nothing to answer and nothing to alarm about. */
+    private static boolean clientGone(Throwable error) {
+        return error instanceof reactor.netty.channel.AbortedException
+                || error instanceof java.nio.channels.ClosedChannelException
+                || (error instanceof java.io.IOException && reactor.netty.channel.AbortedException.isConnectionReset(error));
+    }
+}

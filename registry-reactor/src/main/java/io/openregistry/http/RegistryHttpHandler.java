@@ -1,0 +1,80 @@
+package io.openregistry.http;
+
+import io.netty.handler.codec.http.HttpMethod;
+import io.openregistry.oci.OciError;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiFunction;
+import java.util.stream.Collectors;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+
+/**
+ * The route table: (endpoint, method) → handler, with the cross-cutting parts every response
+ * shares (API version header, request id, error mapping). Built once by the composition root.
+ */
+public final class RegistryHttpHandler implements BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> {
+    public static final String REQUEST_ID = "X-Request-Id";
+    private final Map<Endpoint, Map<HttpMethod, Handler>> routes;
+    private final ErrorMapper errors;
+
+    private RegistryHttpHandler(Map<Endpoint, Map<HttpMethod, Handler>> routes, ErrorMapper errors) {
+        this.routes = routes;
+        this.errors = errors;
+    }
+
+    public static Builder builder(ErrorMapper errors) {
+        return new Builder(errors);
+    }
+
+    @Override
+    public Publisher<Void> apply(HttpServerRequest request, HttpServerResponse response) {
+        String requestId = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
+        response.header("Docker-Distribution-API-Version", "registry/2.0");
+        response.header(REQUEST_ID, requestId);
+        return Mono.defer(() -> Mono.from(dispatch(request, response)))
+                .onErrorResume(e -> errors.write(request, response, requestId, e));
+    }
+
+    private Publisher<Void> dispatch(HttpServerRequest request, HttpServerResponse response) {
+        String uri = request.uri();
+        int q = uri.indexOf('?');
+        RouteMatch match = PathRouter.route(q >= 0 ? uri.substring(0, q) : uri);
+        if (match == null) {
+            return Mono.error(OciError.UNSUPPORTED.exception(404, "no such endpoint: " + (q >= 0 ? uri.substring(0, q) : uri)));
+        }
+        Map<HttpMethod, Handler> byMethod = routes.getOrDefault(match.endpoint(), Map.of());
+        Handler handler = byMethod.get(request.method());
+        if (handler == null) {
+            String allow = byMethod.keySet().stream().map(HttpMethod::name).sorted().collect(Collectors.joining(", "));
+            return Mono.error(OciError.UNSUPPORTED.exception(405, "method " + request.method() + " not allowed")
+                    .withHeader("Allow", allow));
+        }
+        return handler.handle(request, response, match);
+    }
+
+    /** Collects the routes; {@link #build()} freezes them. */
+    public static final class Builder {
+        private final Map<Endpoint, Map<HttpMethod, Handler>> routes = new EnumMap<>(Endpoint.class);
+        private final ErrorMapper errors;
+
+        private Builder(ErrorMapper errors) {
+            this.errors = errors;
+        }
+
+        public Builder route(Endpoint endpoint, HttpMethod method, Handler handler) {
+            routes.computeIfAbsent(endpoint, e -> new HashMap<>()).put(method, handler);
+            return this;
+        }
+
+        public RegistryHttpHandler build() {
+            Map<Endpoint, Map<HttpMethod, Handler>> frozen = new EnumMap<>(Endpoint.class);
+            routes.forEach((e, m) -> frozen.put(e, Map.copyOf(m)));
+            return new RegistryHttpHandler(frozen, errors);
+        }
+    }
+}

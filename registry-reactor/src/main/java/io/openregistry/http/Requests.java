@@ -1,0 +1,41 @@
+package io.openregistry.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.openregistry.oci.OciError;
+import java.util.List;
+import java.util.Map;
+import reactor.netty.http.server.HttpServerRequest;
+
+/** Small, strict readers of request parts shared by the handlers. */
+public final class Requests {
+    private Requests() {
+    }
+
+    public static Map<String, List<String>> query(HttpServerRequest request) {
+        return new QueryStringDecoder(request.uri()).parameters();
+    }
+
+    /** The first value of a query parameter, or null. */
+    public static String param(Map<String, List<String>> query, String name) {
+        List<String> values = query.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    /** The Content-Length header, or -1 when absent; a malformed value is a client error. */
+    public static long contentLength(HttpServerRequest request) {
+        String v = request.requestHeaders().get(HttpHeaderNames.CONTENT_LENGTH);
+        if (v == null) {
+            return -1;
+        }
+        try {
+            long n = Long.parseLong(v.trim());
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw OciError.SIZE_INVALID.exception("invalid Content-Length: " + v);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.openregistry.metadata;
+
+import reactor.core.publisher.Mono;
+
+/**
+ * Upload sessions, kept in the database so that an upload can be resumed after a restart or on
+ * another replica.
+ */
+public interface UploadStore {
+
+    /** Records a new session at offset 0. */
+    Mono<UploadRecord> create(String id, String repository);
+
+    Mono<UploadRecord> find(String id);
+
+    /**
+     * Moves the session's offset from {@code expected} to {@code offset} if it is still at
+     * {@code expected} (optimistic concurrency). @return whether it moved
+     */
+    Mono<Boolean> advance(String id, long expected, long offset);
+
+    /** @return whether the session existed */
+    Mono<Boolean> delete(String id);
+}

@@ -1,0 +1,166 @@
+package io.openregistry.metadata.r2dbc;
+
+import io.openregistry.oci.Digest;
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.R2dbcException;
+import io.r2dbc.spi.R2dbcTransientException;
+import io.r2dbc.spi.Result;
+import io.r2dbc.spi.Row;
+import io.r2dbc.spi.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Set;
+import java.util.function.Function;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
+import reactor.util.retry.RetryBackoffSpec;
+
+/**
+ * How the stores talk to the database: borrow a pooled connection, run some statements (in a
+ * transaction or not), give it back, and retry the whole unit when the database reports a
+ * conflict with a concurrent transaction.
+ *
+ * <p>When {@code blockingScheduler} is set (H2, which runs in-process and does file I/O and lock
+ * waits on the calling thread), every unit of work is subscribed — and cancelled — on it, so no
+ * database call ever runs on an event-loop thread.
+ */
+final class Db {
+    /**
+     * SQLStates worth a retry: unique violation, serialization failure, deadlock and lock not
+     * available (PostgreSQL), lock timeout (H2).
+     */
+    private static final Set<String> RETRY_STATES = Set.of("23505", "40001", "40P01", "55P03", "HYT00");
+    /** H2 vendor codes: CONCURRENT_UPDATE_1, LOCK_TIMEOUT_1, DEADLOCK_1 (from org.h2.api.ErrorCode). */
+    private static final Set<Integer> RETRY_H2_CODES = Set.of(90131, 50200, 40001);
+    private static final int ATTEMPTS = 8;
+
+    final Dialect dialect;
+    private final ConnectionPool pool;
+    private final Scheduler blockingScheduler;
+    private final RetryBackoffSpec retry;
+
+    Db(Dialect dialect, ConnectionPool pool, Scheduler blockingScheduler) {
+        this.dialect = dialect;
+        this.pool = pool;
+        this.blockingScheduler = blockingScheduler;
+        // Timers fire on the parallel scheduler by default; the retry then resubscribes there. Each
+        // attempt below is subscribed on the blocking scheduler itself, so that is harmless.
+        this.retry = Retry.backoff(ATTEMPTS - 1, Duration.ofMillis(5))
+                .maxBackoff(Duration.ofMillis(200))
+                .jitter(0.75)
+                .filter(Db::retryable)
+                .onRetryExhaustedThrow((spec, signal) -> signal.failure());
+    }
+
+    /** Runs {@code work} on one connection in auto-commit mode; retried as a whole on conflicts. */
+    <T> Flux<T> run(Function<Connection, Publisher<T>> work) {
+        return withRetry(Flux.usingWhen(pool.create(), conn -> onOwnThread(conn, work), Connection::close));
+    }
+
+    /**
+     * Runs {@code work} in one transaction: committed when the work completes, rolled back when it
+     * fails or is cancelled, and retried from the start on conflicts with concurrent transactions.
+     * {@code work} must therefore be free of side effects outside the database, and must consume
+     * each statement's result completely before it starts the next (a connection runs one statement
+     * at a time; PostgreSQL would otherwise wait forever).
+     */
+    <T> Flux<T> transaction(Function<Connection, Publisher<T>> work) {
+        // The outer usingWhen always gives the connection back, even when commit or rollback fails.
+        return withRetry(Flux.usingWhen(pool.create(),
+                conn -> onOwnThread(conn, owned -> Flux.usingWhen(
+                        Mono.from(owned.beginTransaction()).thenReturn(owned),
+                        work,
+                        Connection::commitTransaction,
+                        (c, error) -> c.rollbackTransaction(),
+                        Connection::rollbackTransaction)),
+                Connection::close));
+    }
+
+    /** A query on its own auto-commit connection. */
+    <T> Flux<T> query(String sql, Function<Row, T> mapper, Object... args) {
+        return run(conn -> query(conn, sql, mapper, args));
+    }
+
+    /** An update on its own auto-commit connection. @return the number of rows changed */
+    Mono<Long> update(String sql, Object... args) {
+        return run(conn -> update(conn, sql, args)).single();
+    }
+
+    static <T> Flux<T> query(Connection conn, String sql, Function<Row, T> mapper, Object... args) {
+        return Flux.from(bind(conn.createStatement(sql), args).execute())
+                .concatMap(result -> result.map((row, meta) -> mapper.apply(row)));
+    }
+
+    static Mono<Long> update(Connection conn, String sql, Object... args) {
+        return Flux.from(bind(conn.createStatement(sql), args).execute())
+                .concatMap(Result::getRowsUpdated)
+                .reduce(0L, Long::sum);
+    }
+
+    /**
+     * Binds arguments by position. Digests bind as their text and instants as UTC timestamps; null
+     * binds as a NULL string, the only nullable kind of column the schema has.
+     */
+    private static Statement bind(Statement statement, Object... args) {
+        for (int i = 0; i < args.length; i++) {
+            Object arg = args[i];
+            if (arg == null) {
+                statement.bindNull(i, String.class);
+            } else if (arg instanceof Digest digest) {
+                statement.bind(i, digest.toString());
+            } else if (arg instanceof Instant instant) {
+                statement.bind(i, instant.atOffset(ZoneOffset.UTC));
+            } else {
+                statement.bind(i, arg);
+            }
+        }
+        return statement;
+    }
+
+    /**
+     * Runs the work for a freshly acquired connection. The pool hands connections to waiting
+     * borrowers in a loop on the releasing thread; H2 work is synchronous, so without this hop each
+     * borrower's whole transaction would run inside that loop and all of them one after another.
+     */
+    private <T> Flux<T> onOwnThread(Connection conn, Function<Connection, Publisher<T>> work) {
+        return blockingScheduler == null
+                ? Flux.from(work.apply(conn))
+                : Mono.just(conn).publishOn(blockingScheduler).flatMapMany(work);
+    }
+
+    private <T> Flux<T> withRetry(Flux<T> attempt) {
+        Flux<T> placed = blockingScheduler == null
+                ? attempt
+                // cancelOn too: a cancel from an event loop would otherwise run the rollback and
+                // connection release, which are blocking H2 calls, on that event loop.
+                : attempt.subscribeOn(blockingScheduler).cancelOn(blockingScheduler);
+        return placed.retryWhen(retry);
+    }
+
+    static boolean retryable(Throwable error) {
+        if (error instanceof R2dbcTransientException) {
+            return true;
+        }
+        if (error instanceof R2dbcException e) {
+            return (e.getSqlState() != null && RETRY_STATES.contains(e.getSqlState()))
+                    || RETRY_H2_CODES.contains(e.getErrorCode());
+        }
+        return false;
+    }
+
+    /** The blocking scheduler to use for a dialect, or null when the driver does not block. */
+    static Scheduler blockingSchedulerFor(Dialect dialect, int poolSize) {
+        if (dialect != Dialect.H2) {
+            return null;
+        }
+        // A transaction runs start to end on one thread; with at most poolSize connections at
+        // once, poolSize threads (plus slack for acquisition callbacks) are never all waiting.
+        return Schedulers.newBoundedElastic(poolSize * 2 + 2, 100_000, "openregistry-h2", 60, true);
+    }
+}

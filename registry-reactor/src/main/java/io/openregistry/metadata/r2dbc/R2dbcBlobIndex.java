@@ -1,0 +1,90 @@
+package io.openregistry.metadata.r2dbc;
+
+import io.openregistry.metadata.BlobIndex;
+import io.openregistry.metadata.BlobRecord;
+import io.openregistry.oci.Digest;
+import io.r2dbc.spi.Connection;
+import io.r2dbc.spi.Row;
+import java.util.Collection;
+import java.util.List;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** Blobs are global (one row per digest); repository_blobs says which repositories may serve them. */
+final class R2dbcBlobIndex implements BlobIndex {
+    private static final String COLUMNS = "b.digest, b.size, b.backend, b.location";
+
+    private final Db db;
+    private final String insertBlob;
+    private final String insertLink;
+
+    R2dbcBlobIndex(Db db) {
+        this.db = db;
+        this.insertBlob = db.dialect.insertIfAbsent("blobs",
+                List.of("digest", "size", "media_type", "backend", "location", "created_at"), List.of("digest"));
+        this.insertLink = db.dialect.insertIfAbsent("repository_blobs",
+                List.of("repository", "digest", "created_at"), List.of("repository", "digest"));
+    }
+
+    @Override
+    public Mono<BlobRecord> commit(String repository, BlobRecord blob, String uploadId) {
+        return db.transaction(conn -> Sql.ensureRepository(db, conn, repository)
+                        .then(Db.update(conn, insertBlob, blob.digest(), blob.size(), null, blob.backend(),
+                                blob.location(), Sql.now()))
+                        .then(Db.update(conn, insertLink, repository, blob.digest(), Sql.now()))
+                        .then(uploadId == null ? Mono.empty()
+                                : Db.update(conn, "DELETE FROM uploads WHERE id = $1", uploadId))
+                        // The existing record wins over ours when the digest was already known.
+                        .thenMany(find(conn, blob.digest())))
+                .single();
+    }
+
+    @Override
+    public Mono<BlobRecord> find(Digest digest) {
+        return db.run(conn -> find(conn, digest)).singleOrEmpty();
+    }
+
+    @Override
+    public Mono<BlobRecord> findLinked(String repository, Digest digest) {
+        return db.run(conn -> findLinked(conn, repository, digest)).singleOrEmpty();
+    }
+
+    @Override
+    public Mono<BlobRecord> mount(String repository, Digest digest, String from) {
+        // The lookup must finish before the next statement: a connection runs one at a time, and
+        // PostgreSQL would wait forever for a result that is still being consumed.
+        return db.transaction(conn -> findLinked(conn, from, digest).singleOrEmpty()
+                        .flatMap(blob -> Sql.ensureRepository(db, conn, repository)
+                                .then(Db.update(conn, insertLink, repository, digest, Sql.now()))
+                                .thenReturn(blob)))
+                .singleOrEmpty();
+    }
+
+    @Override
+    public Mono<Boolean> unlink(String repository, Digest digest) {
+        return db.update("DELETE FROM repository_blobs WHERE repository = $1 AND digest = $2", repository, digest)
+                .map(count -> count > 0);
+    }
+
+    @Override
+    public Flux<Digest> linked(String repository, Collection<Digest> digests) {
+        return Sql.inList(db, "SELECT digest FROM repository_blobs WHERE repository = $1 AND digest IN IN_LIST",
+                repository, digests.stream().map(Digest::toString).toList(),
+                row -> Digest.parse(row.get(0, String.class)));
+    }
+
+    private static Flux<BlobRecord> find(Connection conn, Digest digest) {
+        return Db.query(conn, "SELECT " + COLUMNS + " FROM blobs b WHERE b.digest = $1",
+                R2dbcBlobIndex::record, digest);
+    }
+
+    private static Flux<BlobRecord> findLinked(Connection conn, String repository, Digest digest) {
+        return Db.query(conn, "SELECT " + COLUMNS + " FROM blobs b JOIN repository_blobs l ON l.digest = b.digest"
+                + " WHERE l.repository = $1 AND l.digest = $2", R2dbcBlobIndex::record, repository, digest);
+    }
+
+    private static BlobRecord record(Row row) {
+        return new BlobRecord(Digest.parse(row.get(0, String.class)), row.get(1, Long.class),
+                row.get(2, String.class), row.get(3, String.class));
+    }
+}

@@ -1,0 +1,131 @@
+package io.openregistry.metadata.r2dbc;
+
+import io.openregistry.config.Config;
+import io.openregistry.config.DatabaseUrls;
+import io.openregistry.metadata.BlobIndex;
+import io.openregistry.metadata.ManifestStore;
+import io.openregistry.metadata.RepositoryStore;
+import io.openregistry.metadata.UploadStore;
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.pool.ConnectionPoolConfiguration;
+import io.r2dbc.spi.ConnectionFactories;
+import io.r2dbc.spi.ConnectionFactoryOptions;
+import java.time.Duration;
+import org.flywaydb.core.Flyway;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The metadata stores over R2DBC, for H2 (embedded, file) and PostgreSQL. {@link #open} migrates
+ * the schema with Flyway over JDBC and then serves everything from one R2DBC connection pool.
+ *
+ * <p>With H2 every database call runs on a bounded scheduler owned by this object, because H2
+ * works on the calling thread; with PostgreSQL the driver is non-blocking and signals arrive on its
+ * own I/O threads.
+ */
+public final class R2dbcMetadata implements AutoCloseable {
+    private final ConnectionPool pool;
+    private final Scheduler blockingScheduler;
+    private final Db db;
+    private final BlobIndex blobs;
+    private final ManifestStore manifests;
+    private final RepositoryStore repositories;
+    private final UploadStore uploads;
+
+    private R2dbcMetadata(ConnectionPool pool, Scheduler blockingScheduler, Db db) {
+        this.pool = pool;
+        this.blockingScheduler = blockingScheduler;
+        this.db = db;
+        this.blobs = new R2dbcBlobIndex(db);
+        this.manifests = new R2dbcManifestStore(db);
+        this.repositories = new R2dbcRepositoryStore(db);
+        this.uploads = new R2dbcUploadStore(db);
+    }
+
+    /**
+     * Migrates the database to the current schema (blocking; call it at startup, not on an event
+     * loop) and opens the connection pool.
+     *
+     * @throws org.flywaydb.core.api.FlywayException when the database cannot be reached or migrated
+     */
+    public static R2dbcMetadata open(Config.Database cfg) {
+        // r2dbc:pool:… would make ConnectionFactories build a pool of its own inside ours.
+        String url = cfg.url().replaceFirst("^r2dbc:pool:", "r2dbc:");
+        Dialect dialect = Dialect.of(DatabaseUrls.driver(url));
+        ConnectionFactoryOptions parsed = DatabaseUrls.options(url);
+        String user = firstNonNull(cfg.username(), (String) parsed.getValue(ConnectionFactoryOptions.USER));
+        CharSequence urlPassword = (CharSequence) parsed.getValue(ConnectionFactoryOptions.PASSWORD);
+        String password = firstNonNull(cfg.password(), urlPassword == null ? null : urlPassword.toString());
+        if (dialect == Dialect.H2) {
+            // H2 makes the first user of a new database its admin and checks that user afterwards;
+            // JDBC (Flyway) and R2DBC must therefore present the same credentials.
+            user = user == null ? "sa" : user;
+            password = password == null ? "" : password;
+        }
+
+        Flyway.configure()
+                .dataSource(DatabaseUrls.jdbcUrl(url), user, password)
+                .locations("classpath:db/migration/" + dialect.driver)
+                .load()
+                .migrate();
+
+        ConnectionFactoryOptions.Builder options = parsed.mutate();
+        if (user != null) {
+            options.option(ConnectionFactoryOptions.USER, user);
+        }
+        if (password != null) {
+            options.option(ConnectionFactoryOptions.PASSWORD, password);
+        }
+        Scheduler blocking = Db.blockingSchedulerFor(dialect, cfg.poolSize());
+        ConnectionPoolConfiguration.Builder poolConfig = ConnectionPoolConfiguration
+                .builder(ConnectionFactories.get(options.build()))
+                .name("openregistry-metadata")
+                .initialSize(1)
+                .maxSize(cfg.poolSize())
+                .maxAcquireTime(Duration.ofSeconds(30));
+        if (blocking != null) {
+            // Opening an H2 connection reads the database file: do it on the blocking scheduler,
+            // and never let background eviction close (and flush) connections on a timer thread.
+            poolConfig.allocatorSubscribeOn(blocking).maxIdleTime(Duration.ofMillis(-1));
+        }
+        ConnectionPool pool = new ConnectionPool(poolConfig.build());
+        return new R2dbcMetadata(pool, blocking, new Db(dialect, pool, blocking));
+    }
+
+    public BlobIndex blobs() {
+        return blobs;
+    }
+
+    public ManifestStore manifests() {
+        return manifests;
+    }
+
+    public RepositoryStore repositories() {
+        return repositories;
+    }
+
+    public UploadStore uploads() {
+        return uploads;
+    }
+
+    /** Completes when the database answers a trivial query; for readiness checks. */
+    public Mono<Void> ping() {
+        return db.query("SELECT 1", row -> Boolean.TRUE).then();
+    }
+
+    /** Closes every pooled connection (blocking) and, for H2, the database and its scheduler. */
+    @Override
+    public void close() {
+        try {
+            pool.disposeLater().block(Duration.ofSeconds(30));
+        } finally {
+            if (blockingScheduler != null) {
+                blockingScheduler.dispose();
+            }
+        }
+    }
+
+    private static String firstNonNull(String preferred, String fallback) {
+        return preferred != null ? preferred : fallback;
+    }
+}

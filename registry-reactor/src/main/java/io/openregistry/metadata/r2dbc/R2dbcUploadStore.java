@@ -1,0 +1,47 @@
+package io.openregistry.metadata.r2dbc;
+
+import io.openregistry.metadata.UploadRecord;
+import io.openregistry.metadata.UploadStore;
+import io.r2dbc.spi.Row;
+import java.time.Instant;
+import reactor.core.publisher.Mono;
+
+/** Upload sessions; the offset moves only by compare-and-set so two replicas cannot both append. */
+final class R2dbcUploadStore implements UploadStore {
+    private final Db db;
+
+    R2dbcUploadStore(Db db) {
+        this.db = db;
+    }
+
+    @Override
+    public Mono<UploadRecord> create(String id, String repository) {
+        Instant now = Sql.now();
+        return db.update("INSERT INTO uploads (id, repository, byte_offset, started_at, updated_at)"
+                        + " VALUES ($1, $2, 0, $3, $3)", id, repository, now)
+                .thenReturn(new UploadRecord(id, repository, 0, now, now));
+    }
+
+    @Override
+    public Mono<UploadRecord> find(String id) {
+        return db.query("SELECT id, repository, byte_offset, started_at, updated_at FROM uploads WHERE id = $1",
+                R2dbcUploadStore::record, id).singleOrEmpty();
+    }
+
+    @Override
+    public Mono<Boolean> advance(String id, long expected, long offset) {
+        return db.update("UPDATE uploads SET byte_offset = $3, updated_at = $4 WHERE id = $1 AND byte_offset = $2",
+                        id, expected, offset, Sql.now())
+                .map(count -> count > 0);
+    }
+
+    @Override
+    public Mono<Boolean> delete(String id) {
+        return db.update("DELETE FROM uploads WHERE id = $1", id).map(count -> count > 0);
+    }
+
+    private static UploadRecord record(Row row) {
+        return new UploadRecord(row.get(0, String.class), row.get(1, String.class), row.get(2, Long.class),
+                Sql.instant(row, 3), Sql.instant(row, 4));
+    }
+}

@@ -1,0 +1,83 @@
+package io.openregistry.storage;
+
+import io.netty.buffer.ByteBuf;
+import io.openregistry.oci.Digest;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Optional;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Where blob bytes live: the seam every storage backend (filesystem, IPFS, S3) implements, and that
+ * {@code BlobStoreContract} tests. The database, not the store, knows which blobs exist; a store
+ * only holds bytes under locations it hands out.
+ *
+ * <p>An upload is staged under its upload id by one or more {@link #append} calls (one per PATCH
+ * or PUT body), then made visible by {@link #commit} once the registry has verified its digest.
+ * Nothing staged is ever readable through {@link #read}. All methods are non-blocking; a backend
+ * that must block does so on its own bounded scheduler.
+ */
+public interface BlobStore {
+
+    /** A short, stable name of the backend, stored with each blob ({@code filesystem}, {@code ipfs}, {@code s3}). */
+    String backend();
+
+    /** Completes when the backend answers; errors with a readable message otherwise. */
+    Mono<Void> check();
+
+    /**
+     * Appends {@code data} to the staged upload {@code uploadId}, starting at byte {@code offset}
+     * (0 creates the staging area). Staged bytes beyond {@code offset} from an earlier failed
+     * attempt are discarded first. The store releases every buffer it receives, exactly once, and
+     * requests the next buffer only when the previous one is written (backpressure). Buffers are
+     * delivered on a thread where blocking I/O is permitted.
+     *
+     * <p>If {@code data} errors or is cancelled, or writing fails, the staged upload is rolled
+     * back to {@code offset} and the returned Mono errors.
+     *
+     * @return the staged length after the append
+     */
+    Mono<Long> append(String uploadId, long offset, Flux<ByteBuf> data);
+
+    /**
+     * Reads the first {@code length} staged bytes of an upload (to rebuild a running digest);
+     * errors when fewer bytes are staged.
+     */
+    Flux<ByteBuf> readStaged(String uploadId, long length);
+
+    /**
+     * Makes the staged upload durable and visible under a location derived from {@code digest}
+     * and removes the staging area. Committing content that is already stored is not an error.
+     * Errors when {@code size} differs from the staged length.
+     *
+     * @return the location (or content id) to record in the database with the blob
+     */
+    Mono<String> commit(String uploadId, Digest digest, long size);
+
+    /** Discards a staged upload; completes normally if there is nothing to discard. */
+    Mono<Void> abort(String uploadId);
+
+    /**
+     * Streams {@code length} bytes of a committed blob from {@code offset}, reading only as fast as
+     * the subscriber requests. Subscribers release the buffers. A range outside the blob is an
+     * {@link IllegalArgumentException}.
+     */
+    Flux<ByteBuf> read(String location, long offset, long length);
+
+    /**
+     * A local file holding the blob, when the backend has one, so pulls can use zero-copy
+     * transfer. Never blocks: it does not check that the file exists.
+     */
+    default Optional<Path> localFile(String location) {
+        return Optional.empty();
+    }
+
+    /** A URL clients may be redirected to instead of streaming through the registry, if configured. */
+    default Optional<URI> redirect(String location) {
+        return Optional.empty();
+    }
+
+    /** Removes a committed blob; completes normally if it is already gone. */
+    Mono<Void> delete(String location);
+}

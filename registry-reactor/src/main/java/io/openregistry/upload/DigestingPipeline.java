@@ -1,0 +1,62 @@
+package io.openregistry.upload;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
+import io.openregistry.oci.OciError;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The body of one upload request, on its way to the store: moved off the event loop onto a
+ * worker, hashed buffer by buffer, length-checked, and handed on without copying. At most
+ * {@link #PREFETCH} buffers are in flight per request, so a slow store slows the client rather
+ * than growing the heap.
+ */
+final class DigestingPipeline {
+    /** Netty reads at most ~64 KiB per buffer, so this bounds a request's in-flight bytes to ~1 MiB. */
+    static final int PREFETCH = 16;
+
+    private DigestingPipeline() {
+    }
+
+    /**
+     * @param body     the request body as Reactor Netty delivers it (buffers released after onNext)
+     * @param digest   the running digest to update
+     * @param expected the exact number of bytes the request must carry, or -1 when unknown
+     */
+    static Flux<ByteBuf> of(Flux<ByteBuf> body, MessageDigest digest, long expected, Scheduler workers) {
+        long[] received = {0};
+        return body
+                // Reactor Netty releases each buffer once onNext returns; keep it until the store wrote it.
+                .map(ByteBuf::retain)
+                .publishOn(workers, PREFETCH)
+                .map(buf -> {
+                    int n = buf.readableBytes();
+                    received[0] += n;
+                    if (expected >= 0 && received[0] > expected) {
+                        buf.release();
+                        throw OciError.SIZE_INVALID.exception("request body is longer than its declared length " + expected);
+                    }
+                    update(digest, buf);
+                    return buf;
+                })
+                .concatWith(Mono.defer(() -> expected >= 0 && received[0] != expected
+                        ? Mono.error(OciError.SIZE_INVALID.exception("request body has " + received[0]
+                                + " bytes, its declared length is " + expected))
+                        : Mono.empty()))
+                .doOnDiscard(ByteBuf.class, ReferenceCountUtil::safeRelease);
+    }
+
+    static void update(MessageDigest digest, ByteBuf buf) {
+        if (buf.hasArray()) {
+            digest.update(buf.array(), buf.arrayOffset() + buf.readerIndex(), buf.readableBytes());
+            return;
+        }
+        for (ByteBuffer nio : buf.nioBuffers()) {
+            digest.update(nio);
+        }
+    }
+}

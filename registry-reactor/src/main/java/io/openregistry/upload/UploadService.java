@@ -1,0 +1,235 @@
+package io.openregistry.upload;
+
+import io.netty.buffer.ByteBuf;
+import io.openregistry.metadata.BlobIndex;
+import io.openregistry.metadata.BlobRecord;
+import io.openregistry.metadata.UploadRecord;
+import io.openregistry.metadata.UploadStore;
+import io.openregistry.oci.Digest;
+import io.openregistry.oci.OciError;
+import io.openregistry.oci.OciException;
+import io.openregistry.storage.BlobStore;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Blob uploads: sessions, streamed and chunked appends, and the commit chain
+ * (verify digest → make visible in storage → record and link in one transaction → clean up).
+ *
+ * <p>The session's offset lives in the database. The running digest lives in memory as an
+ * optimisation; when it is missing (after a restart, on another replica, or after a failed
+ * request) it is rebuilt from the staged bytes.
+ */
+public final class UploadService {
+    private final BlobStore store;
+    private final BlobIndex blobs;
+    private final UploadStore uploads;
+    private final Scheduler workers;
+    private final Map<String, RunningDigest> running = new ConcurrentHashMap<>();
+    /**
+     * Upload ids are capabilities, so they come from a CSPRNG; DRBG is seeded once here, at
+     * startup, and then never reads /dev/urandom on the event loop as UUID.randomUUID() may.
+     */
+    private final SecureRandom ids;
+
+    /** The digest of the first {@code offset} staged bytes; one request at a time may use it. */
+    private static final class RunningDigest {
+        MessageDigest digest;
+        Digest.Algorithm algorithm;
+        long offset;
+        boolean busy;
+    }
+
+    public UploadService(BlobStore store, BlobIndex blobs, UploadStore uploads, Scheduler workers) {
+        this.store = store;
+        this.blobs = blobs;
+        this.uploads = uploads;
+        this.workers = workers;
+        try {
+            this.ids = SecureRandom.getInstance("DRBG");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("JDK lacks the DRBG SecureRandom", e);
+        }
+        ids.nextBytes(new byte[16]);
+    }
+
+    /** Opens a session for {@code repository}. */
+    public Mono<UploadRecord> start(String repository) {
+        byte[] random = new byte[16];
+        ids.nextBytes(random);
+        random[6] = (byte) ((random[6] & 0x0f) | 0x40);
+        random[8] = (byte) ((random[8] & 0x3f) | 0x80);
+        ByteBuffer b = ByteBuffer.wrap(random);
+        return uploads.create(new UUID(b.getLong(), b.getLong()).toString(), repository);
+    }
+
+    /** Mounts a blob from another repository; empty if {@code from} does not have it. */
+    public Mono<BlobRecord> mount(String repository, Digest digest, String from) {
+        return blobs.mount(repository, digest, from);
+    }
+
+    public Mono<UploadRecord> status(String repository, String id) {
+        return session(repository, id);
+    }
+
+    /**
+     * Appends one PATCH body. @param range the Content-Range, or null for a streamed PATCH
+     * @param contentLength the Content-Length, or -1
+     * @return the session after the append
+     */
+    public Mono<UploadRecord> append(String repository, String id, String range, long contentLength, Flux<ByteBuf> body) {
+        ChunkRange chunk = ChunkRange.parse(range);
+        return session(repository, id).flatMap(s -> exclusively(s,
+                rd -> appendTo(rd, s, chunk, contentLength, body, Digest.Algorithm.SHA256)));
+    }
+
+    /** Completes an upload with an optional final body, verifying {@code digest}. */
+    public Mono<BlobRecord> finish(String repository, String id, Digest digest, String range, long contentLength,
+                                   Flux<ByteBuf> body) {
+        ChunkRange chunk = ChunkRange.parse(range);
+        return session(repository, id).flatMap(s -> exclusively(s,
+                rd -> appendTo(rd, s, chunk, contentLength, body, digest.algorithm())
+                        .flatMap(done -> commit(rd, done, digest))));
+    }
+
+    /** A monolithic upload: one request carrying the whole blob. */
+    public Mono<BlobRecord> monolithic(String repository, Digest digest, long contentLength, Flux<ByteBuf> body) {
+        return start(repository).flatMap(s -> exclusively(s,
+                rd -> appendTo(rd, s, null, contentLength, body, digest.algorithm())
+                        .flatMap(done -> commit(rd, done, digest)))
+                .onErrorResume(e -> discard(s.id()).then(Mono.error(e))));
+    }
+
+    public Mono<Void> cancel(String repository, String id) {
+        return session(repository, id).flatMap(s -> discard(s.id()));
+    }
+
+    private Mono<UploadRecord> session(String repository, String id) {
+        return uploads.find(id)
+                .filter(s -> s.repository().equals(repository))
+                .switchIfEmpty(Mono.error(() -> OciError.BLOB_UPLOAD_UNKNOWN.exception("upload " + id + " unknown")));
+    }
+
+    /**
+     * Runs {@code work} as the only request writing to the session; a concurrent request gets a
+     * 416, since the offset it saw is about to change.
+     */
+    private <T> Mono<T> exclusively(UploadRecord s, Function<RunningDigest, Mono<T>> work) {
+        RunningDigest rd = running.computeIfAbsent(s.id(), k -> new RunningDigest());
+        synchronized (rd) {
+            if (rd.busy) {
+                return Mono.error(outOfOrder(s, "another request is writing to this upload"));
+            }
+            rd.busy = true;
+        }
+        return Mono.defer(() -> work.apply(rd))
+                .doOnError(e -> rd.digest = null)
+                .doOnCancel(() -> rd.digest = null)
+                .doFinally(signal -> {
+                    synchronized (rd) {
+                        rd.busy = false;
+                    }
+                });
+    }
+
+    private Mono<UploadRecord> appendTo(RunningDigest rd, UploadRecord s, ChunkRange chunk, long contentLength,
+                                        Flux<ByteBuf> body, Digest.Algorithm algorithm) {
+        if (chunk != null && chunk.start() != s.offset()) {
+            return Mono.error(outOfOrder(s, "chunk starts at " + chunk.start() + ", upload is at " + s.offset()));
+        }
+        if (chunk != null && contentLength >= 0 && contentLength != chunk.length()) {
+            return Mono.error(OciError.SIZE_INVALID.exception("Content-Length " + contentLength
+                    + " does not match Content-Range length " + chunk.length()));
+        }
+        long expected = chunk != null ? chunk.length() : contentLength;
+        return ensureDigest(rd, s, algorithm)
+                .then(Mono.defer(() -> store.append(s.id(), s.offset(),
+                        DigestingPipeline.of(body, rd.digest, expected, workers))))
+                .flatMap(length -> uploads.advance(s.id(), s.offset(), length).flatMap(moved -> {
+                    if (!moved) {
+                        return Mono.error(outOfOrder(s, "upload was modified concurrently"));
+                    }
+                    rd.offset = length;
+                    return Mono.just(new UploadRecord(s.id(), s.repository(), length, s.startedAt(), s.updatedAt()));
+                }));
+    }
+
+    /** Makes sure {@code rd} holds the digest of the first {@code s.offset()} staged bytes. */
+    private Mono<Void> ensureDigest(RunningDigest rd, UploadRecord s, Digest.Algorithm algorithm) {
+        if (rd.digest != null && rd.offset == s.offset() && (rd.algorithm == algorithm || s.offset() > 0)) {
+            return Mono.empty();
+        }
+        MessageDigest md = algorithm.newMessageDigest();
+        return rehash(s.id(), s.offset(), md).doOnSuccess(v -> {
+            rd.digest = md;
+            rd.algorithm = algorithm;
+            rd.offset = s.offset();
+        });
+    }
+
+    private Mono<Void> rehash(String id, long length, MessageDigest md) {
+        if (length == 0) {
+            return Mono.empty();
+        }
+        return store.readStaged(id, length)
+                .publishOn(workers)
+                .doOnNext(buf -> {
+                    try {
+                        DigestingPipeline.update(md, buf);
+                    } finally {
+                        buf.release();
+                    }
+                })
+                .then();
+    }
+
+    private Mono<BlobRecord> commit(RunningDigest rd, UploadRecord s, Digest expected) {
+        Mono<Digest> actual;
+        if (rd.digest != null && rd.algorithm == expected.algorithm() && rd.offset == s.offset()) {
+            actual = Mono.fromCallable(() -> expected.algorithm().digestOf(rd.digest));
+        } else {
+            MessageDigest md = expected.algorithm().newMessageDigest();
+            actual = rehash(s.id(), s.offset(), md).then(Mono.fromCallable(() -> expected.algorithm().digestOf(md)));
+        }
+        return actual.flatMap(d -> {
+            if (!d.equals(expected)) {
+                return discard(s.id()).then(Mono.error(OciError.DIGEST_INVALID.exception(
+                        "digest " + expected + " does not match the uploaded content (" + d + ")")));
+            }
+            return store.commit(s.id(), expected, s.offset())
+                    .flatMap(location -> blobs.commit(s.repository(),
+                            new BlobRecord(expected, s.offset(), store.backend(), location), s.id()))
+                    .doOnSuccess(r -> running.remove(s.id()));
+        });
+    }
+
+    private Mono<Void> discard(String id) {
+        running.remove(id);
+        return uploads.delete(id).then(store.abort(id));
+    }
+
+    private static OciException outOfOrder(UploadRecord s, String message) {
+        return OciError.RANGE_INVALID.exception(message)
+                .withHeader("Range", rangeHeader(s.offset()))
+                .withHeader("Location", location(s))
+                .withHeader("Docker-Upload-UUID", s.id());
+    }
+
+    /** The {@code Range} header of an upload at {@code offset}: {@code 0-<last byte>}, as Distribution writes it. */
+    public static String rangeHeader(long offset) {
+        return "0-" + Math.max(0, offset - 1);
+    }
+
+    public static String location(UploadRecord s) {
+        return "/v2/" + s.repository() + "/blobs/uploads/" + s.id();
+    }
+}

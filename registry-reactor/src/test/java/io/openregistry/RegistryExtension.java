@@ -1,0 +1,28 @@
+package io.openregistry;
+
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Gives a test class a running registry on the chosen backend. One registry per backend is
+ * shared by the whole test run and closed by JUnit at its end (root store, AutoCloseable).
+ */
+public final class RegistryExtension implements BeforeAllCallback {
+    private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(RegistryExtension.class);
+    private final RegistryServer.Backend backend;
+    private RegistryServer server;
+
+    public RegistryExtension(RegistryServer.Backend backend) {
+        this.backend = backend;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        server = context.getRoot().getStore(NS)
+                .getOrComputeIfAbsent(backend, b -> RegistryServer.start(backend), RegistryServer.class);
+    }
+
+    public RegistryServer server() {
+        return server;
+    }
+}

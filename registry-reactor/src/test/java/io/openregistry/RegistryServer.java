@@ -1,0 +1,112 @@
+package io.openregistry;
+
+import io.openregistry.config.Config;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import reactor.blockhound.BlockHound;
+
+/**
+ * A whole registry on a free loopback port with a temporary data directory, on H2 or on a real
+ * PostgreSQL (embedded binaries), with BlockHound installed so that any blocking call on an
+ * event loop fails the request that made it.
+ */
+public final class RegistryServer implements AutoCloseable {
+    /** The manifest size limit of test registries: small, so the limit test stays cheap. */
+    public static final int MANIFEST_MAX_BYTES = 256 * 1024;
+
+    public enum Backend { H2, POSTGRES }
+
+    private static boolean blockHoundInstalled;
+    private final Path dataDir;
+    private final EmbeddedPostgres postgres;
+    private final Registry registry;
+
+    private RegistryServer(Path dataDir, EmbeddedPostgres postgres, Registry registry) {
+        this.dataDir = dataDir;
+        this.postgres = postgres;
+        this.registry = registry;
+    }
+
+    public static synchronized void installBlockHound() {
+        if (!blockHoundInstalled) {
+            BlockHound.install();
+            blockHoundInstalled = true;
+        }
+    }
+
+    public static RegistryServer start(Backend backend) {
+        installBlockHound();
+        EmbeddedPostgres pg = null;
+        try {
+            Path dir = Files.createTempDirectory("openregistry-test");
+            Config.Database db;
+            if (backend == Backend.POSTGRES) {
+                pg = EmbeddedPostgres.builder().start();
+                db = new Config.Database("r2dbc:postgresql://localhost:" + pg.getPort() + "/postgres",
+                        "postgres", "postgres", 10);
+            } else {
+                db = new Config.Database("r2dbc:h2:file:///" + dir.resolve("db/registry"), null, null, 10);
+            }
+            Config config = new Config(
+                    new Config.Http(InetSocketAddress.createUnresolved("127.0.0.1", 0)),
+                    new Config.Storage("filesystem", dir),
+                    db,
+                    new Config.Manifests(MANIFEST_MAX_BYTES),
+                    new Config.Uploads(1024 * 1024),
+                    new Config.Log("INFO"));
+            return new RegistryServer(dir, pg, Registry.start(config));
+        } catch (IOException e) {
+            closeQuietly(pg);
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            closeQuietly(pg);
+            throw e;
+        }
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + registry.port();
+    }
+
+    public int port() {
+        return registry.port();
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    @Override
+    public void close() {
+        registry.close();
+        closeQuietly(postgres);
+        deleteTree(dataDir);
+    }
+
+    private static void closeQuietly(EmbeddedPostgres pg) {
+        if (pg != null) {
+            try {
+                pg.close();
+            } catch (IOException ignored) {
+                // best effort at shutdown
+            }
+        }
+    }
+
+    public static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package io.openregistry.api;
+
+import static io.openregistry.api.Oci.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.openregistry.RegistryServer;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** Manifest and index push, pull, validation and delete. */
+abstract class ManifestApiContract extends ApiTestBase {
+
+    @Test
+    void ociManifestRoundTripsByteExact() {
+        String repo = repo("manifest");
+        byte[] manifest = pushImage(repo, "v1", Oci.OCI_MANIFEST);
+        String digest = Oci.digest(manifest);
+        for (String ref : new String[] {"v1", digest}) {
+            HttpResponse<byte[]> r = client.get("/v2/" + repo + "/manifests/" + ref, "Accept", Oci.OCI_MANIFEST);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo(manifest);
+            assertThat(r.headers().firstValue("Content-Type")).hasValue(Oci.OCI_MANIFEST);
+            assertThat(r.headers().firstValue("Docker-Content-Digest")).hasValue(digest);
+            HttpResponse<byte[]> h = client.head("/v2/" + repo + "/manifests/" + ref);
+            assertThat(h.statusCode()).isEqualTo(200);
+            assertThat(h.headers().firstValue("Content-Length")).hasValue(String.valueOf(manifest.length));
+            assertThat(h.headers().firstValue("Docker-Content-Digest")).hasValue(digest);
+        }
+    }
+
+    @Test
+    void putAnswersLocationAndDigest() {
+        String repo = repo("put");
+        byte[] config = "{}".getBytes();
+        pushBlob(repo, config);
+        // whitespace and key order are kept: the digest is over the exact bytes
+        byte[] manifest = ("{\n  \"schemaVersion\": 2, \"mediaType\": \"" + Oci.OCI_MANIFEST + "\",\n  \"config\": "
+                + Oci.descriptor("application/vnd.oci.image.config.v1+json", config) + ", \"layers\": [] }\n")
+                .getBytes(StandardCharsets.UTF_8);
+        String digest = Oci.digest(manifest);
+        HttpResponse<byte[]> r = putManifest(repo, digest, Oci.OCI_MANIFEST, manifest);
+        assertThat(r.statusCode()).isEqualTo(201);
+        assertThat(r.headers().firstValue("Location")).hasValue("/v2/" + repo + "/manifests/" + digest);
+        assertThat(r.headers().firstValue("Docker-Content-Digest")).hasValue(digest);
+        assertThat(client.get("/v2/" + repo + "/manifests/" + digest).body()).isEqualTo(manifest);
+    }
+
+    @Test
+    void dockerSchema2AndManifestList() {
+        String repo = repo("docker");
+        byte[] amd = pushImage(repo, "amd64", Oci.DOCKER_MANIFEST);
+        byte[] arm = pushImage(repo, "arm64", Oci.DOCKER_MANIFEST);
+        byte[] list = Oci.index(Oci.DOCKER_LIST, Oci.DOCKER_MANIFEST, amd, arm);
+        assertThat(putManifest(repo, "latest", Oci.DOCKER_LIST, list).statusCode()).isEqualTo(201);
+        HttpResponse<byte[]> r = client.get("/v2/" + repo + "/manifests/latest");
+        assertThat(r.body()).isEqualTo(list);
+        assertThat(r.headers().firstValue("Content-Type")).hasValue(Oci.DOCKER_LIST);
+    }
+
+    @Test
+    void ociIndexRequiresItsChildren() {
+        String repo = repo("index");
+        byte[] child = pushImage(repo, "child", Oci.OCI_MANIFEST);
+        byte[] missing = Oci.imageManifest(Oci.OCI_MANIFEST, Oci.random(10), Oci.random(10));
+        assertError(putManifest(repo, "multi", Oci.OCI_INDEX, Oci.index(Oci.OCI_INDEX, Oci.OCI_MANIFEST, child, missing)),
+                400, "MANIFEST_BLOB_UNKNOWN");
+        assertError(client.get("/v2/" + repo + "/manifests/multi"), 404, "MANIFEST_UNKNOWN");
+        assertThat(putManifest(repo, "multi", Oci.OCI_INDEX, Oci.index(Oci.OCI_INDEX, Oci.OCI_MANIFEST, child))
+                .statusCode()).isEqualTo(201);
+    }
+
+    @Test
+    void missingBlobsAreRefusedAndNothingIsStored() {
+        String repo = repo("missing");
+        byte[] config = "{}".getBytes();
+        pushBlob(repo, config);
+        byte[] layer = Oci.random(100);
+        byte[] manifest = Oci.imageManifest(Oci.OCI_MANIFEST, config, layer);
+        HttpResponse<byte[]> r = putManifest(repo, "t", Oci.OCI_MANIFEST, manifest);
+        assertError(r, 400, "MANIFEST_BLOB_UNKNOWN");
+        assertThat(Oci.json(r).path("errors").path(0).path("detail").path("digest").asText()).isEqualTo(Oci.digest(layer));
+        assertError(client.get("/v2/" + repo + "/manifests/t"), 404, "MANIFEST_UNKNOWN");
+        assertError(client.get("/v2/" + repo + "/manifests/" + Oci.digest(manifest)), 404, "MANIFEST_UNKNOWN");
+    }
+
+    @Test
+    void invalidManifestsAreRejected() {
+        String repo = repo("invalid");
+        byte[] config = "{}".getBytes();
+        pushBlob(repo, config);
+        byte[] good = Oci.imageManifest(Oci.OCI_MANIFEST, config);
+        assertError(putManifest(repo, "t", Oci.OCI_MANIFEST, "{not json".getBytes()), 400, "MANIFEST_INVALID");
+        assertError(putManifest(repo, "t", Oci.OCI_MANIFEST, "[]".getBytes()), 400, "MANIFEST_INVALID");
+        assertError(putManifest(repo, "t", "application/octet-stream", good), 400, "MANIFEST_INVALID");
+        assertError(putManifest(repo, "t", Oci.DOCKER_MANIFEST, good), 400, "MANIFEST_INVALID");
+        assertError(putManifest(repo, "t", Oci.OCI_MANIFEST,
+                new String(good).replace("\"schemaVersion\":2", "\"schemaVersion\":1").getBytes()), 400, "MANIFEST_INVALID");
+        assertError(putManifest(repo, "t", Oci.OCI_MANIFEST,
+                new String(good).replace(Oci.digest(config), "sha256:1234").getBytes()), 400, "MANIFEST_INVALID");
+        assertError(putManifest(repo, "t", Oci.OCI_MANIFEST, new byte[0]), 400, "MANIFEST_INVALID");
+        assertError(putManifest(repo, "bad%21tag", Oci.OCI_MANIFEST, good), 400, "TAG_INVALID");
+        assertError(putManifest(repo, "-leadingdash", Oci.OCI_MANIFEST, good), 400, "TAG_INVALID");
+        assertError(putManifest(repo, Oci.digest(Oci.random(3)), Oci.OCI_MANIFEST, good), 400, "DIGEST_INVALID");
+        assertError(client.get("/v2/" + repo + "/manifests/t"), 404, "MANIFEST_UNKNOWN");
+    }
+
+    @Test
+    void oversizedManifestIs413() {
+        String repo = repo("large");
+        byte[] config = "{}".getBytes();
+        pushBlob(repo, config);
+        String big = "\"annotations\":{\"x\":\"" + "a".repeat(RegistryServer.MANIFEST_MAX_BYTES) + "\"}";
+        byte[] manifest = Oci.imageManifest(Oci.OCI_MANIFEST, "application/vnd.oci.image.config.v1+json", null, big, config);
+        assertError(putManifest(repo, "big", Oci.OCI_MANIFEST, manifest), 413, "MANIFEST_INVALID");
+        assertError(client.get("/v2/" + repo + "/manifests/big"), 404, "MANIFEST_UNKNOWN");
+    }
+
+    @Test
+    void unknownConfigAndLayerTypesAreAccepted() {
+        String repo = repo("encrypted");
+        byte[] config = "{}".getBytes();
+        byte[] layer = Oci.random(500);
+        pushBlob(repo, config);
+        pushBlob(repo, layer);
+        byte[] manifest = Oci.imageManifest(Oci.OCI_MANIFEST, "application/vnd.example.config+json",
+                "application/vnd.oci.image.layer.v1.tar+gzip+encrypted", null, config, layer);
+        assertThat(putManifest(repo, "enc", Oci.OCI_MANIFEST, manifest).statusCode()).isEqualTo(201);
+        assertThat(client.get("/v2/" + repo + "/manifests/enc").body()).isEqualTo(manifest);
+    }
+
+    @Test
+    void deleteByTagKeepsTheManifestDeleteByDigestRemovesItAndItsTags() {
+        String repo = repo("delete");
+        byte[] manifest = pushImage(repo, "a", Oci.OCI_MANIFEST);
+        String digest = Oci.digest(manifest);
+        assertThat(putManifest(repo, "b", Oci.OCI_MANIFEST, manifest).statusCode()).isEqualTo(201);
+        assertThat(client.delete("/v2/" + repo + "/manifests/a").statusCode()).isEqualTo(202);
+        assertError(client.get("/v2/" + repo + "/manifests/a"), 404, "MANIFEST_UNKNOWN");
+        assertThat(client.get("/v2/" + repo + "/manifests/" + digest).statusCode()).isEqualTo(200);
+        assertThat(client.get("/v2/" + repo + "/manifests/b").statusCode()).isEqualTo(200);
+        assertThat(client.delete("/v2/" + repo + "/manifests/" + digest).statusCode()).isEqualTo(202);
+        assertError(client.get("/v2/" + repo + "/manifests/" + digest), 404, "MANIFEST_UNKNOWN");
+        assertError(client.get("/v2/" + repo + "/manifests/b"), 404, "MANIFEST_UNKNOWN");
+        assertError(client.delete("/v2/" + repo + "/manifests/" + digest), 404, "MANIFEST_UNKNOWN");
+        assertError(client.delete("/v2/" + repo + "/manifests/nosuchtag"), 404, "MANIFEST_UNKNOWN");
+        assertThat(Oci.json(client.get("/v2/" + repo + "/tags/list")).path("tags").size()).isZero();
+    }
+
+    @Test
+    void taggingMovesTheTag() {
+        String repo = repo("retag");
+        byte[] first = pushImage(repo, "latest", Oci.OCI_MANIFEST);
+        byte[] second = pushImage(repo, "latest", Oci.OCI_MANIFEST);
+        assertThat(client.get("/v2/" + repo + "/manifests/latest").body()).isEqualTo(second);
+        assertThat(client.get("/v2/" + repo + "/manifests/" + Oci.digest(first)).body()).isEqualTo(first);
+    }
+}

@@ -1,0 +1,37 @@
+package io.openregistry.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class PathRouterTest {
+
+    @Test
+    void recognisesEveryEndpoint() {
+        assertThat(PathRouter.route("/v2/")).isEqualTo(new RouteMatch(Endpoint.BASE, null, null));
+        assertThat(PathRouter.route("/v2")).isEqualTo(new RouteMatch(Endpoint.BASE, null, null));
+        assertThat(PathRouter.route("/v2/_catalog")).isEqualTo(new RouteMatch(Endpoint.CATALOG, null, null));
+        assertThat(PathRouter.route("/v2/a/b/tags/list")).isEqualTo(new RouteMatch(Endpoint.TAGS, "a/b", null));
+        assertThat(PathRouter.route("/v2/a/b/manifests/v1")).isEqualTo(new RouteMatch(Endpoint.MANIFEST, "a/b", "v1"));
+        assertThat(PathRouter.route("/v2/a/blobs/uploads/")).isEqualTo(new RouteMatch(Endpoint.UPLOAD_START, "a", null));
+        assertThat(PathRouter.route("/v2/a/blobs/uploads")).isEqualTo(new RouteMatch(Endpoint.UPLOAD_START, "a", null));
+        assertThat(PathRouter.route("/v2/a/blobs/uploads/x-1")).isEqualTo(new RouteMatch(Endpoint.UPLOAD, "a", "x-1"));
+        assertThat(PathRouter.route("/v2/a/blobs/sha256:00")).isEqualTo(new RouteMatch(Endpoint.BLOB, "a", "sha256:00"));
+        assertThat(PathRouter.route("/v2/a/referrers/sha256:00")).isEqualTo(new RouteMatch(Endpoint.REFERRERS, "a", "sha256:00"));
+    }
+
+    @Test
+    void namesMayContainResourceWords() {
+        assertThat(PathRouter.route("/v2/manifests/tags/manifests/v1"))
+                .isEqualTo(new RouteMatch(Endpoint.MANIFEST, "manifests/tags", "v1"));
+        assertThat(PathRouter.route("/v2/blobs/blobs/sha256:00")).isEqualTo(new RouteMatch(Endpoint.BLOB, "blobs", "sha256:00"));
+    }
+
+    @Test
+    void unknownPaths() {
+        assertThat(PathRouter.route("/")).isNull();
+        assertThat(PathRouter.route("/v3/")).isNull();
+        assertThat(PathRouter.route("/v2/a")).isNull();
+        assertThat(PathRouter.route("/v2/a/manifests/")).isNull();
+    }
+}

@@ -1,0 +1,338 @@
+package io.openregistry.metadata;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.openregistry.config.Config;
+import io.openregistry.metadata.r2dbc.R2dbcMetadata;
+import io.openregistry.oci.Digest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.blockhound.BlockHound;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The contract of the four metadata stores, run against every database. Each test gets a fresh
+ * database. Every call is subscribed from a non-blocking thread with BlockHound installed, so a
+ * driver that blocks where the server's event loops would call it fails here.
+ */
+public abstract class MetadataStoreContract {
+    protected static final int POOL_SIZE = 8;
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private Config.Database config;
+    protected R2dbcMetadata meta;
+
+    /** A fresh, empty database (the same one if called again within a test is not required). */
+    protected abstract Config.Database newDatabase() throws Exception;
+
+    @BeforeAll
+    static void installBlockHound() {
+        BlockHound.install();
+    }
+
+    @BeforeEach
+    void open() throws Exception {
+        config = newDatabase();
+        meta = R2dbcMetadata.open(config);
+    }
+
+    @AfterEach
+    void close() {
+        meta.close();
+    }
+
+    protected static <T> T await(Mono<T> mono) {
+        return mono.subscribeOn(Schedulers.parallel()).block(TIMEOUT);
+    }
+
+    protected static <T> List<T> awaitAll(Flux<T> flux) {
+        return flux.collectList().subscribeOn(Schedulers.parallel()).block(TIMEOUT);
+    }
+
+    protected static Digest digest(String seed) {
+        return Digest.sha256(seed.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static BlobRecord blob(String seed, String location) {
+        return new BlobRecord(digest(seed), seed.length(), "fs", location);
+    }
+
+    private static ManifestRecord manifest(String repo, String body, Digest subject, String artifactType) {
+        byte[] content = body.getBytes(StandardCharsets.UTF_8);
+        return new ManifestRecord(repo, Digest.sha256(content), "application/vnd.oci.image.manifest.v1+json",
+                content, subject, artifactType, subject == null ? null : "{\"k\":\"" + body + "\"}");
+    }
+
+    // ---- blobs ----
+
+    @Test
+    void commitRecordsLinksAndCreatesTheRepository() {
+        BlobRecord b = blob("layer", "sha256/ab/cd");
+        assertThat(await(meta.blobs().commit("library/app", b, null))).isEqualTo(b);
+        assertThat(await(meta.blobs().find(b.digest()))).isEqualTo(b);
+        assertThat(await(meta.blobs().findLinked("library/app", b.digest()))).isEqualTo(b);
+        assertThat(await(meta.blobs().findLinked("other", b.digest()))).isNull();
+        assertThat(await(meta.blobs().find(digest("unknown")))).isNull();
+        assertThat(await(meta.repositories().exists("library/app"))).isTrue();
+        assertThat(await(meta.repositories().exists("other"))).isFalse();
+    }
+
+    @Test
+    void commitKeepsTheFirstRecordAndDeletesTheUpload() {
+        BlobRecord first = blob("layer", "first");
+        await(meta.blobs().commit("a", first, null));
+        await(meta.uploads().create("u1", "b"));
+        BlobRecord stored = await(meta.blobs().commit("b", blob("layer", "second"), "u1"));
+        assertThat(stored).isEqualTo(first);
+        assertThat(await(meta.blobs().findLinked("b", first.digest()))).isEqualTo(first);
+        assertThat(await(meta.uploads().find("u1"))).isNull();
+    }
+
+    @Test
+    void concurrentCommitsOfOneBlobAgree() {
+        // With the repository in place the racers collide on the blob row itself.
+        await(meta.blobs().commit("race", blob("first", "l"), null));
+        List<BlobRecord> results = awaitAll(Flux.range(0, 20).flatMap(i -> meta.blobs()
+                .commit("race", blob("same", "loc-" + i), null).subscribeOn(Schedulers.parallel()), 20));
+        assertThat(results).hasSize(20);
+        assertThat(results).allMatch(r -> r.equals(results.get(0)));
+        assertThat(await(meta.blobs().findLinked("race", digest("same")))).isEqualTo(results.get(0));
+    }
+
+    @Test
+    void mountOnlyFromARepositoryTheBlobIsLinkedTo() {
+        BlobRecord b = blob("shared", "loc");
+        await(meta.blobs().commit("src", b, null));
+        await(meta.blobs().commit("elsewhere", blob("other", "loc2"), null));
+        assertThat(await(meta.blobs().mount("dst", b.digest(), "elsewhere"))).isNull();
+        assertThat(await(meta.blobs().mount("dst", b.digest(), "nowhere"))).isNull();
+        assertThat(await(meta.repositories().exists("dst"))).isFalse();
+        assertThat(await(meta.blobs().mount("dst", b.digest(), "src"))).isEqualTo(b);
+        assertThat(await(meta.blobs().mount("dst", b.digest(), "src"))).isEqualTo(b);
+        assertThat(await(meta.blobs().findLinked("dst", b.digest()))).isEqualTo(b);
+    }
+
+    @Test
+    void unlinkRemovesOnlyTheLink() {
+        BlobRecord b = blob("x", "loc");
+        await(meta.blobs().commit("r", b, null));
+        assertThat(await(meta.blobs().unlink("r", b.digest()))).isTrue();
+        assertThat(await(meta.blobs().unlink("r", b.digest()))).isFalse();
+        assertThat(await(meta.blobs().findLinked("r", b.digest()))).isNull();
+        assertThat(await(meta.blobs().find(b.digest()))).isEqualTo(b);
+    }
+
+    @Test
+    void linkedFiltersManyDigests() {
+        List<Digest> asked = new ArrayList<>();
+        for (int i = 0; i < 450; i++) {
+            asked.add(digest("d" + i));
+            if (i % 100 == 7) {
+                await(meta.blobs().commit("r", blob("d" + i, "l"), null));
+            }
+        }
+        await(meta.blobs().commit("other", blob("d8", "l"), null));
+        assertThat(awaitAll(meta.blobs().linked("r", asked)))
+                .containsExactlyInAnyOrder(digest("d7"), digest("d107"), digest("d207"), digest("d307"),
+                        digest("d407"));
+        assertThat(awaitAll(meta.blobs().linked("r", List.of()))).isEmpty();
+    }
+
+    // ---- manifests and tags ----
+
+    @Test
+    void putStoresBytesAndIndexesAndTags() {
+        byte[] big = new byte[300_000];
+        new Random(1).nextBytes(big);
+        ManifestRecord m = new ManifestRecord("r", Digest.sha256(big), "application/vnd.oci.image.index.v1+json",
+                big, digest("subject"), "application/x.sig", "{\"a\":\"" + "x".repeat(20_000) + "\"}");
+        await(meta.manifests().put(m, "v1"));
+        await(meta.manifests().put(m, "v1"));
+        assertManifest(await(meta.manifests().get("r", m.digest())), m);
+        assertManifest(await(meta.manifests().getByTag("r", "v1")), m);
+        assertThat(await(meta.manifests().get("other", m.digest()))).isNull();
+        assertThat(await(meta.manifests().getByTag("r", "v2"))).isNull();
+        assertThat(await(meta.repositories().exists("r"))).isTrue();
+
+        ManifestRecord plain = manifest("r", "plain", null, null);
+        await(meta.manifests().put(plain, null));
+        assertManifest(await(meta.manifests().get("r", plain.digest())), plain);
+    }
+
+    @Test
+    void aTagMovesToTheLastPut() {
+        ManifestRecord one = manifest("r", "one", null, null);
+        ManifestRecord two = manifest("r", "two", null, null);
+        await(meta.manifests().put(one, "latest"));
+        await(meta.manifests().put(two, "latest"));
+        assertThat(await(meta.manifests().getByTag("r", "latest")).digest()).isEqualTo(two.digest());
+        assertThat(await(meta.manifests().get("r", one.digest()))).isNotNull();
+    }
+
+    @Test
+    void concurrentTagMovesLeaveTheTagOnOneOfThem() {
+        // 20 puts racing on one new tag in a new repository…
+        List<ManifestRecord> all = IntStream.range(0, 20).mapToObj(i -> manifest("r", "m" + i, null, null)).toList();
+        awaitAll(Flux.fromIterable(all)
+                .flatMap(m -> meta.manifests().put(m, "latest").subscribeOn(Schedulers.parallel()), 20));
+        assertThat(all).extracting(ManifestRecord::digest)
+                .contains(await(meta.manifests().getByTag("r", "latest")).digest());
+        assertThat(awaitAll(meta.manifests().existing("r", all.stream().map(ManifestRecord::digest).toList())))
+                .hasSize(20);
+        // …then 20 more moving the existing tag, half of them to manifests already stored.
+        List<ManifestRecord> again = IntStream.range(10, 30).mapToObj(i -> manifest("r", "m" + i, null, null)).toList();
+        awaitAll(Flux.fromIterable(again)
+                .flatMap(m -> meta.manifests().put(m, "latest").subscribeOn(Schedulers.parallel()), 20));
+        assertThat(again).extracting(ManifestRecord::digest)
+                .contains(await(meta.manifests().getByTag("r", "latest")).digest());
+        assertThat(await(meta.manifests().tags("r", null, 10))).isEqualTo(new Page(List.of("latest"), false));
+    }
+
+    @Test
+    void deleteTagKeepsTheManifest() {
+        ManifestRecord m = manifest("r", "m", null, null);
+        await(meta.manifests().put(m, "t"));
+        assertThat(await(meta.manifests().deleteTag("r", "t"))).isTrue();
+        assertThat(await(meta.manifests().deleteTag("r", "t"))).isFalse();
+        assertThat(await(meta.manifests().getByTag("r", "t"))).isNull();
+        assertThat(await(meta.manifests().get("r", m.digest()))).isNotNull();
+    }
+
+    @Test
+    void deleteByDigestRemovesItsTags() {
+        ManifestRecord m = manifest("r", "m", null, null);
+        ManifestRecord keep = manifest("r", "keep", null, null);
+        await(meta.manifests().put(m, "a"));
+        await(meta.manifests().put(m, "b"));
+        await(meta.manifests().put(keep, "c"));
+        assertThat(await(meta.manifests().delete("r", m.digest()))).isTrue();
+        assertThat(await(meta.manifests().delete("r", m.digest()))).isFalse();
+        assertThat(await(meta.manifests().get("r", m.digest()))).isNull();
+        assertThat(await(meta.manifests().getByTag("r", "a"))).isNull();
+        assertThat(await(meta.manifests().tags("r", null, 10))).isEqualTo(new Page(List.of("c"), false));
+        assertThat(await(meta.manifests().delete("r", keep.digest()))).isTrue();
+        assertThat(await(meta.manifests().tags("r", null, 10))).isEqualTo(new Page(List.of(), false));
+    }
+
+    @Test
+    void existingFiltersByRepository() {
+        ManifestRecord m = manifest("r", "m", null, null);
+        await(meta.manifests().put(m, null));
+        await(meta.manifests().put(manifest("other", "o", null, null), null));
+        assertThat(awaitAll(meta.manifests().existing("r", List.of(m.digest(), digest("o"), digest("none")))))
+                .containsExactly(m.digest());
+        assertThat(awaitAll(meta.manifests().existing("r", List.of()))).isEmpty();
+    }
+
+    @Test
+    void tagsArePagedInByteOrder() {
+        List<String> names = List.of("b", "a", "B", "A", "1", "a-b", "a.b", "a_b", "Z9", "latest");
+        ManifestRecord m = manifest("r", "m", null, null);
+        for (String name : names) {
+            await(meta.manifests().put(m, name));
+        }
+        // String order equals byte order for these ASCII names: "1" < "A" < "B" < "Z9" < "a" < "a-b" …
+        List<String> sorted = names.stream().sorted().toList();
+        assertThat(sorted.subList(0, 4)).containsExactly("1", "A", "B", "Z9");
+        assertThat(await(meta.manifests().tags("r", null, 100))).isEqualTo(new Page(sorted, false));
+        assertThat(await(meta.manifests().tags("r", null, 3))).isEqualTo(new Page(sorted.subList(0, 3), true));
+        assertThat(await(meta.manifests().tags("r", "B", 3))).isEqualTo(new Page(List.of("Z9", "a", "a-b"), true));
+        assertThat(await(meta.manifests().tags("r", "a.b", 3)))
+                .isEqualTo(new Page(List.of("a_b", "b", "latest"), false));
+        assertThat(await(meta.manifests().tags("r", "latest", 3))).isEqualTo(new Page(List.of(), false));
+        assertThat(await(meta.manifests().tags("r", "Aa", 1))).isEqualTo(new Page(List.of("B"), true));
+        assertThat(await(meta.manifests().tags("r", null, 0))).isEqualTo(new Page(List.of(), true));
+        assertThat(await(meta.manifests().tags("r", "a_b", Integer.MAX_VALUE)))
+                .isEqualTo(new Page(List.of("b", "latest"), false));
+        assertThat(await(meta.manifests().tags("unknown", null, 10))).isNull();
+    }
+
+    @Test
+    void referrersFilterBySubjectRepositoryAndArtifactType() {
+        Digest subject = digest("image");
+        ManifestRecord sig = manifest("r", "sig", subject, "application/x.sig");
+        ManifestRecord sbom = manifest("r", "sbom", subject, "application/x.sbom");
+        await(meta.manifests().put(sig, null));
+        await(meta.manifests().put(sbom, null));
+        await(meta.manifests().put(manifest("r", "unrelated", digest("else"), "application/x.sig"), null));
+        await(meta.manifests().put(manifest("other", "sig2", subject, "application/x.sig"), null));
+
+        assertThat(awaitAll(meta.manifests().referrers("r", subject, null)))
+                .extracting(ManifestRecord::digest).containsExactlyInAnyOrder(sig.digest(), sbom.digest());
+        List<ManifestRecord> sigs = awaitAll(meta.manifests().referrers("r", subject, "application/x.sig"));
+        assertThat(sigs).hasSize(1);
+        assertManifest(sigs.get(0), sig);
+        assertThat(awaitAll(meta.manifests().referrers("r", subject, "application/none"))).isEmpty();
+        assertThat(awaitAll(meta.manifests().referrers("r", digest("nothing"), null))).isEmpty();
+    }
+
+    // ---- repositories ----
+
+    @Test
+    void catalogIsPagedInByteOrder() {
+        for (String name : List.of("b", "a", "B", "A", "a/b", "a-b")) {
+            await(meta.blobs().commit(name, blob("x", "l"), null));
+        }
+        assertThat(await(meta.repositories().catalog(null, 10)))
+                .isEqualTo(new Page(List.of("A", "B", "a", "a-b", "a/b", "b"), false));
+        assertThat(await(meta.repositories().catalog(null, 2))).isEqualTo(new Page(List.of("A", "B"), true));
+        assertThat(await(meta.repositories().catalog("B", 2))).isEqualTo(new Page(List.of("a", "a-b"), true));
+        assertThat(await(meta.repositories().catalog("a-b", 2))).isEqualTo(new Page(List.of("a/b", "b"), false));
+        assertThat(await(meta.repositories().catalog("b", 2))).isEqualTo(new Page(List.of(), false));
+    }
+
+    @Test
+    void anEmptyRegistryHasAnEmptyCatalog() {
+        assertThat(await(meta.repositories().catalog(null, 5))).isEqualTo(new Page(List.of(), false));
+        assertThat(await(meta.ping())).isNull();
+    }
+
+    // ---- uploads ----
+
+    @Test
+    void uploadsAdvanceOptimistically() {
+        UploadRecord created = await(meta.uploads().create("u", "r"));
+        assertThat(created.offset()).isZero();
+        assertThat(await(meta.uploads().find("u"))).isEqualTo(created);
+        assertThat(await(meta.uploads().advance("u", 0, 100))).isTrue();
+        assertThat(await(meta.uploads().advance("u", 0, 200))).isFalse();
+        assertThat(await(meta.uploads().advance("missing", 0, 200))).isFalse();
+        UploadRecord moved = await(meta.uploads().find("u"));
+        assertThat(moved.offset()).isEqualTo(100);
+        assertThat(moved.startedAt()).isEqualTo(created.startedAt());
+        assertThat(moved.updatedAt()).isAfterOrEqualTo(created.updatedAt());
+
+        List<Boolean> race = awaitAll(Flux.range(0, 10)
+                .flatMap(i -> meta.uploads().advance("u", 100, 200 + i).subscribeOn(Schedulers.parallel())));
+        assertThat(race).containsOnlyOnce(true);
+
+        assertThat(await(meta.uploads().delete("u"))).isTrue();
+        assertThat(await(meta.uploads().delete("u"))).isFalse();
+        assertThat(await(meta.uploads().find("u"))).isNull();
+    }
+
+    @Test
+    void dataSurvivesReopening() {
+        ManifestRecord m = manifest("r", "m", null, null);
+        await(meta.manifests().put(m, "t"));
+        meta.close();
+        meta = R2dbcMetadata.open(config);
+        assertManifest(await(meta.manifests().getByTag("r", "t")), m);
+    }
+
+    private static void assertManifest(ManifestRecord actual, ManifestRecord expected) {
+        assertThat(actual).isNotNull();
+        assertThat(actual.content()).isEqualTo(expected.content());
+        assertThat(actual).usingRecursiveComparison().ignoringFields("content").isEqualTo(expected);
+    }
+}
