@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -30,6 +32,7 @@ import reactor.core.scheduler.Scheduler;
  * request) it is rebuilt from the staged bytes.
  */
 public final class UploadService {
+    private static final Logger log = LoggerFactory.getLogger(UploadService.class);
     private final BlobStore store;
     private final BlobIndex blobs;
     private final UploadStore uploads;
@@ -74,7 +77,8 @@ public final class UploadService {
 
     /** Mounts a blob from another repository; empty if {@code from} does not have it. */
     public Mono<BlobRecord> mount(String repository, Digest digest, String from) {
-        return blobs.mount(repository, digest, from);
+        return blobs.mount(repository, digest, from)
+                .doOnNext(b -> log.debug("blob mounted repository={} digest={} from={}", repository, digest, from));
     }
 
     public Mono<UploadRecord> status(String repository, String id) {
@@ -208,7 +212,10 @@ public final class UploadService {
             return store.commit(s.id(), expected, s.offset())
                     .flatMap(location -> blobs.commit(s.repository(),
                             new BlobRecord(expected, s.offset(), store.backend(), location), s.id()))
-                    .doOnSuccess(r -> running.remove(s.id()));
+                    .doOnSuccess(r -> {
+                        running.remove(s.id());
+                        log.debug("blob committed repository={} digest={} bytes={}", s.repository(), expected, s.offset());
+                    });
         });
     }
 
