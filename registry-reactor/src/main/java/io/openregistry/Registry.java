@@ -20,6 +20,10 @@ import io.openregistry.storage.BlobStore;
 import io.openregistry.storage.fs.FilesystemBlobStore;
 import io.openregistry.upload.UploadService;
 import java.time.Duration;
+import java.time.Instant;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.scheduler.Scheduler;
@@ -34,12 +38,15 @@ import reactor.netty.http.server.HttpServer;
 public final class Registry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Registry.class);
     private final DisposableServer server;
+    private final Disposable sweeper;
     private final R2dbcMetadata metadata;
     private final Scheduler io;
     private final Scheduler workers;
 
-    private Registry(DisposableServer server, R2dbcMetadata metadata, Scheduler io, Scheduler workers) {
+    private Registry(DisposableServer server, Disposable sweeper, R2dbcMetadata metadata, Scheduler io,
+                     Scheduler workers) {
         this.server = server;
+        this.sweeper = sweeper;
         this.metadata = metadata;
         this.io = io;
         this.workers = workers;
@@ -89,9 +96,20 @@ public final class Registry implements AutoCloseable {
                     .port(config.http().addr().getPort())
                     .handle(routes)
                     .bindNow(Duration.ofSeconds(30));
+            Duration ttl = config.upload().ttl();
+            // Abandoned uploads: swept every tenth of their time to live (at most hourly).
+            Duration sweepEvery = ttl.dividedBy(10).compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : ttl.dividedBy(10);
+            Disposable sweeper = Flux.interval(sweepEvery, sweepEvery)
+                    .onBackpressureDrop()
+                    .concatMap(tick -> uploadService.expire(Instant.now().minus(ttl))
+                            .onErrorResume(e -> {
+                                log.warn("expiring idle uploads failed", e);
+                                return Mono.empty();
+                            }), 1)
+                    .subscribe();
             log.info("OpenRegistry listening on {}:{} (storage {}, database {})", config.http().addr().getHostString(),
                     server.port(), config.storage().root(), DatabaseUrls.redact(config.database().url()));
-            return new Registry(server, metadata, io, workers);
+            return new Registry(server, sweeper, metadata, io, workers);
         } catch (RuntimeException e) {
             if (metadata != null) {
                 metadata.close();
@@ -113,6 +131,7 @@ public final class Registry implements AutoCloseable {
 
     @Override
     public void close() {
+        sweeper.dispose();
         server.disposeNow(Duration.ofSeconds(10));
         metadata.close();
         workers.dispose();

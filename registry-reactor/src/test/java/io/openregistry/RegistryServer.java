@@ -58,7 +58,7 @@ public final class RegistryServer implements AutoCloseable {
                     new Config.Storage("filesystem", dir),
                     db,
                     new Config.Manifests(MANIFEST_MAX_BYTES),
-                    new Config.Uploads(1024 * 1024),
+                    new Config.Uploads(1024 * 1024, java.time.Duration.ofDays(1)),
                     new Config.Log("INFO"));
             return new RegistryServer(dir, pg, Registry.start(config));
         } catch (IOException e) {

@@ -34,8 +34,11 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
     public record Manifests(int maxBytes) {
     }
 
-    /** @param chunkMinLength advertised in {@code OCI-Chunk-Min-Length} */
-    public record Uploads(long chunkMinLength) {
+    /**
+     * @param chunkMinLength advertised in {@code OCI-Chunk-Min-Length}
+     * @param ttl            how long an upload session may sit idle before it is discarded
+     */
+    public record Uploads(long chunkMinLength, java.time.Duration ttl) {
     }
 
     /** @param level the root log level */

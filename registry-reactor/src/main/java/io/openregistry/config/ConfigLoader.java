@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -34,6 +35,7 @@ public final class ConfigLoader {
         DEFAULTS.put("database.poolSize", "10");
         DEFAULTS.put("manifest.maxBytes", String.valueOf(4 * 1024 * 1024));
         DEFAULTS.put("upload.chunkMinLength", String.valueOf(1024 * 1024));
+        DEFAULTS.put("upload.ttlSeconds", String.valueOf(24 * 3600));
         DEFAULTS.put("log.level", "INFO");
     }
 
@@ -142,6 +144,7 @@ public final class ConfigLoader {
         int poolSize = (int) number("database.poolSize", v.get("database.poolSize"), 1, 1000);
         int maxBytes = (int) number("manifest.maxBytes", v.get("manifest.maxBytes"), 1024, 64L * 1024 * 1024);
         long chunkMin = number("upload.chunkMinLength", v.get("upload.chunkMinLength"), 0, 1L << 31);
+        long ttl = number("upload.ttlSeconds", v.get("upload.ttlSeconds"), 60, 365L * 24 * 3600);
         String level = v.get("log.level").toUpperCase(Locale.ROOT);
         if (!LOG_LEVELS.contains(level)) {
             throw new ConfigException("log.level: '" + v.get("log.level") + "' is not one of " + LOG_LEVELS);
@@ -149,7 +152,8 @@ public final class ConfigLoader {
         return new Config(new Config.Http(addr), new Config.Storage(driver, root),
                 new Config.Database(url, emptyToNull(v.get("database.username")),
                         emptyToNull(v.get("database.password")), poolSize),
-                new Config.Manifests(maxBytes), new Config.Uploads(chunkMin), new Config.Log(level));
+                new Config.Manifests(maxBytes), new Config.Uploads(chunkMin, Duration.ofSeconds(ttl)),
+                new Config.Log(level));
     }
 
     private static long number(String key, String text, long min, long max) {

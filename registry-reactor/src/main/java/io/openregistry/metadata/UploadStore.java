@@ -1,5 +1,7 @@
 package io.openregistry.metadata;
 
+import java.time.Instant;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -21,4 +23,7 @@ public interface UploadStore {
 
     /** @return whether the session existed */
     Mono<Boolean> delete(String id);
+
+    /** Up to {@code limit} sessions last updated before {@code cutoff}, oldest first: abandoned uploads. */
+    Flux<UploadRecord> idleSince(Instant cutoff, int limit);
 }

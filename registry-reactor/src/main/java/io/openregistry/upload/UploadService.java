@@ -11,6 +11,7 @@ import io.openregistry.oci.OciException;
 import io.openregistry.storage.BlobStore;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Map;
@@ -49,7 +50,7 @@ public final class UploadService {
         MessageDigest digest;
         Digest.Algorithm algorithm;
         long offset;
-        boolean busy;
+        volatile boolean busy;
     }
 
     public UploadService(BlobStore store, BlobIndex blobs, UploadStore uploads, Scheduler workers) {
@@ -111,6 +112,23 @@ public final class UploadService {
                 rd -> appendTo(rd, s, null, contentLength, body, digest.algorithm())
                         .flatMap(done -> commit(rd, done, digest)))
                 .onErrorResume(e -> discard(s.id()).then(Mono.error(e))));
+    }
+
+    /**
+     * Discards sessions idle since before {@code cutoff} (abandoned uploads): their staged bytes,
+     * their row and their running digest. Sessions this replica is writing to are left alone.
+     *
+     * @return how many sessions were discarded
+     */
+    public Mono<Long> expire(Instant cutoff) {
+        return uploads.idleSince(cutoff, 1000)
+                .filter(s -> {
+                    RunningDigest rd = running.get(s.id());
+                    return rd == null || !rd.busy;
+                })
+                .concatMap(s -> discard(s.id()).thenReturn(s))
+                .doOnNext(s -> log.debug("upload expired id={} repository={} bytes={}", s.id(), s.repository(), s.offset()))
+                .count();
     }
 
     public Mono<Void> cancel(String repository, String id) {

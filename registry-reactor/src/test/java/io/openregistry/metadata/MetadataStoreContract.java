@@ -322,6 +322,22 @@ public abstract class MetadataStoreContract {
     }
 
     @Test
+    void idleUploadsAreListedOldestFirst() throws InterruptedException {
+        await(meta.uploads().create("old", "r"));
+        Thread.sleep(20);
+        await(meta.uploads().create("older-but-touched", "r"));
+        Thread.sleep(20);
+        java.time.Instant cutoff = java.time.Instant.now();
+        Thread.sleep(20);
+        await(meta.uploads().create("fresh", "r"));
+        assertThat(awaitAll(meta.uploads().idleSince(cutoff, 10))).extracting(UploadRecord::id)
+                .containsExactly("old", "older-but-touched");
+        assertThat(await(meta.uploads().advance("older-but-touched", 0, 5))).isTrue();
+        assertThat(awaitAll(meta.uploads().idleSince(cutoff, 10))).extracting(UploadRecord::id).containsExactly("old");
+        assertThat(awaitAll(meta.uploads().idleSince(java.time.Instant.now().plusSeconds(1), 2))).hasSize(2);
+    }
+
+    @Test
     void dataSurvivesReopening() {
         ManifestRecord m = manifest("r", "m", null, null);
         await(meta.manifests().put(m, "t"));

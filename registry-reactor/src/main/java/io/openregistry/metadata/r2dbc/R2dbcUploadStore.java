@@ -4,6 +4,7 @@ import io.openregistry.metadata.UploadRecord;
 import io.openregistry.metadata.UploadStore;
 import io.r2dbc.spi.Row;
 import java.time.Instant;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** Upload sessions; the offset moves only by compare-and-set so two replicas cannot both append. */
@@ -38,6 +39,12 @@ final class R2dbcUploadStore implements UploadStore {
     @Override
     public Mono<Boolean> delete(String id) {
         return db.update("DELETE FROM uploads WHERE id = $1", id).map(count -> count > 0);
+    }
+
+    @Override
+    public Flux<UploadRecord> idleSince(Instant cutoff, int limit) {
+        return db.query("SELECT id, repository, byte_offset, started_at, updated_at FROM uploads"
+                + " WHERE updated_at < $1 ORDER BY updated_at LIMIT $2", R2dbcUploadStore::record, cutoff, limit);
     }
 
     private static UploadRecord record(Row row) {
