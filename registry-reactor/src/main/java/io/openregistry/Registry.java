@@ -37,6 +37,8 @@ import reactor.netty.http.server.HttpServer;
  */
 public final class Registry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Registry.class);
+    static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(120);
     private final DisposableServer server;
     private final Disposable sweeper;
     private final R2dbcMetadata metadata;
@@ -67,7 +69,7 @@ public final class Registry implements AutoCloseable {
             Responses responses = new Responses(json);
             ManifestService manifestService = new ManifestService(metadata.manifests(), metadata.blobs(), json);
             UploadService uploadService = new UploadService(store, metadata.blobs(), metadata.uploads(), workers);
-            BlobHandlers blobs = new BlobHandlers(metadata.blobs(), store);
+            BlobHandlers blobs = new BlobHandlers(metadata.blobs(), store, io);
             UploadHandlers uploads = new UploadHandlers(uploadService, config.upload().chunkMinLength());
             ManifestHandlers manifests = new ManifestHandlers(manifestService, config.manifest().maxBytes());
             ListingHandlers listings = new ListingHandlers(metadata.manifests(), metadata.repositories(), responses);
@@ -94,6 +96,10 @@ public final class Registry implements AutoCloseable {
             DisposableServer server = HttpServer.create()
                     .host(config.http().addr().getHostString())
                     .port(config.http().addr().getPort())
+                    // A stalled client must not hold an upload session forever: no body bytes for
+                    // READ_TIMEOUT closes the connection (and rolls the append back).
+                    .readTimeout(READ_TIMEOUT)
+                    .idleTimeout(IDLE_TIMEOUT)
                     .handle(routes)
                     .bindNow(Duration.ofSeconds(30));
             Duration ttl = config.upload().ttl();

@@ -11,18 +11,27 @@ import io.openregistry.oci.Digest;
 import io.openregistry.oci.Names;
 import io.openregistry.oci.OciError;
 import io.openregistry.storage.BlobStore;
+import io.netty.channel.DefaultFileRegion;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.netty.http.server.HttpServerResponse;
 
 /** {@code GET}, {@code HEAD} and {@code DELETE /v2/<name>/blobs/<digest>}. */
 public final class BlobHandlers {
     private final BlobIndex blobs;
     private final BlobStore store;
+    private final Scheduler io;
 
-    public BlobHandlers(BlobIndex blobs, BlobStore store) {
+    /** @param io where blocking file opens run */
+    public BlobHandlers(BlobIndex blobs, BlobStore store, Scheduler io) {
         this.blobs = blobs;
         this.store = store;
+        this.io = io;
     }
 
     /** GET and HEAD: streams the blob (zero-copy from a local file when the store has one), honouring Range. */
@@ -60,12 +69,24 @@ public final class BlobHandlers {
         };
     }
 
-    private Mono<Void> send(reactor.netty.http.server.HttpServerResponse response, BlobRecord blob, long start, long length) {
+    private Mono<Void> send(HttpServerResponse response, BlobRecord blob, long start, long length) {
         Optional<Path> file = store.localFile(blob.location());
         if (file.isPresent()) {
-            return response.sendFile(file.get(), start, length).then();
+            // Zero-copy (sendfile) from a channel opened off the event loop; the region closes it.
+            return Mono.fromCallable(() -> FileChannel.open(file.get(), StandardOpenOption.READ))
+                    .subscribeOn(io)
+                    .doOnDiscard(FileChannel.class, BlobHandlers::closeQuietly)
+                    .flatMap(channel -> response.sendObject(new DefaultFileRegion(channel, start, length)).then());
         }
         return response.send(store.read(blob.location(), start, length)).then();
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing was sent from it
+        }
     }
 
     /** DELETE: unlinks the blob from the repository; the bytes stay while other repositories use them. */

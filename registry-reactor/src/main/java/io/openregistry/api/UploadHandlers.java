@@ -35,16 +35,16 @@ public final class UploadHandlers {
             String mount = Requests.param(query, "mount");
             String from = Requests.param(query, "from");
             String digestParam = Requests.param(query, "digest");
-            if (mount != null && from != null) {
-                Digest digest = Digest.parse(mount);
-                Names.requireName(from);
-                return uploads.mount(name, digest, from)
+            Digest mountDigest = Digest.tryParse(mount);
+            if (mountDigest != null && Names.isValidName(from)) {
+                return uploads.mount(name, mountDigest, from)
                         .map(Optional::of)
                         .defaultIfEmpty(Optional.empty())
                         .flatMap(mounted -> mounted.isPresent()
                                 ? created(response, name, mounted.get())
                                 : uploads.start(name).flatMap(s -> accepted(response, s, 202)));
             }
+            // A mount with invalid arguments falls back to a plain upload, as the spec asks.
             if (digestParam != null) {
                 Digest digest = Digest.parse(digestParam);
                 long length = Requests.contentLength(request);

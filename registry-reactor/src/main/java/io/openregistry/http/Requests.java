@@ -13,7 +13,11 @@ public final class Requests {
     }
 
     public static Map<String, List<String>> query(HttpServerRequest request) {
-        return new QueryStringDecoder(request.uri()).parameters();
+        try {
+            return new QueryStringDecoder(request.uri()).parameters();
+        } catch (IllegalArgumentException e) {
+            throw OciError.UNSUPPORTED.exception(400, "malformed query string: " + e.getMessage());
+        }
     }
 
     /** The first value of a query parameter, or null. */

@@ -1,6 +1,7 @@
 package io.openregistry.upload;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
 import io.openregistry.metadata.BlobIndex;
 import io.openregistry.metadata.BlobRecord;
 import io.openregistry.metadata.UploadRecord;
@@ -14,14 +15,13 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -38,20 +38,12 @@ public final class UploadService {
     private final BlobIndex blobs;
     private final UploadStore uploads;
     private final Scheduler workers;
-    private final Map<String, RunningDigest> running = new ConcurrentHashMap<>();
+    private final UploadLocks locks = new UploadLocks();
     /**
      * Upload ids are capabilities, so they come from a CSPRNG; DRBG is seeded once here, at
      * startup, and then never reads /dev/urandom on the event loop as UUID.randomUUID() may.
      */
     private final SecureRandom ids;
-
-    /** The digest of the first {@code offset} staged bytes; one request at a time may use it. */
-    private static final class RunningDigest {
-        MessageDigest digest;
-        Digest.Algorithm algorithm;
-        long offset;
-        volatile boolean busy;
-    }
 
     public UploadService(BlobStore store, BlobIndex blobs, UploadStore uploads, Scheduler workers) {
         this.store = store;
@@ -87,52 +79,52 @@ public final class UploadService {
     }
 
     /**
-     * Appends one PATCH body. @param range the Content-Range, or null for a streamed PATCH
+     * Appends one PATCH body.
+     *
+     * @param range         the Content-Range header, or null for a streamed PATCH
      * @param contentLength the Content-Length, or -1
      * @return the session after the append
      */
     public Mono<UploadRecord> append(String repository, String id, String range, long contentLength, Flux<ByteBuf> body) {
-        ChunkRange chunk = ChunkRange.parse(range);
-        return session(repository, id).flatMap(s -> exclusively(s,
-                rd -> appendTo(rd, s, chunk, contentLength, body, Digest.Algorithm.SHA256)));
+        return exclusively(repository, id, (state, s) -> appendTo(state, s, range, contentLength, body, Digest.Algorithm.SHA256));
     }
 
     /** Completes an upload with an optional final body, verifying {@code digest}. */
     public Mono<BlobRecord> finish(String repository, String id, Digest digest, String range, long contentLength,
                                    Flux<ByteBuf> body) {
-        ChunkRange chunk = ChunkRange.parse(range);
-        return session(repository, id).flatMap(s -> exclusively(s,
-                rd -> appendTo(rd, s, chunk, contentLength, body, digest.algorithm())
-                        .flatMap(done -> commit(rd, done, digest))));
+        return exclusively(repository, id, (state, s) -> appendTo(state, s, range, contentLength, body, digest.algorithm())
+                .flatMap(done -> commit(state, done, digest)));
     }
 
     /** A monolithic upload: one request carrying the whole blob. */
     public Mono<BlobRecord> monolithic(String repository, Digest digest, long contentLength, Flux<ByteBuf> body) {
-        return start(repository).flatMap(s -> exclusively(s,
-                rd -> appendTo(rd, s, null, contentLength, body, digest.algorithm())
-                        .flatMap(done -> commit(rd, done, digest)))
-                .onErrorResume(e -> discard(s.id()).then(Mono.error(e))));
+        return start(repository).flatMap(created -> exclusively(repository, created.id(),
+                (state, s) -> appendTo(state, s, null, contentLength, body, digest.algorithm())
+                        .flatMap(done -> commit(state, done, digest))
+                        .onErrorResume(e -> discard(s.id()).then(Mono.error(e)))));
     }
 
     /**
      * Discards sessions idle since before {@code cutoff} (abandoned uploads): their staged bytes,
-     * their row and their running digest. Sessions this replica is writing to are left alone.
+     * their row and their running digest. Sessions a request is writing to are left alone.
      *
      * @return how many sessions were discarded
      */
     public Mono<Long> expire(Instant cutoff) {
         return uploads.idleSince(cutoff, 1000)
-                .filter(s -> {
-                    RunningDigest rd = running.get(s.id());
-                    return rd == null || !rd.busy;
+                .concatMap(s -> {
+                    UploadLocks.State state = locks.tryClaim(s.id());
+                    if (state == null) {
+                        return Mono.empty();
+                    }
+                    return discard(s.id()).thenReturn(s).doFinally(signal -> locks.release(state));
                 })
-                .concatMap(s -> discard(s.id()).thenReturn(s))
                 .doOnNext(s -> log.debug("upload expired id={} repository={} bytes={}", s.id(), s.repository(), s.offset()))
                 .count();
     }
 
     public Mono<Void> cancel(String repository, String id) {
-        return session(repository, id).flatMap(s -> discard(s.id()));
+        return exclusively(repository, id, (state, s) -> discard(s.id()));
     }
 
     private Mono<UploadRecord> session(String repository, String id) {
@@ -142,29 +134,36 @@ public final class UploadService {
     }
 
     /**
-     * Runs {@code work} as the only request writing to the session; a concurrent request gets a
-     * 416, since the offset it saw is about to change.
+     * Runs {@code work} as the only request on the session, with the session read after the claim
+     * (so its offset is current). A concurrent request gets a 416. The work is detached from the
+     * caller: if the client goes away, the store still finishes (or rolls back) before the
+     * session is released, so a retry never races a late write.
      */
-    private <T> Mono<T> exclusively(UploadRecord s, Function<RunningDigest, Mono<T>> work) {
-        RunningDigest rd = running.computeIfAbsent(s.id(), k -> new RunningDigest());
-        synchronized (rd) {
-            if (rd.busy) {
-                return Mono.error(outOfOrder(s, "another request is writing to this upload"));
+    private <T> Mono<T> exclusively(String repository, String id, BiFunction<UploadLocks.State, UploadRecord, Mono<T>> work) {
+        return Mono.defer(() -> {
+            UploadLocks.State state = locks.tryClaim(id);
+            if (state == null) {
+                return session(repository, id).flatMap(s -> Mono.error(outOfOrder(s, "another request is writing to this upload")));
             }
-            rd.busy = true;
-        }
-        return Mono.defer(() -> work.apply(rd))
-                .doOnError(e -> rd.digest = null)
-                .doOnCancel(() -> rd.digest = null)
-                .doFinally(signal -> {
-                    synchronized (rd) {
-                        rd.busy = false;
-                    }
-                });
+            Sinks.One<T> result = Sinks.one();
+            session(repository, id)
+                    .doOnError(e -> locks.forget(id)) // unknown id: keep no state for it
+                    .flatMap(s -> work.apply(state, s))
+                    // released before the response goes out, so the client's next request finds it free
+                    .doOnTerminate(() -> locks.release(state))
+                    .subscribe(result::tryEmitValue, result::tryEmitError, result::tryEmitEmpty);
+            return result.asMono();
+        });
     }
 
-    private Mono<UploadRecord> appendTo(RunningDigest rd, UploadRecord s, ChunkRange chunk, long contentLength,
+    private Mono<UploadRecord> appendTo(UploadLocks.State state, UploadRecord s, String range, long contentLength,
                                         Flux<ByteBuf> body, Digest.Algorithm algorithm) {
+        ChunkRange chunk;
+        try {
+            chunk = ChunkRange.parse(range);
+        } catch (OciException e) {
+            return Mono.error(outOfOrder(s, e.getMessage()));
+        }
         if (chunk != null && chunk.start() != s.offset()) {
             return Mono.error(outOfOrder(s, "chunk starts at " + chunk.start() + ", upload is at " + s.offset()));
         }
@@ -173,37 +172,40 @@ public final class UploadService {
                     + " does not match Content-Range length " + chunk.length()));
         }
         long expected = chunk != null ? chunk.length() : contentLength;
-        return ensureDigest(rd, s, algorithm)
+        return ensureDigest(state, s, algorithm)
                 .then(Mono.defer(() -> store.append(s.id(), s.offset(),
-                        DigestingPipeline.of(body, rd.digest, expected, workers))))
+                        DigestingPipeline.of(body, state.digest, expected, workers))))
+                // bytes may have reached the digest but not the store: rebuild it next time
+                .doOnError(e -> state.digest = null)
                 .flatMap(length -> uploads.advance(s.id(), s.offset(), length).flatMap(moved -> {
                     if (!moved) {
+                        state.digest = null;
                         return Mono.error(outOfOrder(s, "upload was modified concurrently"));
                     }
-                    rd.offset = length;
+                    state.offset = length;
                     return Mono.just(new UploadRecord(s.id(), s.repository(), length, s.startedAt(), s.updatedAt()));
                 }));
     }
 
-    /** Makes sure {@code rd} holds the digest of the first {@code s.offset()} staged bytes. */
-    private Mono<Void> ensureDigest(RunningDigest rd, UploadRecord s, Digest.Algorithm algorithm) {
-        if (rd.digest != null && rd.offset == s.offset() && (rd.algorithm == algorithm || s.offset() > 0)) {
+    /** Makes sure {@code state} holds the digest of the first {@code s.offset()} staged bytes. */
+    private Mono<Void> ensureDigest(UploadLocks.State state, UploadRecord s, Digest.Algorithm algorithm) {
+        if (state.digest != null && state.offset == s.offset() && (state.algorithm == algorithm || s.offset() > 0)) {
             return Mono.empty();
         }
         MessageDigest md = algorithm.newMessageDigest();
         return rehash(s.id(), s.offset(), md).doOnSuccess(v -> {
-            rd.digest = md;
-            rd.algorithm = algorithm;
-            rd.offset = s.offset();
+            state.digest = md;
+            state.algorithm = algorithm;
+            state.offset = s.offset();
         });
     }
 
+    /** Feeds the first {@code length} staged bytes to {@code md}, on the store's reading thread. */
     private Mono<Void> rehash(String id, long length, MessageDigest md) {
         if (length == 0) {
             return Mono.empty();
         }
         return store.readStaged(id, length)
-                .publishOn(workers)
                 .doOnNext(buf -> {
                     try {
                         DigestingPipeline.update(md, buf);
@@ -211,13 +213,14 @@ public final class UploadService {
                         buf.release();
                     }
                 })
+                .doOnDiscard(ByteBuf.class, ReferenceCountUtil::safeRelease)
                 .then();
     }
 
-    private Mono<BlobRecord> commit(RunningDigest rd, UploadRecord s, Digest expected) {
+    private Mono<BlobRecord> commit(UploadLocks.State state, UploadRecord s, Digest expected) {
         Mono<Digest> actual;
-        if (rd.digest != null && rd.algorithm == expected.algorithm() && rd.offset == s.offset()) {
-            actual = Mono.fromCallable(() -> expected.algorithm().digestOf(rd.digest));
+        if (state.digest != null && state.algorithm == expected.algorithm() && state.offset == s.offset()) {
+            actual = Mono.fromCallable(() -> expected.algorithm().digestOf(state.digest));
         } else {
             MessageDigest md = expected.algorithm().newMessageDigest();
             actual = rehash(s.id(), s.offset(), md).then(Mono.fromCallable(() -> expected.algorithm().digestOf(md)));
@@ -229,16 +232,19 @@ public final class UploadService {
             }
             return store.commit(s.id(), expected, s.offset())
                     .flatMap(location -> blobs.commit(s.repository(),
-                            new BlobRecord(expected, s.offset(), store.backend(), location), s.id()))
+                                    new BlobRecord(expected, s.offset(), store.backend(), location), s.id())
+                            // The bytes are in place but unrecorded; the staged copy is gone, so the
+                            // session cannot be retried: drop it and let the client start over.
+                            .onErrorResume(e -> discard(s.id()).then(Mono.error(e))))
                     .doOnSuccess(r -> {
-                        running.remove(s.id());
+                        locks.forget(s.id());
                         log.debug("blob committed repository={} digest={} bytes={}", s.repository(), expected, s.offset());
                     });
         });
     }
 
     private Mono<Void> discard(String id) {
-        running.remove(id);
+        locks.forget(id);
         return uploads.delete(id).then(store.abort(id));
     }
 

@@ -106,6 +106,17 @@ abstract class BlobApiContract extends ApiTestBase {
     }
 
     @Test
+    void mountWithInvalidArgumentsFallsBackToAnUpload() {
+        String to = repo("mount-invalid");
+        for (String query : new String[] {"mount=sha256:nothex&from=" + repo("x"), "mount=" + Oci.digest(new byte[1]) + "&from=UPPER",
+                "mount=" + Oci.digest(new byte[2])}) {
+            HttpResponse<byte[]> r = client.post("/v2/" + to + "/blobs/uploads/?" + query, null);
+            assertThat(r.statusCode()).as(query).isEqualTo(202);
+            assertThat(r.headers().firstValue("Location")).isPresent();
+        }
+    }
+
+    @Test
     void malformedNamesAndDigestsAreRejected() {
         String digest = Oci.digest(new byte[1]);
         assertError(client.get("/v2/Upper/blobs/" + digest), 400, "NAME_INVALID");

@@ -64,6 +64,16 @@ final class TestClient {
         return send("PATCH", path, body, headers);
     }
 
+    /** Sends a request line no URI-checking client would send; returns the response status and body. */
+    String raw(String method, String target) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write((method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Length: 0\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
     /**
      * Sends a request head announcing {@code declaredLength} bytes, then only {@code body}, then
      * closes the connection: a truncated upload.

@@ -80,7 +80,10 @@ abstract class UploadApiContract extends ApiTestBase {
     @Test
     void badContentRangeAndLengthMismatch() {
         String location = startUpload(repo("bad-range"));
-        assertError(client.patch(location, new byte[10], "Content-Range", "abc"), 400, "BLOB_UPLOAD_INVALID");
+        HttpResponse<byte[]> malformed = client.patch(location, new byte[10], "Content-Range", "abc");
+        assertError(malformed, 416, "RANGE_INVALID");
+        assertThat(malformed.headers().firstValue("Range")).hasValue("0-0");
+        assertThat(malformed.headers().firstValue("Location")).hasValue(location);
         assertError(client.patch(location, new byte[10], "Content-Range", "9-0"), 416, "RANGE_INVALID");
         assertError(client.patch(location, new byte[10], "Content-Range", "0-19"), 400, "SIZE_INVALID");
         assertThat(client.get(location).headers().firstValue("Range")).hasValue("0-0");
@@ -138,6 +141,15 @@ abstract class UploadApiContract extends ApiTestBase {
         String other = startUpload(repo("cancel-other"));
         String foreign = "/v2/" + repo + "/blobs/uploads/" + other.substring(other.lastIndexOf('/') + 1);
         assertError(client.get(foreign), 404, "BLOB_UPLOAD_UNKNOWN");
+    }
+
+    @Test
+    void malformedQueryStringIsAClientError() throws Exception {
+        String repo = repo("query");
+        for (String target : new String[] {"/v2/" + repo + "/blobs/uploads/?digest=%ZZ", "/v2/" + repo + "/tags/list?last=%"}) {
+            String response = client.raw(target.contains("uploads") ? "POST" : "GET", target);
+            assertThat(response).startsWith("HTTP/1.1 400 ").contains("\"code\":\"UNSUPPORTED\"");
+        }
     }
 
     @Test

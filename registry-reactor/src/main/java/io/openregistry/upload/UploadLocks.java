@@ -1,0 +1,45 @@
+package io.openregistry.upload;
+
+import io.openregistry.oci.Digest;
+import java.security.MessageDigest;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The in-memory side of upload sessions on this replica: which session a request is writing to
+ * (one at a time), and the running digest of each session's staged bytes.
+ */
+final class UploadLocks {
+    /** The digest of the first {@code offset} staged bytes, valid while {@code digest} is not null. */
+    static final class State {
+        MessageDigest digest;
+        Digest.Algorithm algorithm;
+        long offset;
+        private boolean busy;
+    }
+
+    private final Map<String, State> states = new ConcurrentHashMap<>();
+
+    /** Claims the session for one request; null when another request holds it. */
+    State tryClaim(String id) {
+        State state = states.computeIfAbsent(id, k -> new State());
+        synchronized (state) {
+            if (state.busy) {
+                return null;
+            }
+            state.busy = true;
+            return state;
+        }
+    }
+
+    void release(State state) {
+        synchronized (state) {
+            state.busy = false;
+        }
+    }
+
+    /** Drops the state of a finished or discarded session. */
+    void forget(String id) {
+        states.remove(id);
+    }
+}
