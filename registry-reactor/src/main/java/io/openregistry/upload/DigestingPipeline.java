@@ -5,7 +5,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.openregistry.oci.OciError;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
-import java.time.Duration;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -19,7 +18,6 @@ import reactor.core.scheduler.Scheduler;
 final class DigestingPipeline {
     /** Netty reads at most ~64 KiB per buffer, so this bounds a request's in-flight bytes to ~1 MiB. */
     static final int PREFETCH = 16;
-    static final Duration STALL_TIMEOUT = Duration.ofSeconds(90);
 
     private DigestingPipeline() {
     }
@@ -32,10 +30,6 @@ final class DigestingPipeline {
     static Flux<ByteBuf> of(Flux<ByteBuf> body, MessageDigest digest, long expected, Scheduler workers) {
         long[] received = {0};
         return body
-                // Backstop for a body that neither ends nor fails (the server's read timeout
-                // normally closes such connections first): the upload must not stay claimed.
-                .timeout(STALL_TIMEOUT, Flux.error(() -> OciError.BLOB_UPLOAD_INVALID.exception(
-                        "no request body bytes for " + STALL_TIMEOUT.toSeconds() + " s")))
                 // Reactor Netty releases each buffer once onNext returns; keep it until the store wrote it.
                 .map(ByteBuf::retain)
                 .publishOn(workers, PREFETCH)

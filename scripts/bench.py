@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""Runs the load harness against OpenRegistry and CNCF Distribution side by side.
+
+Both registries run on loopback with filesystem storage in fresh temp dirs. Each scenario runs
+against both, alternating which goes first. Around every run the server's CPU time and peak RSS
+are read from /proc. Results: a table on stdout, benchmarks/results/bench-<time>.json and .html.
+"""
+import argparse
+import datetime
+import html
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+JAR = os.path.join(ROOT, "registry-reactor", "target", "openregistry.jar")
+HARNESS = os.path.join(ROOT, "benchmarks", "target", "benchmarks.jar")
+RESULTS = os.path.join(ROOT, "benchmarks", "results")
+TICK = os.sysconf("SC_CLK_TCK")
+OURS, DIST = "openregistry", "distribution"
+
+# (scenario, key, label, unit, higher_is_better)
+METRICS = [
+    ("S1", "push_monolithic_MBps", "push 1 blob, one PUT", "MB/s", True),
+    ("S1", "push_chunked_MBps", "push 1 blob, PATCH chunks", "MB/s", True),
+    ("S2", "pull_MBps", "pull 1 blob", "MB/s", True),
+    ("S2", "pull_8_MBps", "pull 1 blob x8 clients", "MB/s", True),
+    ("S3", "wall_s", "CI burst wall time", "s", False),
+    ("S3", "images_per_s", "CI burst images/s", "img/s", True),
+    ("S3", "image_p50_ms", "CI burst image p50", "ms", False),
+    ("S3", "image_p99_ms", "CI burst image p99", "ms", False),
+    ("S4", "req_per_s", "manifest GET", "req/s", True),
+    ("S4", "p50_ms", "manifest GET p50", "ms", False),
+    ("S4", "p99_ms", "manifest GET p99", "ms", False),
+    ("S4", "p999_ms", "manifest GET p99.9", "ms", False),
+    ("S5", "setup_s", "create repos+tags", "s", False),
+    ("S5", "tags_list_req_per_s", "tags list", "req/s", True),
+    ("S5", "catalog_page_req_per_s", "catalog page", "req/s", True),
+    ("S6", "aggregate_MBps", "many big pushes", "MB/s", True),
+    ("S6", "peak_rss_MiB", "many big pushes peak RSS", "MiB", False),
+    ("S7", "cold_start_ms", "cold start to first 200", "ms", False),
+]
+CPU_SCENARIOS = ["S1", "S2", "S3", "S6"]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(url, proc, timeout=60.0, interval=0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url}: server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/v2/", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(interval)
+    raise RuntimeError(f"{url} did not become ready")
+
+
+class Server:
+    """One registry process on a free port with a fresh data directory."""
+
+    def __init__(self, kind, work, heap):
+        self.kind = kind
+        self.dir = tempfile.mkdtemp(prefix=kind + "-", dir=work)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(os.path.join(work, f"{kind}-{self.port}.log"), "w")
+        if kind == OURS:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("OPENREGISTRY_")}
+            env.update(OPENREGISTRY_HTTP_ADDR=f"127.0.0.1:{self.port}", OPENREGISTRY_STORAGE_ROOT=self.dir,
+                       OPENREGISTRY_LOG_LEVEL="WARN")
+            cmd = ["java", f"-Xmx{heap}", "-jar", JAR]
+        else:
+            config = os.path.join(self.dir, "config.yml")
+            with open(config, "w") as f:
+                f.write("version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n"
+                        f"storage:\n  filesystem:\n    rootdirectory: {self.dir}/data\n  delete:\n    enabled: true\n"
+                        f"http:\n  addr: 127.0.0.1:{self.port}\n")
+            env = dict(os.environ)
+            cmd = ["docker-registry", "serve", config]
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+
+    def cpu_seconds(self):
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+
+    def peak_rss_mib(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+    def reset_peak(self):
+        with open(f"/proc/{self.proc.pid}/clear_refs", "w") as f:
+            f.write("5")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def run_harness(server, scenario, quick, run_id):
+    cmd = ["java", "-Xmx1g", "-cp", HARNESS, "io.openregistry.bench.load.LoadHarness", "--url", server.url,
+           "--scenario", scenario, "--run", run_id] + (["--quick"] if quick else [])
+    server.reset_peak()
+    cpu0 = server.cpu_seconds()
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    cpu = server.cpu_seconds() - cpu0
+    lines = [l for l in proc.stdout.splitlines() if l.startswith("{")]
+    if not lines:
+        return {"ok": False, "error": f"harness printed no result (exit {proc.returncode}): {proc.stderr[-2000:]}"}
+    result = json.loads(lines[-1])
+    result["server_cpu_s"] = cpu
+    moved = result.get("bytes", 0) / 2 ** 30
+    if moved > 0:
+        result["cpu_s_per_GiB"] = cpu / moved
+    result["peak_rss_MiB"] = server.peak_rss_mib()
+    return result
+
+
+def cold_start(kind, work, heap, tries=3):
+    times = []
+    for _ in range(tries):
+        server = Server(kind, work, heap)
+        try:
+            wait_ready(server.url, server.proc, interval=0.005)
+            times.append((time.monotonic() - server.started) * 1000)
+        finally:
+            server.stop()
+    return {"ok": True, "cold_start_ms": statistics.median(times), "tries_ms": times}
+
+
+def ratio(ours, theirs, higher_is_better):
+    if not ours or not theirs:
+        return None
+    return ours / theirs if higher_is_better else theirs / ours
+
+
+def render_table(results):
+    rows = []
+    for scenario, key, label, unit, higher in METRICS:
+        o = results.get(scenario, {}).get(OURS, {}).get(key)
+        d = results.get(scenario, {}).get(DIST, {}).get(key)
+        rows.append((scenario, label, unit, o, d, ratio(o, d, higher), higher))
+    for scenario in CPU_SCENARIOS:
+        o = results.get(scenario, {}).get(OURS, {}).get("cpu_s_per_GiB")
+        d = results.get(scenario, {}).get(DIST, {}).get("cpu_s_per_GiB")
+        rows.append((scenario, "server CPU per GiB moved", "s/GiB", o, d, ratio(o, d, False), False))
+    return rows
+
+
+def fmt(value):
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
+def print_table(rows):
+    print(f"\n{'':3} {'metric':28} {'unit':6} {'openregistry':>13} {'distribution':>13} {'advantage':>10}")
+    for scenario, label, unit, o, d, r, _ in rows:
+        adv = "-" if r is None else f"{r:.2f}x"
+        print(f"{scenario:3} {label:28} {unit:6} {fmt(o):>13} {fmt(d):>13} {adv:>10}")
+    print("advantage > 1 means OpenRegistry is better (higher throughput, or lower time/latency/CPU/memory)")
+
+
+def write_html(path, rows, meta):
+    width, bar_h, left = 760, 22, 330
+    valid = [r for r in rows if r[5]]
+    top = max([2.0] + [r[5] for r in valid])
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{len(rows) * bar_h + 40}" '
+           'font-family="sans-serif" font-size="12">']
+    scale = (width - left - 60) / top
+    x1 = left + scale
+    svg.append(f'<line x1="{x1:.0f}" y1="0" x2="{x1:.0f}" y2="{len(rows) * bar_h}" stroke="#555" stroke-dasharray="4"/>')
+    svg.append(f'<text x="{x1 + 4:.0f}" y="{len(rows) * bar_h + 14}">1x (parity)</text>')
+    for i, (scenario, label, unit, o, d, r, _) in enumerate(rows):
+        y = i * bar_h
+        svg.append(f'<text x="4" y="{y + 15}">{html.escape(scenario + " " + label)}</text>')
+        if r:
+            color = "#2a9d4a" if r >= 1 else "#d1495b"
+            svg.append(f'<rect x="{left}" y="{y + 4}" width="{r * scale:.0f}" height="{bar_h - 8}" fill="{color}"/>')
+            svg.append(f'<text x="{left + r * scale + 4:.0f}" y="{y + 15}">{r:.2f}x</text>')
+    svg.append("</svg>")
+    table = "".join(f"<tr><td>{html.escape(s)}</td><td>{html.escape(l)}</td><td>{html.escape(u)}</td>"
+                    f"<td>{fmt(o)}</td><td>{fmt(d)}</td><td>{'-' if r is None else f'{r:.2f}x'}</td></tr>"
+                    for s, l, u, o, d, r, _ in rows)
+    with open(path, "w") as f:
+        f.write(f"<!doctype html><meta charset=utf-8><title>OpenRegistry vs Distribution</title>"
+                f"<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:2px 10px;text-align:right}}"
+                f"td:nth-child(2),th:nth-child(2){{text-align:left}}</style>"
+                f"<h1>OpenRegistry vs CNCF Distribution</h1><p>{html.escape(meta)}</p>"
+                f"<p>Bar: advantage of OpenRegistry (green &gt; 1x better, red &lt; 1x worse).</p>{''.join(svg)}"
+                f"<table><tr><th></th><th>metric</th><th>unit</th><th>openregistry</th><th>distribution</th>"
+                f"<th>advantage</th></tr>{table}</table>")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, under 3 minutes")
+    parser.add_argument("--scenarios", default="S1,S2,S3,S4,S5,S6,S7")
+    parser.add_argument("--heap", default="256m", help="OpenRegistry's -Xmx (default 256m)")
+    parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--no-warmup", action="store_true", help="measure from a cold JVM")
+    args = parser.parse_args()
+    for path in (JAR, HARNESS):
+        if not os.path.isfile(path):
+            sys.exit(f"bench: {path} is missing; build with mvn -DskipTests package")
+    scenarios = [s.strip().upper() for s in args.scenarios.split(",")]
+    os.makedirs(RESULTS, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="openregistry-bench-")
+    free_gib = shutil.disk_usage(work).free / 2 ** 30
+    quick_s6 = not args.quick and free_gib < 60
+    if quick_s6 and "S6" in scenarios:
+        print(f"bench: only {free_gib:.0f} GiB free in {work}; S6 runs at its quick size", file=sys.stderr)
+    run_id = datetime.datetime.now().strftime("%H%M%S")
+    results, failures = {}, []
+    started = time.monotonic()
+    servers = {OURS: Server(OURS, work, args.heap), DIST: Server(DIST, work, args.heap)}
+    try:
+        for server in servers.values():
+            wait_ready(server.url, server.proc)
+        if not args.no_warmup:
+            # Steady state is what a long-running registry serves; start-up is S7's business.
+            for server in servers.values():
+                for scenario in ("S1", "S3", "S4"):
+                    run_harness(server, scenario, True, "warmup")
+        for i, scenario in enumerate(s for s in scenarios if s != "S7"):
+            order = [OURS, DIST] if i % 2 == 0 else [DIST, OURS]
+            for kind in order:
+                quick = args.quick or (scenario == "S6" and quick_s6)
+                result = run_harness(servers[kind], scenario, quick, run_id)
+                results.setdefault(scenario, {})[kind] = result
+                status = "ok" if result.get("ok") else "FAILED: " + str(result.get("error"))[:300]
+                print(f"[bench] {scenario} {kind:13} {status}  {json.dumps(result)[:400]}", flush=True)
+                if not result.get("ok"):
+                    failures.append(f"{scenario} {kind}: {result.get('error')}")
+    finally:
+        for server in servers.values():
+            server.stop()
+    if "S7" in scenarios:
+        for kind in (OURS, DIST):
+            results.setdefault("S7", {})[kind] = cold_start(kind, work, args.heap)
+            print(f"[bench] S7 {kind:13} ok  {json.dumps(results['S7'][kind])}", flush=True)
+    shutil.rmtree(work, ignore_errors=True)
+
+    rows = render_table(results)
+    print_table(rows)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    meta = (f"{stamp}, {'quick' if args.quick else 'full'} run, {os.cpu_count()} cores, OpenRegistry -Xmx{args.heap}, "
+            f"{time.monotonic() - started:.0f} s")
+    with open(os.path.join(RESULTS, f"bench-{stamp}.json"), "w") as f:
+        json.dump({"meta": meta, "results": results}, f, indent=1)
+    write_html(os.path.join(RESULTS, f"bench-{stamp}.html"), rows, meta)
+    print(f"\nresults: benchmarks/results/bench-{stamp}.json and .html ({meta})")
+    if failures:
+        print("\nFAILED scenarios:\n  " + "\n  ".join(failures))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
