@@ -1,6 +1,8 @@
 package io.openregistry;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpMethod;
 import io.openregistry.api.BaseHandler;
 import io.openregistry.api.BlobHandlers;
@@ -99,6 +101,9 @@ public final class Registry implements AutoCloseable {
                     // A stalled client must not hold an upload session forever: no body bytes for
                     // READ_TIMEOUT closes the connection (and rolls the append back).
                     .readTimeout(READ_TIMEOUT)
+                    // Blob bodies arrive at hundreds of MB/s: read them in up to 1 MiB per recv
+                    // (Netty's default stops at 64 KiB), halving syscalls per byte on push.
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(512, 16 * 1024, 1024 * 1024))
                     .idleTimeout(IDLE_TIMEOUT)
                     .handle(routes)
                     .bindNow(Duration.ofSeconds(30));

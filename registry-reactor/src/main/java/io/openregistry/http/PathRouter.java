@@ -1,20 +1,13 @@
 package io.openregistry.http;
 
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-
 /**
  * Resolves {@code /v2/...} paths. Repository names contain slashes, so the URI-template routing
  * of Reactor Netty does not fit; the resource is recognised by the path's trailing segments and
- * everything before them is the name (validated later against the spec's grammar).
+ * everything before them is the name (validated later against the spec's grammar). Plain string
+ * scans, no regular expressions: this runs on every request.
  */
 public final class PathRouter {
-    private static final Pattern TAGS = Pattern.compile("/v2/(.+)/tags/list");
-    private static final Pattern MANIFEST = Pattern.compile("/v2/(.+)/manifests/([^/]+)");
-    private static final Pattern UPLOAD_START = Pattern.compile("/v2/(.+)/blobs/uploads/?");
-    private static final Pattern UPLOAD = Pattern.compile("/v2/(.+)/blobs/uploads/([^/]+)");
-    private static final Pattern BLOB = Pattern.compile("/v2/(.+)/blobs/([^/]+)");
-    private static final Pattern REFERRERS = Pattern.compile("/v2/(.+)/referrers/([^/]+)");
+    private static final String PREFIX = "/v2/";
 
     private PathRouter() {
     }
@@ -24,31 +17,47 @@ public final class PathRouter {
         if (path.equals("/v2/") || path.equals("/v2")) {
             return new RouteMatch(Endpoint.BASE, null, null);
         }
-        if (!path.startsWith("/v2/")) {
+        if (!path.startsWith(PREFIX)) {
             return null;
         }
-        if (path.equals("/v2/_catalog")) {
+        String rest = path.substring(PREFIX.length());
+        if (rest.equals("_catalog")) {
             return new RouteMatch(Endpoint.CATALOG, null, null);
         }
-        Matcher m;
-        if ((m = TAGS.matcher(path)).matches()) {
-            return new RouteMatch(Endpoint.TAGS, m.group(1), null);
+        String name = before(rest, "/tags/list");
+        if (name != null) {
+            return new RouteMatch(Endpoint.TAGS, name, null);
         }
-        if ((m = MANIFEST.matcher(path)).matches()) {
-            return new RouteMatch(Endpoint.MANIFEST, m.group(1), m.group(2));
+        name = before(rest, "/blobs/uploads/");
+        if (name == null) {
+            name = before(rest, "/blobs/uploads");
         }
-        if ((m = UPLOAD_START.matcher(path)).matches()) {
-            return new RouteMatch(Endpoint.UPLOAD_START, m.group(1), null);
+        if (name != null) {
+            return new RouteMatch(Endpoint.UPLOAD_START, name, null);
         }
-        if ((m = UPLOAD.matcher(path)).matches()) {
-            return new RouteMatch(Endpoint.UPLOAD, m.group(1), m.group(2));
+        int slash = rest.lastIndexOf('/');
+        if (slash <= 0 || slash == rest.length() - 1) {
+            return null;
         }
-        if ((m = BLOB.matcher(path)).matches()) {
-            return new RouteMatch(Endpoint.BLOB, m.group(1), m.group(2));
+        String item = rest.substring(slash + 1);
+        String head = rest.substring(0, slash);
+        if ((name = before(head, "/manifests")) != null) {
+            return new RouteMatch(Endpoint.MANIFEST, name, item);
         }
-        if ((m = REFERRERS.matcher(path)).matches()) {
-            return new RouteMatch(Endpoint.REFERRERS, m.group(1), m.group(2));
+        if ((name = before(head, "/blobs/uploads")) != null) {
+            return new RouteMatch(Endpoint.UPLOAD, name, item);
+        }
+        if ((name = before(head, "/blobs")) != null) {
+            return new RouteMatch(Endpoint.BLOB, name, item);
+        }
+        if ((name = before(head, "/referrers")) != null) {
+            return new RouteMatch(Endpoint.REFERRERS, name, item);
         }
         return null;
+    }
+
+    /** The non-empty part of {@code s} before the suffix, or null when {@code s} does not end with it. */
+    private static String before(String s, String suffix) {
+        return s.length() > suffix.length() && s.endsWith(suffix) ? s.substring(0, s.length() - suffix.length()) : null;
     }
 }
