@@ -20,6 +20,7 @@ import io.openregistry.http.Responses;
 import io.openregistry.metadata.r2dbc.R2dbcMetadata;
 import io.openregistry.storage.BlobStore;
 import io.openregistry.storage.fs.FilesystemBlobStore;
+import io.openregistry.upload.DigestingPipeline;
 import io.openregistry.upload.UploadService;
 import java.time.Duration;
 import java.time.Instant;
@@ -101,9 +102,11 @@ public final class Registry implements AutoCloseable {
                     // A stalled client must not hold an upload session forever: no body bytes for
                     // READ_TIMEOUT closes the connection (and rolls the append back).
                     .readTimeout(READ_TIMEOUT)
-                    // Blob bodies arrive at hundreds of MB/s: read them in up to 1 MiB per recv
-                    // (Netty's default stops at 64 KiB), halving syscalls per byte on push.
-                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(512, 16 * 1024, 1024 * 1024))
+                    // Blob bodies arrive at hundreds of MB/s: read up to 128 KiB per recv (Netty's
+                    // default stops at 64 KiB) for fewer syscalls per byte; with the pipeline's
+                    // prefetch this keeps at most ~1 MiB of body in flight per upload.
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR,
+                            new AdaptiveRecvByteBufAllocator(512, 16 * 1024, DigestingPipeline.MAX_READ))
                     .idleTimeout(IDLE_TIMEOUT)
                     .handle(routes)
                     .bindNow(Duration.ofSeconds(30));

@@ -78,7 +78,7 @@ public final class BlobHandlers {
                     .doOnDiscard(FileChannel.class, BlobHandlers::closeQuietly)
                     .flatMap(channel -> response.sendObject(new DefaultFileRegion(channel, start, length)).then());
         }
-        return response.send(store.read(blob.location(), start, length)).then();
+        return response.send(store.read(blob.location(), blob.digest(), blob.size(), start, length)).then();
     }
 
     private static void closeQuietly(FileChannel channel) {

@@ -66,6 +66,15 @@ public interface BlobStore {
     Flux<ByteBuf> read(String location, long offset, long length);
 
     /**
+     * Like {@link #read(String, long, long)}, for a blob known to have {@code digest} and
+     * {@code size}: a backend that cannot vouch for its bytes (IPFS) re-hashes a whole-blob read and
+     * errors instead of completing when they differ. Pulls use this one.
+     */
+    default Flux<ByteBuf> read(String location, Digest digest, long size, long offset, long length) {
+        return read(location, offset, length);
+    }
+
+    /**
      * A local file holding the blob, when the backend has one, so pulls can use zero-copy
      * transfer. Never blocks: it does not check that the file exists.
      */

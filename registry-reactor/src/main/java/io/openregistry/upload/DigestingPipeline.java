@@ -15,9 +15,11 @@ import reactor.core.scheduler.Scheduler;
  * {@link #PREFETCH} buffers are in flight per request, so a slow store slows the client rather
  * than growing the heap.
  */
-final class DigestingPipeline {
-    /** Netty reads at most ~64 KiB per buffer, so this bounds a request's in-flight bytes to ~1 MiB. */
-    static final int PREFETCH = 16;
+public final class DigestingPipeline {
+    /** The largest buffer the server reads per recv (set on its channels by the composition root). */
+    public static final int MAX_READ = 128 * 1024;
+    /** Buffers in flight per request: with {@link #MAX_READ} this bounds a push's body in memory to ~1 MiB. */
+    static final int PREFETCH = 8;
 
     private DigestingPipeline() {
     }

@@ -1,0 +1,50 @@
+package io.openregistry.storage;
+
+import io.netty.buffer.ByteBuf;
+import io.openregistry.oci.Digest;
+import java.net.URI;
+import java.util.Optional;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * A remote home for whole, verified blobs: an S3-compatible bucket or an IPFS node. The
+ * {@link io.openregistry.storage.remote.RemoteBlobStore} stages uploads locally, verifies them, and
+ * only then hands the bytes to the backend, so a backend never holds unverified content.
+ *
+ * <p>All methods are non-blocking and must time out rather than hang when the backend does not
+ * answer.
+ */
+public interface ObjectBackend {
+
+    /** The backend name stored with each blob ({@code s3}, {@code ipfs}). */
+    String name();
+
+    /** Completes when the backend answers and is usable; errors with a message an operator can act on. */
+    Mono<Void> check();
+
+    /**
+     * Stores {@code size} bytes of verified content with the given digest, consuming
+     * {@code content} with backpressure and bounded buffering, releasing every buffer.
+     * Storing content that is already there is fine.
+     *
+     * @return the location to record: the object key (S3) or the CID (IPFS)
+     */
+    Mono<String> put(Digest digest, long size, Flux<ByteBuf> content);
+
+    /**
+     * Streams {@code length} bytes from {@code offset} of a stored blob. When {@code digest} is
+     * given and the read covers the whole blob ({@code offset == 0 && length == size}), a backend
+     * that cannot vouch for its bytes (IPFS) re-hashes them and errors instead of completing if
+     * they differ. {@code digest} may be null and {@code size} -1 when unknown.
+     */
+    Flux<ByteBuf> get(String location, Digest digest, long offset, long length, long size);
+
+    /** Removes (S3) or unpins (IPFS) a blob; completes normally if it is already gone. */
+    Mono<Void> delete(String location);
+
+    /** A URL a client may fetch the blob from directly (presigned URL, gateway), if configured. */
+    default Optional<URI> redirect(String location) {
+        return Optional.empty();
+    }
+}
