@@ -246,8 +246,9 @@ def main():
             wait_ready(server.url, server.proc)
         if not args.no_warmup:
             # Steady state is what a long-running registry serves; start-up is S7's business.
+            # A JVM needs a few rounds of the request mix before its JIT settles.
             for server in servers.values():
-                for scenario in ("S1", "S3", "S4"):
+                for scenario in ("S1", "S3", "S3", "S3", "S4"):
                     run_harness(server, scenario, True, "warmup")
         for i, scenario in enumerate(s for s in scenarios if s != "S7"):
             order = [OURS, DIST] if i % 2 == 0 else [DIST, OURS]
