@@ -248,8 +248,8 @@ def main():
             # Steady state is what a long-running registry serves; start-up is S7's business.
             # A JVM needs a few rounds of the request mix before its JIT settles.
             for server in servers.values():
-                for scenario in ("S1", "S3", "S3", "S3", "S4"):
-                    run_harness(server, scenario, True, "warmup")
+                for n, scenario in enumerate(("S1", "S3", "S3", "S3", "S4")):
+                    run_harness(server, scenario, True, f"warmup{n}")
         for i, scenario in enumerate(s for s in scenarios if s != "S7"):
             order = [OURS, DIST] if i % 2 == 0 else [DIST, OURS]
             for kind in order:
