@@ -11,6 +11,7 @@ import io.openregistry.api.ManifestHandlers;
 import io.openregistry.api.ReferrersHandler;
 import io.openregistry.api.UploadHandlers;
 import io.openregistry.config.Config;
+import io.openregistry.config.ConfigException;
 import io.openregistry.config.DatabaseUrls;
 import io.openregistry.content.ManifestService;
 import io.openregistry.http.Endpoint;
@@ -65,7 +66,7 @@ public final class Registry implements AutoCloseable {
         Scheduler workers = Schedulers.newBoundedElastic(Math.max(8, 4 * cores), 100_000, "upload");
         R2dbcMetadata metadata = null;
         try {
-            BlobStore store = new FilesystemBlobStore(config.storage().root().resolve("storage"), io);
+            BlobStore store = blobStore(config.storage(), io);
             store.check().block(Duration.ofSeconds(30));
             metadata = R2dbcMetadata.open(config.database());
             ObjectMapper json = new ObjectMapper();
@@ -132,6 +133,15 @@ public final class Registry implements AutoCloseable {
             workers.dispose();
             throw e;
         }
+    }
+
+    /** The configured blob store: the filesystem, or a remote backend with local staging. */
+    private static BlobStore blobStore(Config.Storage storage, Scheduler io) {
+        FilesystemBlobStore local = new FilesystemBlobStore(storage.root().resolve("storage"), io);
+        return switch (storage.driver()) {
+            case "filesystem" -> local;
+            default -> throw new ConfigException("storage.driver: '" + storage.driver() + "' is not wired into this build yet");
+        };
     }
 
     public int port() {

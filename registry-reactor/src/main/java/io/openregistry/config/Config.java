@@ -1,6 +1,7 @@
 package io.openregistry.config;
 
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 
 /**
@@ -13,8 +14,39 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
     public record Http(InetSocketAddress addr) {
     }
 
-    /** @param driver the blob store backend; @param root the data directory (blobs, staged uploads, H2 file) */
-    public record Storage(String driver, Path root) {
+    /**
+     * @param driver   the blob store backend: {@code filesystem}, {@code s3} or {@code ipfs}
+     * @param root     the data directory (blobs, staged uploads, H2 file)
+     * @param redirect whether pulls are redirected to the backend (S3 presigned URL, IPFS gateway)
+     *                 instead of streamed through the registry
+     * @param s3       S3 settings (used when the driver is {@code s3})
+     * @param ipfs     IPFS settings (used when the driver is {@code ipfs})
+     */
+    public record Storage(String driver, Path root, boolean redirect, S3 s3, Ipfs ipfs) {
+        public Storage(String driver, Path root) {
+            this(driver, root, false, null, null);
+        }
+    }
+
+    /**
+     * @param endpoint  the S3 endpoint, or null for AWS itself
+     * @param partSize  multipart part size in bytes (at least 5 MiB)
+     */
+    public record S3(URI endpoint, String region, String bucket, String accessKey, String secretKey, boolean pathStyle,
+                     long partSize) {
+        @Override
+        public String toString() {
+            return "S3[endpoint=" + endpoint + ", region=" + region + ", bucket=" + bucket + ", pathStyle=" + pathStyle
+                    + ", partSize=" + partSize + "]";
+        }
+    }
+
+    /**
+     * @param api     the Kubo RPC API base URL
+     * @param gateway a gateway base URL for redirected pulls, or null
+     * @param pin     whether added blobs are pinned
+     */
+    public record Ipfs(URI api, URI gateway, boolean pin) {
     }
 
     /**

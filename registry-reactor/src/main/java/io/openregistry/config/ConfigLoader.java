@@ -6,6 +6,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
@@ -29,6 +31,17 @@ public final class ConfigLoader {
         DEFAULTS.put("http.addr", "0.0.0.0:5000");
         DEFAULTS.put("storage.driver", "filesystem");
         DEFAULTS.put("storage.root", "./data");
+        DEFAULTS.put("storage.redirect", "stream");
+        DEFAULTS.put("storage.s3.endpoint", "");
+        DEFAULTS.put("storage.s3.region", "us-east-1");
+        DEFAULTS.put("storage.s3.bucket", "");
+        DEFAULTS.put("storage.s3.accessKey", "");
+        DEFAULTS.put("storage.s3.secretKey", "");
+        DEFAULTS.put("storage.s3.pathStyle", "true");
+        DEFAULTS.put("storage.s3.partSize", String.valueOf(16 * 1024 * 1024));
+        DEFAULTS.put("storage.ipfs.api", "http://127.0.0.1:5001");
+        DEFAULTS.put("storage.ipfs.gateway", "");
+        DEFAULTS.put("storage.ipfs.pin", "true");
         DEFAULTS.put("database.url", "");
         DEFAULTS.put("database.username", "");
         DEFAULTS.put("database.password", "");
@@ -126,15 +139,8 @@ public final class ConfigLoader {
 
     private static Config build(Map<String, String> v) {
         InetSocketAddress addr = address("http.addr", v.get("http.addr"));
-        String driver = v.get("storage.driver");
-        if (!driver.equals("filesystem")) {
-            throw new ConfigException("storage.driver: unsupported value '" + driver + "' (supported: filesystem)");
-        }
-        String rootText = v.get("storage.root");
-        if (rootText.isBlank()) {
-            throw new ConfigException("storage.root: must not be empty");
-        }
-        Path root = Path.of(rootText).toAbsolutePath().normalize();
+        Config.Storage storage = storage(v);
+        Path root = storage.root();
         String url = v.get("database.url");
         if (url.isBlank()) {
             url = "r2dbc:h2:file:///" + root.resolve("db").resolve("registry");
@@ -149,11 +155,83 @@ public final class ConfigLoader {
         if (!LOG_LEVELS.contains(level)) {
             throw new ConfigException("log.level: '" + v.get("log.level") + "' is not one of " + LOG_LEVELS);
         }
-        return new Config(new Config.Http(addr), new Config.Storage(driver, root),
+        return new Config(new Config.Http(addr), storage,
                 new Config.Database(url, emptyToNull(v.get("database.username")),
                         emptyToNull(v.get("database.password")), poolSize),
                 new Config.Manifests(maxBytes), new Config.Uploads(chunkMin, Duration.ofSeconds(ttl)),
                 new Config.Log(level));
+    }
+
+    private static Config.Storage storage(Map<String, String> v) {
+        String driver = v.get("storage.driver");
+        if (!Set.of("filesystem", "s3", "ipfs").contains(driver)) {
+            throw new ConfigException("storage.driver: unsupported value '" + driver + "' (supported: filesystem, s3, ipfs)");
+        }
+        String rootText = v.get("storage.root");
+        if (rootText.isBlank()) {
+            throw new ConfigException("storage.root: must not be empty");
+        }
+        Path root = Path.of(rootText).toAbsolutePath().normalize();
+        String redirect = v.get("storage.redirect");
+        if (!redirect.equals("stream") && !redirect.equals("redirect")) {
+            throw new ConfigException("storage.redirect: '" + redirect + "' is not one of [stream, redirect]");
+        }
+        Config.S3 s3 = null;
+        if (driver.equals("s3")) {
+            String bucket = required(v, "storage.s3.bucket");
+            s3 = new Config.S3(uri(v, "storage.s3.endpoint", false), required(v, "storage.s3.region"), bucket,
+                    required(v, "storage.s3.accessKey"), required(v, "storage.s3.secretKey"),
+                    bool(v, "storage.s3.pathStyle"),
+                    number("storage.s3.partSize", v.get("storage.s3.partSize"), 5L * 1024 * 1024, 5L * 1024 * 1024 * 1024));
+        }
+        Config.Ipfs ipfs = null;
+        if (driver.equals("ipfs")) {
+            ipfs = new Config.Ipfs(uri(v, "storage.ipfs.api", true), uri(v, "storage.ipfs.gateway", false),
+                    bool(v, "storage.ipfs.pin"));
+        }
+        if (redirect.equals("redirect") && driver.equals("filesystem")) {
+            throw new ConfigException("storage.redirect: 'redirect' needs an s3 or ipfs driver");
+        }
+        if (redirect.equals("redirect") && driver.equals("ipfs") && ipfs.gateway() == null) {
+            throw new ConfigException("storage.redirect: 'redirect' with ipfs needs storage.ipfs.gateway");
+        }
+        return new Config.Storage(driver, root, redirect.equals("redirect"), s3, ipfs);
+    }
+
+    private static String required(Map<String, String> v, String key) {
+        String value = v.get(key);
+        if (value == null || value.isBlank()) {
+            throw new ConfigException(key + ": required for storage.driver=" + v.get("storage.driver"));
+        }
+        return value;
+    }
+
+    private static boolean bool(Map<String, String> v, String key) {
+        String value = v.get(key).trim().toLowerCase(Locale.ROOT);
+        if (!value.equals("true") && !value.equals("false")) {
+            throw new ConfigException(key + ": '" + v.get(key) + "' is not true or false");
+        }
+        return value.equals("true");
+    }
+
+    /** An http(s) URL, or null when empty and not required. */
+    private static URI uri(Map<String, String> v, String key, boolean needed) {
+        String value = v.get(key);
+        if (value == null || value.isBlank()) {
+            if (needed) {
+                throw new ConfigException(key + ": required for storage.driver=" + v.get("storage.driver"));
+            }
+            return null;
+        }
+        try {
+            URI uri = new URI(value.trim());
+            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+                throw new URISyntaxException(value, "not an http(s) URL with a host");
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            throw new ConfigException(key + ": '" + value + "' is not an http(s) URL");
+        }
     }
 
     private static long number(String key, String text, long min, long max) {

@@ -62,4 +62,35 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_STORAGE_DRIVER", "tape")))
                 .hasMessageContaining("storage.driver");
     }
+
+    @Test
+    void storageBackends() {
+        Config s3 = ConfigLoader.load(null, Map.of("OPENREGISTRY_STORAGE_DRIVER", "s3",
+                "OPENREGISTRY_STORAGE_S3_ENDPOINT", "http://127.0.0.1:9000", "OPENREGISTRY_STORAGE_S3_BUCKET", "layers",
+                "OPENREGISTRY_STORAGE_S3_ACCESS_KEY", "ak", "OPENREGISTRY_STORAGE_S3_SECRET_KEY", "very-secret",
+                "OPENREGISTRY_STORAGE_REDIRECT", "redirect"));
+        assertThat(s3.storage().s3().bucket()).isEqualTo("layers");
+        assertThat(s3.storage().s3().partSize()).isEqualTo(16 * 1024 * 1024);
+        assertThat(s3.storage().redirect()).isTrue();
+        assertThat(s3.storage().s3().toString()).doesNotContain("very-secret");
+        Config ipfs = ConfigLoader.load(null, Map.of("OPENREGISTRY_STORAGE_DRIVER", "ipfs",
+                "OPENREGISTRY_STORAGE_IPFS_API", "http://127.0.0.1:5002", "OPENREGISTRY_STORAGE_IPFS_PIN", "false"));
+        assertThat(ipfs.storage().ipfs().api().getPort()).isEqualTo(5002);
+        assertThat(ipfs.storage().ipfs().pin()).isFalse();
+        assertThat(ipfs.storage().ipfs().gateway()).isNull();
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_STORAGE_DRIVER", "s3")))
+                .hasMessageContaining("storage.s3.bucket");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_STORAGE_DRIVER", "s3",
+                "OPENREGISTRY_STORAGE_S3_BUCKET", "b", "OPENREGISTRY_STORAGE_S3_ACCESS_KEY", "a",
+                "OPENREGISTRY_STORAGE_S3_SECRET_KEY", "s", "OPENREGISTRY_STORAGE_S3_PART_SIZE", "1000")))
+                .hasMessageContaining("storage.s3.partSize");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_STORAGE_DRIVER", "ipfs",
+                "OPENREGISTRY_STORAGE_IPFS_API", "not a url"))).hasMessageContaining("storage.ipfs.api");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_STORAGE_DRIVER", "ipfs",
+                "OPENREGISTRY_STORAGE_REDIRECT", "redirect"))).hasMessageContaining("storage.ipfs.gateway");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_STORAGE_REDIRECT", "redirect")))
+                .hasMessageContaining("storage.redirect");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_STORAGE_IPFS_PIN", "maybe",
+                "OPENREGISTRY_STORAGE_DRIVER", "ipfs"))).hasMessageContaining("storage.ipfs.pin");
+    }
 }
