@@ -47,6 +47,7 @@ METRICS = [
     ("S6", "aggregate_MBps", "many big pushes", "MB/s", True),
     ("S6", "peak_rss_MiB", "many big pushes peak RSS", "MiB", False),
     ("S7", "cold_start_ms", "cold start to first 200", "ms", False),
+    ("S7", "cold_start_no_cds_ms", "cold start, no AppCDS", "ms", False),
 ]
 CPU_SCENARIOS = ["S1", "S2", "S3", "S6"]
 
@@ -75,7 +76,7 @@ def wait_ready(url, proc, timeout=60.0, interval=0.2):
 class Server:
     """One registry process on a free port with a fresh data directory."""
 
-    def __init__(self, kind, work, heap):
+    def __init__(self, kind, work, heap, jvm_opts=()):
         self.kind = kind
         self.dir = tempfile.mkdtemp(prefix=kind + "-", dir=work)
         self.port = free_port()
@@ -85,7 +86,7 @@ class Server:
             env = {k: v for k, v in os.environ.items() if not k.startswith("OPENREGISTRY_")}
             env.update(OPENREGISTRY_HTTP_ADDR=f"127.0.0.1:{self.port}", OPENREGISTRY_STORAGE_ROOT=self.dir,
                        OPENREGISTRY_LOG_LEVEL="WARN")
-            cmd = ["java", f"-Xmx{heap}", "-jar", JAR]
+            cmd = ["java", f"-Xmx{heap}", *jvm_opts, "-jar", JAR]
         else:
             config = os.path.join(self.dir, "config.yml")
             with open(config, "w") as f:
@@ -143,10 +144,26 @@ def run_harness(server, scenario, quick, run_id):
     return result
 
 
-def cold_start(kind, work, heap, tries=3):
+def cds_archive(work, heap):
+    """An AppCDS archive recorded by one run of OpenRegistry, as scripts/run does on first start."""
+    archive = os.path.join(work, "openregistry.jsa")
+    server = Server(OURS, work, heap, (f"-XX:ArchiveClassesAtExit={archive}",))
+    try:
+        wait_ready(server.url, server.proc)
+        for path in ("/v2/", "/v2/_catalog", "/v2/x/tags/list"):
+            try:
+                urllib.request.urlopen(server.url + path, timeout=5).read()
+            except OSError:
+                pass
+    finally:
+        server.stop()
+    return archive if os.path.isfile(archive) else None
+
+
+def cold_start(kind, work, heap, tries=3, jvm_opts=()):
     times = []
     for _ in range(tries):
-        server = Server(kind, work, heap)
+        server = Server(kind, work, heap, jvm_opts)
         try:
             wait_ready(server.url, server.proc, interval=0.005)
             times.append((time.monotonic() - server.started) * 1000)
@@ -264,8 +281,14 @@ def main():
         for server in servers.values():
             server.stop()
     if "S7" in scenarios:
+        # OpenRegistry as scripts/run starts it (with its AppCDS archive), and as a bare java -jar.
+        archive = cds_archive(work, args.heap)
+        ours = cold_start(OURS, work, args.heap, jvm_opts=(f"-XX:SharedArchiveFile={archive}",) if archive else ())
+        ours["cold_start_no_cds_ms"] = cold_start(OURS, work, args.heap)["cold_start_ms"]
+        results.setdefault("S7", {})[OURS] = ours
+        results["S7"][DIST] = cold_start(DIST, work, args.heap)
+        results["S7"][DIST]["cold_start_no_cds_ms"] = results["S7"][DIST]["cold_start_ms"]
         for kind in (OURS, DIST):
-            results.setdefault("S7", {})[kind] = cold_start(kind, work, args.heap)
             print(f"[bench] S7 {kind:13} ok  {json.dumps(results['S7'][kind])}", flush=True)
     shutil.rmtree(work, ignore_errors=True)
 
