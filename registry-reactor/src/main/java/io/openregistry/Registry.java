@@ -21,6 +21,12 @@ import io.openregistry.http.Responses;
 import io.openregistry.metadata.r2dbc.R2dbcMetadata;
 import io.openregistry.storage.BlobStore;
 import io.openregistry.storage.fs.FilesystemBlobStore;
+import io.openregistry.storage.ipfs.IpfsBackend;
+import io.openregistry.storage.ipfs.IpfsSettings;
+import io.openregistry.storage.remote.RemoteBlobStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import io.openregistry.upload.DigestingPipeline;
 import io.openregistry.upload.UploadService;
 import java.time.Duration;
@@ -43,14 +49,18 @@ public final class Registry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Registry.class);
     static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
     static final Duration IDLE_TIMEOUT = Duration.ofSeconds(120);
+    /** Per call to a storage backend (and per idle period of a streamed transfer). */
+    static final Duration BACKEND_TIMEOUT = Duration.ofSeconds(60);
     private final DisposableServer server;
     private final Disposable sweeper;
+    private final List<AutoCloseable> closeables;
     private final R2dbcMetadata metadata;
     private final Scheduler io;
     private final Scheduler workers;
 
-    private Registry(DisposableServer server, Disposable sweeper, R2dbcMetadata metadata, Scheduler io,
-                     Scheduler workers) {
+    private Registry(DisposableServer server, Disposable sweeper, R2dbcMetadata metadata, List<AutoCloseable> closeables,
+                     Scheduler io, Scheduler workers) {
+        this.closeables = closeables;
         this.server = server;
         this.sweeper = sweeper;
         this.metadata = metadata;
@@ -65,11 +75,12 @@ public final class Registry implements AutoCloseable {
         Scheduler io = Schedulers.newBoundedElastic(Math.max(8, 4 * cores), 100_000, "storage-io");
         Scheduler workers = Schedulers.newBoundedElastic(Math.max(8, 4 * cores), 100_000, "upload");
         R2dbcMetadata metadata = null;
+        List<AutoCloseable> closeables = new ArrayList<>();
         try {
-            BlobStore store = blobStore(config.storage(), io);
-            store.check().block(Duration.ofSeconds(30));
+            BlobStore store = blobStore(config.storage(), io, closeables);
+            checkStorage(store, config.storage());
             metadata = R2dbcMetadata.open(config.database());
-            ObjectMapper json = new ObjectMapper();
+            ObjectMapper json = warmedUp(new ObjectMapper());
             Responses responses = new Responses(json);
             ManifestService manifestService = new ManifestService(metadata.manifests(), metadata.blobs(), json);
             UploadService uploadService = new UploadService(store, metadata.blobs(), metadata.uploads(), workers);
@@ -124,24 +135,68 @@ public final class Registry implements AutoCloseable {
                     .subscribe();
             log.info("OpenRegistry listening on {}:{} (storage {}, database {})", config.http().addr().getHostString(),
                     server.port(), config.storage().root(), DatabaseUrls.redact(config.database().url()));
-            return new Registry(server, sweeper, metadata, io, workers);
+            return new Registry(server, sweeper, metadata, closeables, io, workers);
         } catch (RuntimeException e) {
             if (metadata != null) {
                 metadata.close();
             }
+            closeAll(closeables);
             io.dispose();
             workers.dispose();
             throw e;
         }
     }
 
-    /** The configured blob store: the filesystem, or a remote backend with local staging. */
-    private static BlobStore blobStore(Config.Storage storage, Scheduler io) {
+    /**
+     * The configured blob store: the filesystem, or a remote backend with local staging. Backends
+     * that hold connections are added to {@code closeables}.
+     */
+    private static BlobStore blobStore(Config.Storage storage, Scheduler io, List<AutoCloseable> closeables) {
         FilesystemBlobStore local = new FilesystemBlobStore(storage.root().resolve("storage"), io);
         return switch (storage.driver()) {
             case "filesystem" -> local;
+            case "ipfs" -> {
+                Config.Ipfs c = storage.ipfs();
+                IpfsBackend backend = new IpfsBackend(new IpfsSettings(c.api(), c.gateway(), c.pin(), BACKEND_TIMEOUT));
+                closeables.add(backend);
+                yield new RemoteBlobStore(local, backend, storage.redirect());
+            }
             default -> throw new ConfigException("storage.driver: '" + storage.driver() + "' is not wired into this build yet");
         };
+    }
+
+    /**
+     * Jackson builds and caches its (de)serializers on first use under a lock; done here, at
+     * start, so the first concurrent requests do not park event-loop threads on it.
+     */
+    private static ObjectMapper warmedUp(ObjectMapper json) {
+        try {
+            json.readTree("{\"a\":[1,\"b\",{\"c\":null}]}");
+            json.readValue("{\"k\":\"v\"}", Map.class);
+            json.writeValueAsBytes(Map.of("errors", List.of(Map.of("code", "X", "detail", Map.of("n", 1L)))));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return json;
+    }
+
+    /** Startup refuses a backend that does not answer, with the backend's own explanation. */
+    private static void checkStorage(BlobStore store, Config.Storage storage) {
+        try {
+            store.check().block(BACKEND_TIMEOUT.plusSeconds(5));
+        } catch (RuntimeException e) {
+            throw new ConfigException("storage." + storage.driver() + ": the backend is not usable: " + e.getMessage());
+        }
+    }
+
+    private static void closeAll(List<AutoCloseable> closeables) {
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("closing {} failed", c, e);
+            }
+        }
     }
 
     public int port() {
@@ -158,6 +213,7 @@ public final class Registry implements AutoCloseable {
         sweeper.dispose();
         server.disposeNow(Duration.ofSeconds(10));
         metadata.close();
+        closeAll(closeables);
         workers.dispose();
         io.dispose();
     }

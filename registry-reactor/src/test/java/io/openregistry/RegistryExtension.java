@@ -1,5 +1,7 @@
 package io.openregistry;
 
+import io.openregistry.storage.ipfs.IpfsNodeExtension;
+import java.net.URI;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -18,8 +20,10 @@ public final class RegistryExtension implements BeforeAllCallback {
 
     @Override
     public void beforeAll(ExtensionContext context) {
+        // Dependencies first, in their own store calls (a nested compute on one store is not allowed).
+        URI ipfs = backend == RegistryServer.Backend.H2_IPFS ? IpfsNodeExtension.sharedApi(context) : null;
         server = context.getRoot().getStore(NS)
-                .getOrComputeIfAbsent(backend, b -> RegistryServer.start(backend), RegistryServer.class);
+                .getOrComputeIfAbsent(backend, b -> RegistryServer.start(backend, ipfs), RegistryServer.class);
     }
 
     public RegistryServer server() {

@@ -5,6 +5,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -20,7 +21,8 @@ public final class RegistryServer implements AutoCloseable {
     /** The manifest size limit of test registries: small, so the limit test stays cheap. */
     public static final int MANIFEST_MAX_BYTES = 256 * 1024;
 
-    public enum Backend { H2, POSTGRES }
+    /** Database and storage: H2 or PostgreSQL with the filesystem store, or H2 with a remote store. */
+    public enum Backend { H2, POSTGRES, H2_IPFS }
 
     private static boolean blockHoundInstalled;
     private final Path dataDir;
@@ -40,7 +42,8 @@ public final class RegistryServer implements AutoCloseable {
         }
     }
 
-    public static RegistryServer start(Backend backend) {
+    /** @param ipfsApi the IPFS node's API for {@link Backend#H2_IPFS}, else null */
+    public static RegistryServer start(Backend backend, URI ipfsApi) {
         installBlockHound();
         EmbeddedPostgres pg = null;
         try {
@@ -53,9 +56,12 @@ public final class RegistryServer implements AutoCloseable {
             } else {
                 db = new Config.Database("r2dbc:h2:file:///" + dir.resolve("db/registry"), null, null, 10);
             }
+            Config.Storage storage = backend == Backend.H2_IPFS
+                    ? new Config.Storage("ipfs", dir, false, null, new Config.Ipfs(ipfsApi, null, true))
+                    : new Config.Storage("filesystem", dir);
             Config config = new Config(
                     new Config.Http(InetSocketAddress.createUnresolved("127.0.0.1", 0)),
-                    new Config.Storage("filesystem", dir),
+                    storage,
                     db,
                     new Config.Manifests(MANIFEST_MAX_BYTES),
                     new Config.Uploads(1024 * 1024, java.time.Duration.ofDays(1)),
