@@ -21,6 +21,7 @@ import urllib.request
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ACCEPT = ", ".join([OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST,
                     "application/vnd.docker.distribution.manifest.list.v2+json"])
 GIB = 1024 ** 3
@@ -157,6 +158,12 @@ class Postgres:
     def url(self):
         return f"r2dbc:postgresql://postgres@127.0.0.1:{self.port}/registry"
 
+    def query(self, sql):
+        """Rows of a query as lists of strings (psql unaligned output)."""
+        out = run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", "registry",
+                  "-At", "-F", "\t", "-c", sql)
+        return [line.split("\t") for line in out.splitlines() if line]
+
     def stop(self):
         try:
             self.as_postgres(f"{self.bin}/pg_ctl", "-D", self.dir, "-m", "fast", "-w", "stop")
@@ -164,16 +171,49 @@ class Postgres:
             print(f"warning: postgres stop: {e}", file=sys.stderr)
 
 
+class IpfsNode:
+    """A real (js-ipfs) node from scripts/ipfs-node, for storage.driver=ipfs."""
+
+    def __init__(self, work):
+        self.dir = os.path.join(work, "ipfs")
+        os.makedirs(self.dir)
+        self.api = run("bash", os.path.join(ROOT, "scripts", "ipfs-node"), "start", self.dir, timeout=1200).strip().splitlines()[-1]
+
+    def env(self):
+        return {"OPENREGISTRY_STORAGE_DRIVER": "ipfs", "OPENREGISTRY_STORAGE_IPFS_API": self.api}
+
+    def fetch(self, location):
+        request = urllib.request.Request(f"{self.api}/api/v0/cat?arg={location}", method="POST")
+        with urllib.request.urlopen(request, timeout=300) as response:
+            return response.read()
+
+    def stop(self):
+        run("bash", os.path.join(ROOT, "scripts", "ipfs-node"), "stop", self.dir)
+
+
+def check_locations(postgres, store, registry, src):
+    """Each layer's row holds where the bytes are; fetching them there gives the layer's digest."""
+    layers = src.layer_digests("app")
+    rows = {r[0]: r for r in postgres.query("SELECT digest, backend, location FROM blobs")}
+    for digest in layers:
+        check(digest in rows, f"no blob row for layer {digest}")
+        _, backend, location = rows[digest]
+        check(backend == store.env()["OPENREGISTRY_STORAGE_DRIVER"], f"layer {digest} stored by {backend}")
+        check(sha256_bytes(store.fetch(location)) == digest, f"{backend} object {location} does not hash to {digest}")
+    return f"{len(layers)} layer rows point at {rows[layers[0]][1]} objects with the right digests"
+
+
 class Registry:
     """The registry jar in a child JVM with a 128 MiB heap, on a free loopback port."""
 
-    def __init__(self, jar, work, database_url=None):
+    def __init__(self, jar, work, database_url=None, extra_env=None):
         self.log_path = os.path.join(work, "registry.log")
         env = {k: v for k, v in os.environ.items() if not k.startswith("OPENREGISTRY_")}
         env.update(OPENREGISTRY_HTTP_ADDR="127.0.0.1:0", OPENREGISTRY_STORAGE_ROOT=os.path.join(work, "data"),
                    OPENREGISTRY_LOG_LEVEL="DEBUG")
         if database_url:
             env["OPENREGISTRY_DATABASE_URL"] = database_url
+        env.update(extra_env or {})
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(["java", "-Xmx128m", "-jar", jar], stdout=self.log, stderr=subprocess.STDOUT,
                                      env=env)
@@ -408,8 +448,9 @@ def s5_buildah(reg, src, work):
 
 def s6_podman(reg, src, work):
     storage = os.path.join(work, "podman")
-    p = ["podman", "--storage-driver", "vfs", "--root", os.path.join(storage, "root"),
-         "--runroot", os.path.join(storage, "run")]
+    # podman refuses a runroot path longer than 50 characters
+    runroot = tempfile.mkdtemp(prefix="e2e-podman-", dir="/tmp")
+    p = ["podman", "--storage-driver", "vfs", "--root", os.path.join(storage, "root"), "--runroot", runroot]
     run(*PUSH, f"oci:{src.path}:app", f"docker://{reg.host}/s6/source:v1")
     run(*p, "pull", "--tls-verify=false", f"{reg.host}/s6/source:v1")
     local = run(*p, "image", "inspect", "--format", "{{.Digest}}", f"{reg.host}/s6/source:v1").strip()
@@ -429,6 +470,7 @@ def s6_podman(reg, src, work):
     raw = reg.manifest("s6/v2s2", "v1")
     check(json.loads(raw)["mediaType"] == DOCKER_MANIFEST, "podman --format v2s2 did not push schema2")
     check(layers_of(raw) == src.layer_digests("app"), "v2s2 layers differ from the source")
+    shutil.rmtree(runroot, ignore_errors=True)
     return "pull, tag, push (3 layers mounted, none re-sent), push v2s2"
 
 
@@ -482,6 +524,12 @@ SCENARIOS = [
 ]
 
 
+# name -> (database, storage); storage None is the filesystem. Object-store runs use PostgreSQL so
+# that the blob rows can be read while the registry runs.
+BACKENDS = {"h2": ("h2", None), "postgres": ("postgres", None), "postgres-ipfs": ("postgres", "ipfs")}
+STORES = {"ipfs": IpfsNode}
+
+
 def versions():
     out = []
     for tool in ("skopeo", "buildah", "podman", "umoci"):
@@ -492,7 +540,8 @@ def versions():
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jar", required=True)
-    parser.add_argument("--backend", choices=["h2", "postgres"], action="append")
+    parser.add_argument("--backend", choices=list(BACKENDS), action="append",
+                        help="database[-storage]; default: all")
     parser.add_argument("--only", help="comma-separated scenario numbers")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
@@ -506,12 +555,14 @@ def main():
         print("clients: " + "; ".join(versions()), flush=True)
         src = build_sources(work)
         big = build_big(work) if any(fn is s7_big for _, fn in chosen) else None
-        for backend in args.backend or ["h2", "postgres"]:
+        for backend in args.backend or list(BACKENDS):
+            database, storage_kind = BACKENDS[backend]
             bwork = os.path.join(work, backend)
             os.makedirs(bwork)
             os.chmod(bwork, 0o755)
-            postgres = Postgres(bwork) if backend == "postgres" else None
-            registry = Registry(jar, bwork, postgres.url() if postgres else None)
+            postgres = Postgres(bwork) if database == "postgres" else None
+            store = STORES[storage_kind](bwork) if storage_kind else None
+            registry = Registry(jar, bwork, postgres.url() if postgres else None, store.env() if store else None)
             try:
                 for name, fn in chosen:
                     started = time.time()
@@ -520,8 +571,16 @@ def main():
                         results.append((backend, name, "ok", time.time() - started, note))
                     except Exception as e:  # any failure of any kind fails the run
                         results.append((backend, name, "FAIL", time.time() - started, str(e)))
-                    print(f"[e2e] {backend:8} {name:26} {results[-1][2]:4} {results[-1][3]:6.1f}s  {results[-1][4]}",
+                    print(f"[e2e] {backend:13} {name:26} {results[-1][2]:4} {results[-1][3]:6.1f}s  {results[-1][4]}",
                           flush=True)
+                if store and any(fn is s1_skopeo_three_layers for _, fn in chosen):
+                    started = time.time()
+                    try:
+                        results.append((backend, "9 objects in the backend", "ok", time.time() - started,
+                                        check_locations(postgres, store, registry, src)))
+                    except Exception as e:
+                        results.append((backend, "9 objects in the backend", "FAIL", time.time() - started, str(e)))
+                    print(f"[e2e] {backend:8} {results[-1][1]:26} {results[-1][2]:4}  {results[-1][4]}", flush=True)
                 check(registry.proc.poll() is None, "registry died during the run")
                 check("ERROR" not in registry.read_log(), "registry logged errors:\n"
                       + "\n".join(l for l in registry.read_log().splitlines() if "ERROR" in l)[:3000])
@@ -529,6 +588,8 @@ def main():
                 results.append((backend, "registry health", "FAIL", 0, str(e)))
             finally:
                 registry.stop()
+                if store:
+                    store.stop()
                 if postgres:
                     postgres.stop()
                 shutil.rmtree(os.path.join(bwork, "data"), ignore_errors=True)
@@ -539,7 +600,7 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
     print("\n== end-to-end summary ==")
     for backend, name, status, seconds, note in results:
-        print(f"{backend:8} {name:26} {status:4} {seconds:6.1f}s  {note.splitlines()[0] if note else ''}")
+        print(f"{backend:13} {name:26} {status:4} {seconds:6.1f}s  {note.splitlines()[0] if note else ''}")
     failed = [r for r in results if r[2] != "ok"]
     if failed:
         print(f"\n{len(failed)} end-to-end check(s) failed:")
