@@ -191,6 +191,49 @@ class IpfsNode:
         run("bash", os.path.join(ROOT, "scripts", "ipfs-node"), "stop", self.dir)
 
 
+class S3Proxy:
+    """S3Proxy (the standalone jar from Maven Central, fetched by scripts/e2e) on a free port, for
+    storage.driver=s3. Requests are not authenticated here so the test can read objects directly."""
+
+    JAR = os.path.join(os.environ.get("OPENREGISTRY_CACHE", os.path.expanduser("~/.cache/openregistry")),
+                       "s3proxy-2.6.0-jar-with-dependencies.jar")
+
+    def __init__(self, work):
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        data = os.path.join(work, "s3")
+        os.makedirs(os.path.join(data, "layers"))  # the filesystem provider's bucket is a directory
+        conf = os.path.join(work, "s3proxy.conf")
+        with open(conf, "w") as f:
+            f.write(f"s3proxy.endpoint={self.endpoint}\ns3proxy.authorization=none\n"
+                    f"jclouds.provider=filesystem\njclouds.filesystem.basedir={data}\n")
+        self.log = open(os.path.join(work, "s3proxy.log"), "w")
+        self.proc = subprocess.Popen(["java", "-Xmx256m", "-jar", self.JAR, "--properties", conf],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while True:
+            check(self.proc.poll() is None and time.time() < deadline, "S3Proxy did not start")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.2)
+
+    def env(self):
+        return {"OPENREGISTRY_STORAGE_DRIVER": "s3", "OPENREGISTRY_STORAGE_S3_ENDPOINT": self.endpoint,
+                "OPENREGISTRY_STORAGE_S3_BUCKET": "layers", "OPENREGISTRY_STORAGE_S3_ACCESS_KEY": "e2e",
+                "OPENREGISTRY_STORAGE_S3_SECRET_KEY": "e2e-secret", "OPENREGISTRY_STORAGE_S3_PART_SIZE": str(8 << 20)}
+
+    def fetch(self, location):
+        with urllib.request.urlopen(f"{self.endpoint}/layers/{location}", timeout=300) as response:
+            return response.read()
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(30)
+        self.log.close()
+
+
 def check_locations(postgres, store, registry, src):
     """Each layer's row holds where the bytes are; fetching them there gives the layer's digest."""
     layers = src.layer_digests("app")
@@ -526,8 +569,9 @@ SCENARIOS = [
 
 # name -> (database, storage); storage None is the filesystem. Object-store runs use PostgreSQL so
 # that the blob rows can be read while the registry runs.
-BACKENDS = {"h2": ("h2", None), "postgres": ("postgres", None), "postgres-ipfs": ("postgres", "ipfs")}
-STORES = {"ipfs": IpfsNode}
+BACKENDS = {"h2": ("h2", None), "postgres": ("postgres", None), "postgres-ipfs": ("postgres", "ipfs"),
+            "postgres-s3": ("postgres", "s3")}
+STORES = {"ipfs": IpfsNode, "s3": S3Proxy}
 
 
 def versions():

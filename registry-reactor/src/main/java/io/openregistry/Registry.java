@@ -24,6 +24,8 @@ import io.openregistry.storage.fs.FilesystemBlobStore;
 import io.openregistry.storage.ipfs.IpfsBackend;
 import io.openregistry.storage.ipfs.IpfsSettings;
 import io.openregistry.storage.remote.RemoteBlobStore;
+import io.openregistry.storage.s3.S3Backend;
+import io.openregistry.storage.s3.S3Settings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +53,8 @@ public final class Registry implements AutoCloseable {
     static final Duration IDLE_TIMEOUT = Duration.ofSeconds(120);
     /** Per call to a storage backend (and per idle period of a streamed transfer). */
     static final Duration BACKEND_TIMEOUT = Duration.ofSeconds(60);
+    /** How long a presigned S3 URL handed to a client in a redirect stays valid. */
+    static final Duration PRESIGN_TTL = Duration.ofMinutes(15);
     private final DisposableServer server;
     private final Disposable sweeper;
     private final List<AutoCloseable> closeables;
@@ -161,7 +165,14 @@ public final class Registry implements AutoCloseable {
                 closeables.add(backend);
                 yield new RemoteBlobStore(local, backend, storage.redirect());
             }
-            default -> throw new ConfigException("storage.driver: '" + storage.driver() + "' is not wired into this build yet");
+            case "s3" -> {
+                Config.S3 c = storage.s3();
+                S3Backend backend = new S3Backend(new S3Settings(c.endpoint(), c.region(), c.bucket(), c.accessKey(),
+                        c.secretKey(), c.pathStyle(), c.partSize(), storage.redirect() ? PRESIGN_TTL : null));
+                closeables.add(backend);
+                yield new RemoteBlobStore(local, backend, storage.redirect());
+            }
+            default -> throw new ConfigException("storage.driver: unsupported value '" + storage.driver() + "'");
         };
     }
 

@@ -1,6 +1,7 @@
 package io.openregistry;
 
 import io.openregistry.config.Config;
+import io.openregistry.storage.s3.S3ProxyServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,7 +23,7 @@ public final class RegistryServer implements AutoCloseable {
     public static final int MANIFEST_MAX_BYTES = 256 * 1024;
 
     /** Database and storage: H2 or PostgreSQL with the filesystem store, or H2 with a remote store. */
-    public enum Backend { H2, POSTGRES, H2_IPFS }
+    public enum Backend { H2, POSTGRES, H2_IPFS, H2_S3 }
 
     private static boolean blockHoundInstalled;
     private final Path dataDir;
@@ -42,8 +43,11 @@ public final class RegistryServer implements AutoCloseable {
         }
     }
 
-    /** @param ipfsApi the IPFS node's API for {@link Backend#H2_IPFS}, else null */
-    public static RegistryServer start(Backend backend, URI ipfsApi) {
+    /**
+     * @param ipfsApi the IPFS node's API for {@link Backend#H2_IPFS}, else null
+     * @param s3      the S3 endpoint for {@link Backend#H2_S3}, else null
+     */
+    public static RegistryServer start(Backend backend, URI ipfsApi, S3ProxyServer s3) {
         installBlockHound();
         EmbeddedPostgres pg = null;
         try {
@@ -56,9 +60,12 @@ public final class RegistryServer implements AutoCloseable {
             } else {
                 db = new Config.Database("r2dbc:h2:file:///" + dir.resolve("db/registry"), null, null, 10);
             }
-            Config.Storage storage = backend == Backend.H2_IPFS
-                    ? new Config.Storage("ipfs", dir, false, null, new Config.Ipfs(ipfsApi, null, true))
-                    : new Config.Storage("filesystem", dir);
+            Config.Storage storage = switch (backend) {
+                case H2_IPFS -> new Config.Storage("ipfs", dir, false, null, new Config.Ipfs(ipfsApi, null, true));
+                case H2_S3 -> new Config.Storage("s3", dir, false, new Config.S3(s3.endpoint(), "us-east-1",
+                        s3.bucket("registry"), S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY, true, 5L << 20), null);
+                default -> new Config.Storage("filesystem", dir);
+            };
             Config config = new Config(
                     new Config.Http(InetSocketAddress.createUnresolved("127.0.0.1", 0)),
                     storage,
