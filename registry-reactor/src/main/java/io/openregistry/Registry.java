@@ -29,6 +29,7 @@ import io.openregistry.storage.s3.S3Settings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import io.openregistry.upload.BlobCollector;
 import io.openregistry.upload.DigestingPipeline;
 import io.openregistry.upload.UploadService;
 import java.time.Duration;
@@ -87,7 +88,8 @@ public final class Registry implements AutoCloseable {
             ObjectMapper json = warmedUp(new ObjectMapper());
             Responses responses = new Responses(json);
             ManifestService manifestService = new ManifestService(metadata.manifests(), metadata.blobs(), json);
-            UploadService uploadService = new UploadService(store, metadata.blobs(), metadata.uploads(), workers);
+            BlobCollector collector = new BlobCollector(metadata.blobs(), store);
+            UploadService uploadService = new UploadService(store, metadata.blobs(), metadata.uploads(), collector, workers);
             BlobHandlers blobs = new BlobHandlers(metadata.blobs(), store, io);
             UploadHandlers uploads = new UploadHandlers(uploadService, config.upload().chunkMinLength());
             ManifestHandlers manifests = new ManifestHandlers(manifestService, config.manifest().maxBytes());
@@ -127,13 +129,14 @@ public final class Registry implements AutoCloseable {
                     .handle(routes)
                     .bindNow(Duration.ofSeconds(30));
             Duration ttl = config.upload().ttl();
-            // Abandoned uploads: swept every tenth of their time to live (at most hourly).
+            // Abandoned uploads and orphaned blobs: swept every tenth of the upload time to live (at most hourly).
             Duration sweepEvery = ttl.dividedBy(10).compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : ttl.dividedBy(10);
             Disposable sweeper = Flux.interval(sweepEvery, sweepEvery)
                     .onBackpressureDrop()
                     .concatMap(tick -> uploadService.expire(Instant.now().minus(ttl))
+                            .then(collector.collect(Instant.now().minus(config.storage().deleteAfter())))
                             .onErrorResume(e -> {
-                                log.warn("expiring idle uploads failed", e);
+                                log.warn("expiring idle uploads or collecting orphaned blobs failed", e);
                                 return Mono.empty();
                             }), 1)
                     .subscribe();

@@ -21,10 +21,16 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
      *                 instead of streamed through the registry
      * @param s3       S3 settings (used when the driver is {@code s3})
      * @param ipfs     IPFS settings (used when the driver is {@code ipfs})
+     * @param deleteAfter how long the bytes of a blob no repository links are kept before the
+     *                 backend object is deleted (S3 delete, IPFS unpin, file removal)
      */
-    public record Storage(String driver, Path root, boolean redirect, S3 s3, Ipfs ipfs) {
+    public record Storage(String driver, Path root, boolean redirect, S3 s3, Ipfs ipfs, java.time.Duration deleteAfter) {
         public Storage(String driver, Path root) {
-            this(driver, root, false, null, null);
+            this(driver, root, false, null, null, java.time.Duration.ofHours(1));
+        }
+
+        public Storage(String driver, Path root, boolean redirect, S3 s3, Ipfs ipfs) {
+            this(driver, root, redirect, s3, ipfs, java.time.Duration.ofHours(1));
         }
     }
 

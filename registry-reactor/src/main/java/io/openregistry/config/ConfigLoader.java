@@ -32,6 +32,7 @@ public final class ConfigLoader {
         DEFAULTS.put("storage.driver", "filesystem");
         DEFAULTS.put("storage.root", "./data");
         DEFAULTS.put("storage.redirect", "stream");
+        DEFAULTS.put("storage.deleteAfterSeconds", "3600");
         DEFAULTS.put("storage.s3.endpoint", "");
         DEFAULTS.put("storage.s3.region", "us-east-1");
         DEFAULTS.put("storage.s3.bucket", "");
@@ -195,7 +196,8 @@ public final class ConfigLoader {
         if (redirect.equals("redirect") && driver.equals("ipfs") && ipfs.gateway() == null) {
             throw new ConfigException("storage.redirect: 'redirect' with ipfs needs storage.ipfs.gateway");
         }
-        return new Config.Storage(driver, root, redirect.equals("redirect"), s3, ipfs);
+        long deleteAfter = number("storage.deleteAfterSeconds", v.get("storage.deleteAfterSeconds"), 0, 365L * 24 * 3600);
+        return new Config.Storage(driver, root, redirect.equals("redirect"), s3, ipfs, Duration.ofSeconds(deleteAfter));
     }
 
     private static String required(Map<String, String> v, String key) {

@@ -1,6 +1,7 @@
 package io.openregistry.metadata;
 
 import io.openregistry.oci.Digest;
+import java.time.Instant;
 import java.util.Collection;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -35,8 +36,22 @@ public interface BlobIndex {
      */
     Mono<BlobRecord> mount(String repository, Digest digest, String from);
 
-    /** Removes the link between the blob and the repository. @return whether a link was removed */
+    /**
+     * Removes the link between the blob and the repository; when it was the last link, the blob is
+     * marked orphaned (now). A later {@link #commit} or {@link #mount} of it clears the mark.
+     *
+     * @return whether a link was removed
+     */
     Mono<Boolean> unlink(String repository, Digest digest);
+
+    /** Up to {@code limit} blobs orphaned before {@code cutoff}, oldest first. */
+    Flux<BlobRecord> orphanedBefore(Instant cutoff, int limit);
+
+    /**
+     * Deletes the blob's record if it is still orphaned since before {@code cutoff} and no
+     * repository links it. @return whether it was deleted (then its bytes may be removed)
+     */
+    Mono<Boolean> forget(Digest digest, Instant cutoff);
 
     /** Those of {@code digests} that are linked to {@code repository}. */
     Flux<Digest> linked(String repository, Collection<Digest> digests);

@@ -39,13 +39,16 @@ public final class UploadService {
     private final UploadStore uploads;
     private final Scheduler workers;
     private final UploadLocks locks = new UploadLocks();
+    private final BlobCollector collector;
     /**
      * Upload ids are capabilities, so they come from a CSPRNG; DRBG is seeded once here, at
      * startup, and then never reads /dev/urandom on the event loop as UUID.randomUUID() may.
      */
     private final SecureRandom ids;
 
-    public UploadService(BlobStore store, BlobIndex blobs, UploadStore uploads, Scheduler workers) {
+    public UploadService(BlobStore store, BlobIndex blobs, UploadStore uploads, BlobCollector collector,
+                         Scheduler workers) {
+        this.collector = collector;
         this.store = store;
         this.blobs = blobs;
         this.uploads = uploads;
@@ -230,12 +233,12 @@ public final class UploadService {
                 return discard(s.id()).then(Mono.error(OciError.DIGEST_INVALID.exception(
                         "digest " + expected + " does not match the uploaded content (" + d + ")")));
             }
-            return store.commit(s.id(), expected, s.offset())
+            return collector.committing(expected, store.commit(s.id(), expected, s.offset())
                     .flatMap(location -> blobs.commit(s.repository(),
                                     new BlobRecord(expected, s.offset(), store.backend(), location), s.id())
                             // The bytes are in place but unrecorded; the staged copy is gone, so the
                             // session cannot be retried: drop it and let the client start over.
-                            .onErrorResume(e -> discard(s.id()).then(Mono.error(e))))
+                            .onErrorResume(e -> discard(s.id()).then(Mono.error(e)))))
                     .doOnSuccess(r -> {
                         locks.forget(s.id());
                         log.debug("blob committed repository={} digest={} bytes={}", s.repository(), expected, s.offset());

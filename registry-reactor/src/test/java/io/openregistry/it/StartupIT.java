@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,12 +39,36 @@ class StartupIT {
         assertThat(run(List.of("--bogus"))).contains("unknown argument");
     }
 
+    @Test
+    void anUnreachableStorageBackendStopsStartupWithAReadableMessage() throws Exception {
+        int dead;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            dead = s.getLocalPort();
+        }
+        String ipfs = run(List.of(), Map.of("OPENREGISTRY_STORAGE_DRIVER", "ipfs",
+                "OPENREGISTRY_STORAGE_IPFS_API", "http://127.0.0.1:" + dead));
+        assertThat(ipfs).contains("storage.ipfs").contains("127.0.0.1:" + dead);
+        String s3 = run(List.of(), Map.of("OPENREGISTRY_STORAGE_DRIVER", "s3",
+                "OPENREGISTRY_STORAGE_S3_ENDPOINT", "http://127.0.0.1:" + dead, "OPENREGISTRY_STORAGE_S3_BUCKET", "b",
+                "OPENREGISTRY_STORAGE_S3_ACCESS_KEY", "a", "OPENREGISTRY_STORAGE_S3_SECRET_KEY", "hidden-secret"));
+        assertThat(s3).contains("storage.s3").contains("127.0.0.1:" + dead).doesNotContain("hidden-secret");
+    }
+
     private String run(List<String> args) throws Exception {
+        return run(args, Map.of());
+    }
+
+    private String run(List<String> args, Map<String, String> env) throws Exception {
         String jar = System.getProperty("registry.jar", "target/openregistry.jar");
         List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", jar));
         cmd.addAll(args);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.startsWith("OPENREGISTRY_"));
+        pb.environment().put("OPENREGISTRY_HTTP_ADDR", "127.0.0.1:0");
+        pb.environment().put("OPENREGISTRY_STORAGE_ROOT", dir.resolve("data").toString());
+        pb.environment().putAll(env);
+        Process p = pb.start();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.exitValue()).as(out).isEqualTo(2);

@@ -133,6 +133,32 @@ public abstract class MetadataStoreContract {
     }
 
     @Test
+    void theLastUnlinkOrphansABlobAndALinkRevivesIt() throws InterruptedException {
+        BlobRecord b = blob("orphan", "loc-o");
+        await(meta.blobs().commit("r1", b, null));
+        await(meta.blobs().commit("r2", b, null));
+        java.time.Instant later = java.time.Instant.now().plusSeconds(60);
+        assertThat(await(meta.blobs().unlink("r1", b.digest()))).isTrue();
+        assertThat(awaitAll(meta.blobs().orphanedBefore(later, 10))).isEmpty();
+        assertThat(await(meta.blobs().unlink("r2", b.digest()))).isTrue();
+        assertThat(awaitAll(meta.blobs().orphanedBefore(later, 10))).containsExactly(b);
+        assertThat(awaitAll(meta.blobs().orphanedBefore(java.time.Instant.now().minusSeconds(60), 10))).isEmpty();
+        assertThat(await(meta.blobs().forget(b.digest(), java.time.Instant.now().minusSeconds(60)))).isFalse();
+        // a mount cannot revive it (no repository has it), a commit can
+        assertThat(await(meta.blobs().mount("r3", b.digest(), "r2"))).isNull();
+        await(meta.blobs().commit("r3", b, null));
+        assertThat(awaitAll(meta.blobs().orphanedBefore(later, 10))).isEmpty();
+        assertThat(await(meta.blobs().forget(b.digest(), later))).isFalse();
+        assertThat(await(meta.blobs().unlink("r3", b.digest()))).isTrue();
+        Thread.sleep(5);
+        assertThat(await(meta.blobs().forget(b.digest(), java.time.Instant.now()))).isTrue();
+        assertThat(await(meta.blobs().find(b.digest()))).isNull();
+        // and once forgotten it can be committed anew
+        await(meta.blobs().commit("r4", b, null));
+        assertThat(await(meta.blobs().findLinked("r4", b.digest()))).isEqualTo(b);
+    }
+
+    @Test
     void linkedFiltersManyDigests() {
         List<Digest> asked = new ArrayList<>();
         for (int i = 0; i < 450; i++) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.Unpooled;
 import io.openregistry.config.Config;
+import io.openregistry.oci.Digest;
 import io.openregistry.metadata.r2dbc.R2dbcMetadata;
 import io.openregistry.storage.fs.FilesystemBlobStore;
 import java.nio.file.Files;
@@ -25,6 +26,7 @@ class UploadExpiryTest {
     private Scheduler io;
     private R2dbcMetadata meta;
     private UploadService uploads;
+    private BlobCollector collector;
 
     @BeforeEach
     void start() {
@@ -32,7 +34,8 @@ class UploadExpiryTest {
         meta = R2dbcMetadata.open(new Config.Database("r2dbc:h2:file:///" + dir.resolve("db/r"), null, null, 4));
         FilesystemBlobStore store = new FilesystemBlobStore(dir.resolve("storage"), io);
         store.check().block();
-        uploads = new UploadService(store, meta.blobs(), meta.uploads(), io);
+        collector = new BlobCollector(meta.blobs(), store);
+        uploads = new UploadService(store, meta.blobs(), meta.uploads(), collector, io);
     }
 
     @AfterEach
@@ -56,5 +59,35 @@ class UploadExpiryTest {
         assertThat(Files.exists(dir.resolve("storage/uploads/" + idle))).isFalse();
         assertThat(uploads.status("repo", live).block()).isNotNull();
         assertThat(uploads.expire(cutoff).block(Duration.ofSeconds(30))).isZero();
+    }
+
+    @Test
+    void orphanedBlobsAreCollectedAfterTheGraceUnlessRevived() throws Exception {
+        byte[] content = {9, 8, 7, 6};
+        Digest digest = Digest.sha256(content);
+        uploads.monolithic("a", digest, 4, Flux.just(Unpooled.wrappedBuffer(content))).block(Duration.ofSeconds(30));
+        uploads.monolithic("b", digest, 4, Flux.just(Unpooled.wrappedBuffer(content))).block(Duration.ofSeconds(30));
+        Path file = dir.resolve("storage/blobs/sha256/" + digest.hex().substring(0, 2) + "/" + digest.hex());
+        assertThat(file).exists();
+
+        assertThat(meta.blobs().unlink("a", digest).block()).isTrue();
+        assertThat(collector.collect(Instant.now().plusSeconds(60)).block()).isZero(); // "b" still links it
+        assertThat(meta.blobs().unlink("b", digest).block()).isTrue();
+        Thread.sleep(20);
+        Instant afterOrphaning = Instant.now();
+        // within the grace period nothing happens, and a new push revives the blob
+        assertThat(collector.collect(afterOrphaning.minusSeconds(3600)).block()).isZero();
+        uploads.monolithic("c", digest, 4, Flux.just(Unpooled.wrappedBuffer(content))).block(Duration.ofSeconds(30));
+        assertThat(collector.collect(afterOrphaning.plusSeconds(60)).block()).isZero();
+        assertThat(file).exists();
+
+        assertThat(meta.blobs().unlink("c", digest).block()).isTrue();
+        Thread.sleep(20);
+        assertThat(collector.collect(Instant.now()).block()).isEqualTo(1);
+        assertThat(file).doesNotExist();
+        assertThat(meta.blobs().find(digest).block()).isNull();
+        // the same content can be pushed again afterwards
+        uploads.monolithic("d", digest, 4, Flux.just(Unpooled.wrappedBuffer(content))).block(Duration.ofSeconds(30));
+        assertThat(file).exists();
     }
 }

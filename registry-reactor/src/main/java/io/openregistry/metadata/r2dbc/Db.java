@@ -32,10 +32,11 @@ import reactor.util.retry.RetryBackoffSpec;
  */
 final class Db {
     /**
-     * SQLStates worth a retry: unique violation, serialization failure, deadlock and lock not
-     * available (PostgreSQL), lock timeout (H2).
+     * SQLStates worth a retry: unique violation, foreign-key violation (PostgreSQL 23503, H2 23506:
+     * a blob record collected while a commit links it; the retry re-creates it), serialization
+     * failure, deadlock and lock not available (PostgreSQL), lock timeout (H2).
      */
-    private static final Set<String> RETRY_STATES = Set.of("23505", "40001", "40P01", "55P03", "HYT00");
+    private static final Set<String> RETRY_STATES = Set.of("23505", "23503", "23506", "40001", "40P01", "55P03", "HYT00");
     /** H2 vendor codes: CONCURRENT_UPDATE_1, LOCK_TIMEOUT_1, DEADLOCK_1 (from org.h2.api.ErrorCode). */
     private static final Set<Integer> RETRY_H2_CODES = Set.of(90131, 50200, 40001);
     private static final int ATTEMPTS = 8;

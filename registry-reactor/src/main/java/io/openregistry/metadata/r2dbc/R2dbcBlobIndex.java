@@ -5,6 +5,7 @@ import io.openregistry.metadata.BlobRecord;
 import io.openregistry.oci.Digest;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.Row;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import reactor.core.publisher.Flux;
@@ -13,6 +14,8 @@ import reactor.core.publisher.Mono;
 /** Blobs are global (one row per digest); repository_blobs says which repositories may serve them. */
 final class R2dbcBlobIndex implements BlobIndex {
     private static final String COLUMNS = "b.digest, b.size, b.backend, b.location";
+    /** A push or mount of an orphaned blob takes it back from the collector. */
+    private static final String REVIVE = "UPDATE blobs SET orphaned_at = NULL WHERE digest = $1 AND orphaned_at IS NOT NULL";
 
     private final Db db;
     private final String insertBlob;
@@ -32,6 +35,7 @@ final class R2dbcBlobIndex implements BlobIndex {
                         .then(Db.update(conn, insertBlob, blob.digest(), blob.size(), null, blob.backend(),
                                 blob.location(), Sql.now()))
                         .then(Db.update(conn, insertLink, repository, blob.digest(), Sql.now()))
+                        .then(Db.update(conn, REVIVE, blob.digest()))
                         .then(uploadId == null ? Mono.empty()
                                 : Db.update(conn, "DELETE FROM uploads WHERE id = $1", uploadId))
                         // The existing record wins over ours when the digest was already known.
@@ -56,13 +60,32 @@ final class R2dbcBlobIndex implements BlobIndex {
         return db.transaction(conn -> findLinked(conn, from, digest).singleOrEmpty()
                         .flatMap(blob -> Sql.ensureRepository(db, conn, repository)
                                 .then(Db.update(conn, insertLink, repository, digest, Sql.now()))
+                                .then(Db.update(conn, REVIVE, digest))
                                 .thenReturn(blob)))
                 .singleOrEmpty();
     }
 
     @Override
     public Mono<Boolean> unlink(String repository, Digest digest) {
-        return db.update("DELETE FROM repository_blobs WHERE repository = $1 AND digest = $2", repository, digest)
+        return db.transaction(conn -> Db.update(conn, "DELETE FROM repository_blobs WHERE repository = $1 AND digest = $2",
+                                repository, digest)
+                        .flatMap(count -> count == 0 ? Mono.just(false)
+                                : Db.update(conn, "UPDATE blobs SET orphaned_at = $2 WHERE digest = $1 AND orphaned_at IS NULL"
+                                        + " AND NOT EXISTS (SELECT 1 FROM repository_blobs WHERE digest = $1)", digest, Sql.now())
+                                        .thenReturn(true)))
+                .single();
+    }
+
+    @Override
+    public Flux<BlobRecord> orphanedBefore(Instant cutoff, int limit) {
+        return db.query("SELECT " + COLUMNS + " FROM blobs b WHERE b.orphaned_at < $1 ORDER BY b.orphaned_at LIMIT $2",
+                R2dbcBlobIndex::record, cutoff, limit);
+    }
+
+    @Override
+    public Mono<Boolean> forget(Digest digest, Instant cutoff) {
+        return db.update("DELETE FROM blobs WHERE digest = $1 AND orphaned_at < $2"
+                        + " AND NOT EXISTS (SELECT 1 FROM repository_blobs WHERE digest = $1)", digest, cutoff)
                 .map(count -> count > 0);
     }
 

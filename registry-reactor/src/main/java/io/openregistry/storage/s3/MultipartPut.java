@@ -78,8 +78,9 @@ final class MultipartPut {
         Mono<Object> partEnded = Mono.fromFuture(partInFlight.get().handle((result, error) -> "ended"), true);
         return partEnded
                 .then(S3Backend.call(() -> client.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId))))
-                // some servers need a moment after a failed part write before they can abort
-                .retryWhen(Retry.backoff(3, Duration.ofMillis(200)))
+                // some servers need a moment after a failed or abandoned part write before they can
+                // abort (S3Proxy on a loaded machine: seconds); keep trying for about half a minute
+                .retryWhen(Retry.backoff(8, Duration.ofMillis(200)).maxBackoff(Duration.ofSeconds(5)))
                 .doOnSuccess(r -> log.debug("aborted multipart upload of {} ({})", key, why))
                 .onErrorResume(e -> {
                     log.warn("could not abort multipart upload {} of {} ({}): {}", uploadId, key, why,
