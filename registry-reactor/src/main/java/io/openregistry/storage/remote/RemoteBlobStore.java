@@ -6,7 +6,12 @@ import io.openregistry.storage.BlobStore;
 import io.openregistry.storage.ObjectBackend;
 import io.openregistry.storage.fs.FilesystemBlobStore;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -17,6 +22,7 @@ import reactor.core.publisher.Mono;
  * file to the backend with backpressure, and the staging file is removed.
  */
 public final class RemoteBlobStore implements BlobStore {
+    private static final Logger log = LoggerFactory.getLogger(RemoteBlobStore.class);
     private final FilesystemBlobStore staging;
     private final ObjectBackend backend;
     private final boolean redirect;
@@ -68,9 +74,51 @@ public final class RemoteBlobStore implements BlobStore {
         return backend.get(location, null, offset, length, -1);
     }
 
+    /**
+     * A whole-blob read is verified here, for every backend: the bytes are hashed as they stream
+     * and a short, long or corrupted transfer ends in an error instead of completing, so a client
+     * never receives a wrong blob as a good one (the HTTP layer then aborts the connection).
+     */
     @Override
     public Flux<ByteBuf> read(String location, Digest digest, long size, long offset, long length) {
-        return backend.get(location, digest, offset, length, size);
+        if (digest == null || offset != 0 || length != size) {
+            return backend.get(location, null, offset, length, size);
+        }
+        return Flux.defer(() -> {
+            MessageDigest hash = digest.algorithm().newMessageDigest();
+            long[] seen = {0};
+            // The last buffer is held back until the whole blob is verified: a client must not
+            // receive every byte of a wrong blob before the transfer is aborted.
+            AtomicReference<ByteBuf> held = new AtomicReference<>();
+            return backend.get(location, null, offset, length, size)
+                    .concatMap(buf -> {
+                        seen[0] += buf.readableBytes();
+                        for (ByteBuffer nio : buf.nioBuffers()) {
+                            hash.update(nio);
+                        }
+                        return Mono.justOrEmpty(held.getAndSet(buf));
+                    })
+                    .concatWith(Mono.defer(() -> {
+                        ByteBuf last = held.getAndSet(null);
+                        Digest actual = digest.algorithm().digestOf(hash);
+                        if (seen[0] == size && actual.equals(digest)) {
+                            return Mono.justOrEmpty(last);
+                        }
+                        if (last != null) {
+                            last.release();
+                        }
+                        String problem = backend.name() + " content at " + location + " (" + seen[0] + " bytes) hashes to "
+                                + actual + ", not " + digest;
+                        log.error("{}; pull aborted", problem);
+                        return Mono.error(new IllegalStateException(problem));
+                    }))
+                    .doFinally(signal -> {
+                        ByteBuf left = held.getAndSet(null);
+                        if (left != null) {
+                            left.release();
+                        }
+                    });
+        });
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
@@ -79,12 +80,12 @@ final class MultipartPut {
         return partEnded
                 .then(S3Backend.call(() -> client.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId))))
                 // some servers need a moment after a failed or abandoned part write before they can
-                // abort (S3Proxy on a loaded machine: seconds); keep trying for about half a minute
-                .retryWhen(Retry.backoff(8, Duration.ofMillis(200)).maxBackoff(Duration.ofSeconds(5)))
+                // abort (S3Proxy on a loaded machine: seconds); keep trying for about a minute
+                .retryWhen(Retry.backoff(12, Duration.ofMillis(200)).maxBackoff(Duration.ofSeconds(5)))
                 .doOnSuccess(r -> log.debug("aborted multipart upload of {} ({})", key, why))
                 .onErrorResume(e -> {
                     log.warn("could not abort multipart upload {} of {} ({}): {}", uploadId, key, why,
-                            S3Failures.unwrap(e).toString());
+                            S3Failures.unwrap(Exceptions.isRetryExhausted(e) && e.getCause() != null ? e.getCause() : e).toString());
                     return Mono.empty();
                 })
                 .then();

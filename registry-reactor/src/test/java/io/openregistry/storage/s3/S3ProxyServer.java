@@ -61,6 +61,11 @@ public final class S3ProxyServer implements AutoCloseable {
         return name;
     }
 
+    /** Where the filesystem provider keeps an object: to tamper with it behind S3's back. */
+    public Path objectFile(String bucket, String key) {
+        return dir.resolve(bucket).resolve(key);
+    }
+
     @Override
     public void close() throws Exception {
         proxy.stop();
