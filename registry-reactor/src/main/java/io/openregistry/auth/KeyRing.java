@@ -1,0 +1,127 @@
+package io.openregistry.auth;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+
+/**
+ * The token signing keys: exactly one active Ed25519 private key that signs new tokens, and the
+ * public keys, by key id, of every key whose tokens are still accepted. The active key's public
+ * key is always among them.
+ *
+ * <p>Rotation: {@link #rotate()} makes a fresh key active and keeps the previous one as
+ * verify-only, so tokens it signed stay valid until {@link #remove(String) removed} (in practice,
+ * once the longest token lifetime has passed). Readers see a consistent snapshot at all times;
+ * changes are serialised.
+ *
+ * <p>Persistence ({@link #save}, {@link #load}): one directory holding {@code <kid>.public.pem}
+ * (X.509 SubjectPublicKeyInfo) per key, {@code <kid>.private.pem} (PKCS#8, mode 600 where the file
+ * system has POSIX permissions) for the active key only, and a file {@code active} naming the
+ * active key id.
+ */
+public final class KeyRing {
+    /** Key ids are file-name and JSON safe by construction: base64url characters only. */
+    static final Pattern KID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** One immutable view; replaced as a whole so that readers never see a half-made change. */
+    record Snapshot(String activeKid, Ed25519PrivateKeyParameters activeKey,
+                    Map<String, Ed25519PublicKeyParameters> publicKeys) {}
+
+    private volatile Snapshot snapshot;
+
+    KeyRing(String activeKid, Ed25519PrivateKeyParameters activeKey,
+            Map<String, Ed25519PublicKeyParameters> publicKeys) {
+        Map<String, Ed25519PublicKeyParameters> keys = new LinkedHashMap<>(publicKeys);
+        keys.put(requireKid(activeKid), activeKey.generatePublicKey());
+        this.snapshot = new Snapshot(activeKid, activeKey, Collections.unmodifiableMap(keys));
+    }
+
+    /** A ring holding one freshly generated key. */
+    public static KeyRing generate() {
+        return new KeyRing(newKid(), new Ed25519PrivateKeyParameters(RANDOM), Map.of());
+    }
+
+    /** Loads a ring saved by {@link #save}. */
+    public static KeyRing load(Path directory) throws IOException {
+        return KeyFiles.load(directory);
+    }
+
+    /** Loads the ring in {@code directory}, or generates one and saves it there on first start. */
+    public static KeyRing loadOrGenerate(Path directory) throws IOException {
+        if (KeyFiles.exists(directory)) {
+            return load(directory);
+        }
+        KeyRing ring = generate();
+        ring.save(directory);
+        return ring;
+    }
+
+    /**
+     * Writes the ring to {@code directory} (created if missing) and deletes the key files there of
+     * keys no longer in the ring, so that removal and rotation survive a restart.
+     */
+    public void save(Path directory) throws IOException {
+        KeyFiles.save(directory, snapshot);
+    }
+
+    /** Makes a newly generated key active; the previous one keeps verifying. Returns the new id. */
+    public synchronized String rotate() {
+        Snapshot current = snapshot;
+        String kid = newKid();
+        snapshot = new KeyRing(kid, new Ed25519PrivateKeyParameters(RANDOM), current.publicKeys()).snapshot;
+        return kid;
+    }
+
+    /**
+     * Stops accepting tokens signed by {@code kid}.
+     *
+     * @throws IllegalArgumentException if {@code kid} is the active key (rotate first)
+     */
+    public synchronized void remove(String kid) {
+        Snapshot current = snapshot;
+        if (current.activeKid().equals(kid)) {
+            throw new IllegalArgumentException("cannot remove the active signing key " + kid + "; rotate first");
+        }
+        Map<String, Ed25519PublicKeyParameters> keys = new LinkedHashMap<>(current.publicKeys());
+        keys.remove(kid);
+        snapshot = new Snapshot(current.activeKid(), current.activeKey(), Collections.unmodifiableMap(keys));
+    }
+
+    /** The id of the key that signs new tokens. */
+    public String activeKid() {
+        return snapshot.activeKid();
+    }
+
+    /** The ids of every key whose tokens verify, the active one included. */
+    public Set<String> kids() {
+        return snapshot.publicKeys().keySet();
+    }
+
+    Snapshot snapshot() {
+        return snapshot;
+    }
+
+    static String requireKid(String kid) {
+        if (kid == null || !KID.matcher(kid).matches()) {
+            throw new IllegalArgumentException("invalid key id: " + kid);
+        }
+        return kid;
+    }
+
+    private static String newKid() {
+        // 128 random bits: collisions between generated keys are not a practical concern
+        byte[] bytes = new byte[16];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+}
