@@ -85,7 +85,7 @@ class Server:
         if kind == OURS:
             env = {k: v for k, v in os.environ.items() if not k.startswith("OPENREGISTRY_")}
             env.update(OPENREGISTRY_HTTP_ADDR=f"127.0.0.1:{self.port}", OPENREGISTRY_STORAGE_ROOT=self.dir,
-                       OPENREGISTRY_LOG_LEVEL="WARN")
+                       OPENREGISTRY_LOG_LEVEL="WARN", OPENREGISTRY_ADMIN_ADDR="127.0.0.1:0")
             cmd = ["java", f"-Xmx{heap}", *jvm_opts, "-jar", JAR]
         else:
             config = os.path.join(self.dir, "config.yml")

@@ -253,7 +253,7 @@ class Registry:
         self.log_path = os.path.join(work, "registry.log")
         env = {k: v for k, v in os.environ.items() if not k.startswith("OPENREGISTRY_")}
         env.update(OPENREGISTRY_HTTP_ADDR="127.0.0.1:0", OPENREGISTRY_STORAGE_ROOT=os.path.join(work, "data"),
-                   OPENREGISTRY_LOG_LEVEL="DEBUG")
+                   OPENREGISTRY_LOG_LEVEL="DEBUG", OPENREGISTRY_ADMIN_ADDR="127.0.0.1:0")
         if database_url:
             env["OPENREGISTRY_DATABASE_URL"] = database_url
         env.update(extra_env or {})

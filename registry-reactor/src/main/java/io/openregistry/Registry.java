@@ -26,9 +26,16 @@ import io.openregistry.storage.ipfs.IpfsSettings;
 import io.openregistry.storage.remote.RemoteBlobStore;
 import io.openregistry.storage.s3.S3Backend;
 import io.openregistry.storage.s3.S3Settings;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.openregistry.admin.AdminHandler;
+import io.openregistry.admin.Readiness;
+import io.openregistry.metrics.Meters;
+import io.openregistry.metrics.Observability;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import io.openregistry.upload.BlobCollector;
 import io.openregistry.upload.DigestingPipeline;
 import io.openregistry.upload.UploadService;
@@ -56,15 +63,21 @@ public final class Registry implements AutoCloseable {
     static final Duration BACKEND_TIMEOUT = Duration.ofSeconds(60);
     /** How long a presigned S3 URL handed to a client in a redirect stays valid. */
     static final Duration PRESIGN_TTL = Duration.ofMinutes(15);
+    /** Per readiness probe (database, storage backend): a probe must answer well within a kubelet's period. */
+    static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
     private final DisposableServer server;
+    private final DisposableServer admin;
+    private final Observability observability;
     private final Disposable sweeper;
     private final List<AutoCloseable> closeables;
     private final R2dbcMetadata metadata;
     private final Scheduler io;
     private final Scheduler workers;
 
-    private Registry(DisposableServer server, Disposable sweeper, R2dbcMetadata metadata, List<AutoCloseable> closeables,
-                     Scheduler io, Scheduler workers) {
+    private Registry(DisposableServer server, DisposableServer admin, Observability observability, Disposable sweeper,
+                     R2dbcMetadata metadata, List<AutoCloseable> closeables, Scheduler io, Scheduler workers) {
+        this.admin = admin;
+        this.observability = observability;
         this.closeables = closeables;
         this.server = server;
         this.sweeper = sweeper;
@@ -81,7 +94,12 @@ public final class Registry implements AutoCloseable {
         Scheduler workers = Schedulers.newBoundedElastic(Math.max(8, 4 * cores), 100_000, "upload");
         R2dbcMetadata metadata = null;
         List<AutoCloseable> closeables = new ArrayList<>();
+        Observability observability = null;
+        DisposableServer server = null;
+        DisposableServer admin = null;
         try {
+            observability = Observability.start();
+            MeterRegistry meters = observability.meters();
             BlobStore store = blobStore(config.storage(), io, closeables);
             checkStorage(store, config.storage());
             metadata = R2dbcMetadata.open(config.database());
@@ -89,8 +107,9 @@ public final class Registry implements AutoCloseable {
             Responses responses = new Responses(json);
             ManifestService manifestService = new ManifestService(metadata.manifests(), metadata.blobs(), json);
             BlobCollector collector = new BlobCollector(metadata.blobs(), store);
-            UploadService uploadService = new UploadService(store, metadata.blobs(), metadata.uploads(), collector, workers);
-            BlobHandlers blobs = new BlobHandlers(metadata.blobs(), store, io);
+            UploadService uploadService = new UploadService(store, metadata.blobs(), metadata.uploads(), collector,
+                    workers, meters);
+            BlobHandlers blobs = new BlobHandlers(metadata.blobs(), store, io, meters);
             UploadHandlers uploads = new UploadHandlers(uploadService, config.upload().chunkMinLength());
             ManifestHandlers manifests = new ManifestHandlers(manifestService, config.manifest().maxBytes());
             ListingHandlers listings = new ListingHandlers(metadata.manifests(), metadata.repositories(), responses);
@@ -114,7 +133,7 @@ public final class Registry implements AutoCloseable {
                     .route(Endpoint.MANIFEST, HttpMethod.DELETE, manifests.delete())
                     .route(Endpoint.REFERRERS, HttpMethod.GET, new ReferrersHandler(manifestService, responses))
                     .build();
-            DisposableServer server = HttpServer.create()
+            server = HttpServer.create()
                     .host(config.http().addr().getHostString())
                     .port(config.http().addr().getPort())
                     // A stalled client must not hold an upload session forever: no body bytes for
@@ -126,8 +145,16 @@ public final class Registry implements AutoCloseable {
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR,
                             new AdaptiveRecvByteBufAllocator(512, 16 * 1024, DigestingPipeline.MAX_READ))
                     .idleTimeout(IDLE_TIMEOUT)
+                    // Reactor Netty records into the global registry, where Observability plugged
+                    // its Prometheus registry; the uri tag is a route template (bounded series).
+                    .metrics(true, Meters::uriTemplate)
                     .handle(routes)
                     .bindNow(Duration.ofSeconds(30));
+            Map<String, Supplier<Mono<Void>>> probes = new LinkedHashMap<>();
+            probes.put("database", metadata::ping);
+            probes.put("storage", store::check);
+            admin = bindAdmin(config.admin(), new AdminHandler(observability.prometheus(),
+                    new Readiness(probes, READY_TIMEOUT), json, io));
             Duration ttl = config.upload().ttl();
             // Abandoned uploads and orphaned blobs: swept every tenth of the upload time to live (at most hourly).
             Duration sweepEvery = ttl.dividedBy(10).compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : ttl.dividedBy(10);
@@ -142,8 +169,19 @@ public final class Registry implements AutoCloseable {
                     .subscribe();
             log.info("OpenRegistry listening on {}:{} (storage {}, database {})", config.http().addr().getHostString(),
                     server.port(), config.storage().root(), DatabaseUrls.redact(config.database().url()));
-            return new Registry(server, sweeper, metadata, closeables, io, workers);
+            log.info("OpenRegistry admin listener (metrics, health) on {}:{}", config.admin().addr().getHostString(),
+                    admin.port());
+            return new Registry(server, admin, observability, sweeper, metadata, closeables, io, workers);
         } catch (RuntimeException e) {
+            if (server != null) {
+                server.disposeNow(Duration.ofSeconds(10));
+            }
+            if (admin != null) {
+                admin.disposeNow(Duration.ofSeconds(10));
+            }
+            if (observability != null) {
+                observability.close();
+            }
             if (metadata != null) {
                 metadata.close();
             }
@@ -151,6 +189,22 @@ public final class Registry implements AutoCloseable {
             io.dispose();
             workers.dispose();
             throw e;
+        }
+    }
+
+    /** Its own listener, loopback by default: metrics and probes are for operators, not clients. */
+    private static DisposableServer bindAdmin(Config.Admin config, AdminHandler handler) {
+        try {
+            return HttpServer.create()
+                    .host(config.addr().getHostString())
+                    .port(config.addr().getPort())
+                    .idleTimeout(IDLE_TIMEOUT)
+                    .handle(handler)
+                    .bindNow(Duration.ofSeconds(30));
+        } catch (RuntimeException e) {
+            // e.g. a Kubo node on the same host holds 5001, the default of both
+            throw new ConfigException("admin.addr: cannot listen on " + config.addr().getHostString() + ":"
+                    + config.addr().getPort() + " (" + e.getMessage() + ")");
         }
     }
 
@@ -217,6 +271,11 @@ public final class Registry implements AutoCloseable {
         return server.port();
     }
 
+    /** The port of the admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}). */
+    public int adminPort() {
+        return admin.port();
+    }
+
     /** Blocks until the server is disposed. */
     public void awaitShutdown() {
         server.onDispose().block();
@@ -226,6 +285,8 @@ public final class Registry implements AutoCloseable {
     public void close() {
         sweeper.dispose();
         server.disposeNow(Duration.ofSeconds(10));
+        admin.disposeNow(Duration.ofSeconds(10));
+        observability.close();
         metadata.close();
         closeAll(closeables);
         workers.dispose();

@@ -72,7 +72,8 @@ public final class RegistryServer implements AutoCloseable {
                     db,
                     new Config.Manifests(MANIFEST_MAX_BYTES),
                     new Config.Uploads(1024 * 1024, java.time.Duration.ofDays(1)),
-                    new Config.Log("INFO"));
+                    new Config.Log("INFO"),
+                    new Config.Admin(InetSocketAddress.createUnresolved("127.0.0.1", 0)));
             return new RegistryServer(dir, pg, Registry.start(config));
         } catch (IOException e) {
             closeQuietly(pg);
@@ -89,6 +90,20 @@ public final class RegistryServer implements AutoCloseable {
 
     public int port() {
         return registry.port();
+    }
+
+    /** The admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}), on its own free port. */
+    public int adminPort() {
+        return registry.adminPort();
+    }
+
+    public String adminUrl() {
+        return "http://127.0.0.1:" + registry.adminPort();
+    }
+
+    /** The embedded PostgreSQL of a {@link Backend#POSTGRES} server (to stop it under the registry), else null. */
+    public EmbeddedPostgres postgres() {
+        return postgres;
     }
 
     public Path dataDir() {

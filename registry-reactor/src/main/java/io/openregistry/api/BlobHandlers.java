@@ -1,5 +1,7 @@
 package io.openregistry.api;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -7,6 +9,7 @@ import io.openregistry.http.Handler;
 import io.openregistry.http.Responses;
 import io.openregistry.metadata.BlobIndex;
 import io.openregistry.metadata.BlobRecord;
+import io.openregistry.metrics.Meters;
 import io.openregistry.oci.Digest;
 import io.openregistry.oci.Names;
 import io.openregistry.oci.OciError;
@@ -26,9 +29,14 @@ public final class BlobHandlers {
     private final BlobIndex blobs;
     private final BlobStore store;
     private final Scheduler io;
+    private final Counter bytesPulled;
 
-    /** @param io where blocking file opens run */
-    public BlobHandlers(BlobIndex blobs, BlobStore store, Scheduler io) {
+    /**
+     * @param io     where blocking file opens run
+     * @param meters where {@link Meters#BLOB_BYTES_PULLED} is registered
+     */
+    public BlobHandlers(BlobIndex blobs, BlobStore store, Scheduler io, MeterRegistry meters) {
+        this.bytesPulled = Meters.blobBytesPulled(meters);
         this.blobs = blobs;
         this.store = store;
         this.io = io;
@@ -64,7 +72,8 @@ public final class BlobHandlers {
                         if (request.method().equals(HttpMethod.HEAD) || length == 0) {
                             return response.send().then();
                         }
-                        return send(response, blob, start, length);
+                        // counted once the whole body is written: a pull cut short counts nothing
+                        return send(response, blob, start, length).doOnSuccess(v -> bytesPulled.increment(length));
                     });
         };
     }

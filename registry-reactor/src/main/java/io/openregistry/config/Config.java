@@ -8,7 +8,16 @@ import java.nio.file.Path;
  * The whole, validated configuration. Built once at start by {@link ConfigLoader}; every key is
  * documented in the README.
  */
-public record Config(Http http, Storage storage, Database database, Manifests manifest, Uploads upload, Log log) {
+public record Config(Http http, Storage storage, Database database, Manifests manifest, Uploads upload, Log log,
+                     Admin admin) {
+
+    /** The default admin listener: loopback only, so metrics and health are not public. */
+    public static final InetSocketAddress DEFAULT_ADMIN_ADDR = InetSocketAddress.createUnresolved("127.0.0.1", 5001);
+
+    /** A configuration with the default admin listener ({@link #DEFAULT_ADMIN_ADDR}). */
+    public Config(Http http, Storage storage, Database database, Manifests manifest, Uploads upload, Log log) {
+        this(http, storage, database, manifest, upload, log, new Admin(DEFAULT_ADMIN_ADDR));
+    }
 
     /** @param addr the listen address of the registry API */
     public record Http(InetSocketAddress addr) {
@@ -77,6 +86,10 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
      * @param ttl            how long an upload session may sit idle before it is discarded
      */
     public record Uploads(long chunkMinLength, java.time.Duration ttl) {
+    }
+
+    /** @param addr the listen address of the admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}) */
+    public record Admin(InetSocketAddress addr) {
     }
 
     /** @param level the root log level */

@@ -29,6 +29,7 @@ public final class ConfigLoader {
 
     static {
         DEFAULTS.put("http.addr", "0.0.0.0:5000");
+        DEFAULTS.put("admin.addr", "127.0.0.1:5001");
         DEFAULTS.put("storage.driver", "filesystem");
         DEFAULTS.put("storage.root", "./data");
         DEFAULTS.put("storage.redirect", "stream");
@@ -140,6 +141,10 @@ public final class ConfigLoader {
 
     private static Config build(Map<String, String> v) {
         InetSocketAddress addr = address("http.addr", v.get("http.addr"));
+        InetSocketAddress adminAddr = address("admin.addr", v.get("admin.addr"));
+        if (addr.getPort() != 0 && addr.getPort() == adminAddr.getPort() && addr.getHostString().equals(adminAddr.getHostString())) {
+            throw new ConfigException("admin.addr: " + v.get("admin.addr") + " is also http.addr; the admin listener needs its own port");
+        }
         Config.Storage storage = storage(v);
         Path root = storage.root();
         String url = v.get("database.url");
@@ -160,7 +165,7 @@ public final class ConfigLoader {
                 new Config.Database(url, emptyToNull(v.get("database.username")),
                         emptyToNull(v.get("database.password")), poolSize),
                 new Config.Manifests(maxBytes), new Config.Uploads(chunkMin, Duration.ofSeconds(ttl)),
-                new Config.Log(level));
+                new Config.Log(level), new Config.Admin(adminAddr));
     }
 
     private static Config.Storage storage(Map<String, String> v) {

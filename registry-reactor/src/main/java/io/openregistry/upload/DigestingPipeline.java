@@ -1,5 +1,6 @@
 package io.openregistry.upload;
 
+import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
 import io.openregistry.oci.OciError;
@@ -30,6 +31,11 @@ public final class DigestingPipeline {
      * @param expected the exact number of bytes the request must carry, or -1 when unknown
      */
     static Flux<ByteBuf> of(Flux<ByteBuf> body, MessageDigest digest, long expected, Scheduler workers) {
+        return of(body, digest, expected, workers, null);
+    }
+
+    /** @param pushed counts every body byte hashed, or null */
+    static Flux<ByteBuf> of(Flux<ByteBuf> body, MessageDigest digest, long expected, Scheduler workers, Counter pushed) {
         long[] received = {0};
         return body
                 // Reactor Netty releases each buffer once onNext returns; keep it until the store wrote it.
@@ -43,6 +49,9 @@ public final class DigestingPipeline {
                         throw OciError.SIZE_INVALID.exception("request body is longer than its declared length " + expected);
                     }
                     update(digest, buf);
+                    if (pushed != null) {
+                        pushed.increment(n);
+                    }
                     return buf;
                 })
                 .concatWith(Mono.defer(() -> expected >= 0 && received[0] != expected

@@ -4,6 +4,7 @@ import io.openregistry.oci.Digest;
 import java.security.MessageDigest;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The in-memory side of upload sessions on this replica: which session a request is writing to
@@ -19,6 +20,8 @@ final class UploadLocks {
     }
 
     private final Map<String, State> states = new ConcurrentHashMap<>();
+    /** Sessions held right now (the uploads-in-flight gauge). */
+    private final AtomicInteger claimed = new AtomicInteger();
 
     /** Claims the session for one request; null when another request holds it. */
     State tryClaim(String id) {
@@ -28,14 +31,22 @@ final class UploadLocks {
                 return null;
             }
             state.busy = true;
+            claimed.incrementAndGet();
             return state;
         }
     }
 
     void release(State state) {
         synchronized (state) {
-            state.busy = false;
+            if (state.busy) {
+                state.busy = false;
+                claimed.decrementAndGet();
+            }
         }
+    }
+
+    int claimed() {
+        return claimed.get();
     }
 
     /** Drops the state of a finished or discarded session. */

@@ -1,8 +1,12 @@
 package io.openregistry.upload;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
 import io.openregistry.metadata.BlobIndex;
+import io.openregistry.metrics.Meters;
 import io.openregistry.metadata.BlobRecord;
 import io.openregistry.metadata.UploadRecord;
 import io.openregistry.metadata.UploadStore;
@@ -16,6 +20,7 @@ import java.time.Instant;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,9 +50,17 @@ public final class UploadService {
      * startup, and then never reads /dev/urandom on the event loop as UUID.randomUUID() may.
      */
     private final SecureRandom ids;
+    private final Counter bytesPushed;
+    private final Timer commitSucceeded;
+    private final Timer commitFailed;
 
+    /** @param meters where the upload meters of {@link Meters} are registered */
     public UploadService(BlobStore store, BlobIndex blobs, UploadStore uploads, BlobCollector collector,
-                         Scheduler workers) {
+                         Scheduler workers, MeterRegistry meters) {
+        this.bytesPushed = Meters.blobBytesPushed(meters);
+        this.commitSucceeded = Meters.uploadCommit(meters, Meters.OUTCOME_SUCCESS);
+        this.commitFailed = Meters.uploadCommit(meters, Meters.OUTCOME_ERROR);
+        Meters.uploadsInFlight(meters, locks::claimed);
         this.collector = collector;
         this.store = store;
         this.blobs = blobs;
@@ -177,7 +190,7 @@ public final class UploadService {
         long expected = chunk != null ? chunk.length() : contentLength;
         return ensureDigest(state, s, algorithm)
                 .then(Mono.defer(() -> store.append(s.id(), s.offset(),
-                        DigestingPipeline.of(body, state.digest, expected, workers))))
+                        DigestingPipeline.of(body, state.digest, expected, workers, bytesPushed))))
                 // bytes may have reached the digest but not the store: rebuild it next time
                 .doOnError(e -> state.digest = null)
                 .flatMap(length -> uploads.advance(s.id(), s.offset(), length).flatMap(moved -> {
@@ -220,7 +233,17 @@ public final class UploadService {
                 .then();
     }
 
+    /** The commit chain, timed from subscription to its end (success, or error of any step). */
     private Mono<BlobRecord> commit(UploadLocks.State state, UploadRecord s, Digest expected) {
+        return Mono.defer(() -> {
+            long start = System.nanoTime();
+            return commitChain(state, s, expected)
+                    .doOnSuccess(r -> commitSucceeded.record(System.nanoTime() - start, TimeUnit.NANOSECONDS))
+                    .doOnError(e -> commitFailed.record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+        });
+    }
+
+    private Mono<BlobRecord> commitChain(UploadLocks.State state, UploadRecord s, Digest expected) {
         Mono<Digest> actual;
         if (state.digest != null && state.algorithm == expected.algorithm() && state.offset == s.offset()) {
             actual = Mono.fromCallable(() -> expected.algorithm().digestOf(state.digest));

@@ -64,6 +64,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void adminListener() {
+        Config defaults = ConfigLoader.load(null, Map.of());
+        assertThat(defaults.admin().addr().getHostString()).isEqualTo("127.0.0.1");
+        assertThat(defaults.admin().addr().getPort()).isEqualTo(5001);
+        assertThat(ConfigLoader.envName("admin.addr")).isEqualTo("OPENREGISTRY_ADMIN_ADDR");
+        Config c = ConfigLoader.load(null, Map.of("OPENREGISTRY_ADMIN_ADDR", "0.0.0.0:9100"));
+        assertThat(c.admin().addr().getPort()).isEqualTo(9100);
+        assertThat(ConfigLoader.load(null, Map.of("OPENREGISTRY_ADMIN_ADDR", "127.0.0.1:0")).admin().addr().getPort()).isZero();
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_ADMIN_ADDR", "nowhere")))
+                .hasMessageContaining("admin.addr");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_ADMIN_ADDR", "127.0.0.1:70000")))
+                .hasMessageContaining("admin.addr");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_HTTP_ADDR", "0.0.0.0:5000",
+                "OPENREGISTRY_ADMIN_ADDR", "0.0.0.0:5000"))).hasMessageContaining("admin.addr");
+    }
+
+    @Test
     void storageBackends() {
         Config s3 = ConfigLoader.load(null, Map.of("OPENREGISTRY_STORAGE_DRIVER", "s3",
                 "OPENREGISTRY_STORAGE_S3_ENDPOINT", "http://127.0.0.1:9000", "OPENREGISTRY_STORAGE_S3_BUCKET", "layers",

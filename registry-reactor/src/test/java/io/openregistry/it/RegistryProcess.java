@@ -40,6 +40,7 @@ final class RegistryProcess implements AutoCloseable {
         Map<String, String> env = pb.environment();
         env.keySet().removeIf(k -> k.startsWith("OPENREGISTRY_"));
         env.put("OPENREGISTRY_HTTP_ADDR", "127.0.0.1:0");
+        env.put("OPENREGISTRY_ADMIN_ADDR", "127.0.0.1:0");
         env.put("OPENREGISTRY_STORAGE_ROOT", dataDir.toString());
         Process p = pb.start();
         List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());

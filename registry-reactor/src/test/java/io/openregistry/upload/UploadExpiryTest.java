@@ -35,7 +35,7 @@ class UploadExpiryTest {
         FilesystemBlobStore store = new FilesystemBlobStore(dir.resolve("storage"), io);
         store.check().block();
         collector = new BlobCollector(meta.blobs(), store);
-        uploads = new UploadService(store, meta.blobs(), meta.uploads(), collector, io);
+        uploads = new UploadService(store, meta.blobs(), meta.uploads(), collector, io, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 
     @AfterEach

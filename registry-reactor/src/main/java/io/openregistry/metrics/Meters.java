@@ -1,0 +1,105 @@
+package io.openregistry.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.openregistry.http.PathRouter;
+import io.openregistry.http.RouteMatch;
+import java.util.function.Supplier;
+
+/**
+ * Every meter the registry publishes, by name and tag, in one place (the README's "Metrics"
+ * section mirrors this list). Meters are built once, at start, by the composition root's
+ * collaborators through the factories below, so the request path only increments pre-built
+ * meters and never builds tags.
+ *
+ * <p>Names are Micrometer's dotted names; the Prometheus exposition turns the dots into
+ * underscores and adds {@code _total} to counters and {@code _seconds} to timers.
+ *
+ * <ul>
+ *   <li>{@value #BLOB_BYTES_PUSHED} (counter): blob bytes received in upload bodies, counted as the
+ *       digesting pipeline sees them, whether or not the upload is later committed.</li>
+ *   <li>{@value #BLOB_BYTES_PULLED} (counter): blob body bytes sent by successful blob GETs
+ *       (redirected pulls and HEADs send none).</li>
+ *   <li>{@value #UPLOADS_IN_FLIGHT} (gauge): upload sessions a request (or the expiry sweeper)
+ *       currently holds on this replica.</li>
+ *   <li>{@value #UPLOAD_COMMIT} (timer), tag {@value #TAG_OUTCOME} = {@value #OUTCOME_SUCCESS} |
+ *       {@value #OUTCOME_ERROR}: the commit chain (verify digest, make visible in storage, record
+ *       and link in the database).</li>
+ *   <li>{@code reactor.netty.http.server.*} (Reactor Netty's own meters on the API listener:
+ *       {@code response.time}, {@code data.received}, {@code data.sent}, {@code errors},
+ *       {@code data.received.time}, {@code data.sent.time}, {@code connections.*}), tag
+ *       {@value #TAG_URI} = a route template from {@link #uriTemplate(String)}, plus
+ *       {@code method} and {@code status} where Reactor Netty sets them.</li>
+ *   <li>JVM and process: {@code jvm.memory.*}, {@code jvm.gc.*}, {@code jvm.threads.*},
+ *       {@code system.cpu.*}, {@code process.cpu.*}, {@code process.uptime},
+ *       {@code process.start.time}.</li>
+ * </ul>
+ */
+public final class Meters {
+    /** Counter of blob bytes received in upload request bodies. */
+    public static final String BLOB_BYTES_PUSHED = "openregistry.blob.bytes.pushed";
+    /** Counter of blob body bytes sent in responses to blob GETs. */
+    public static final String BLOB_BYTES_PULLED = "openregistry.blob.bytes.pulled";
+    /** Gauge of upload sessions claimed by a request on this replica. */
+    public static final String UPLOADS_IN_FLIGHT = "openregistry.uploads.in.flight";
+    /** Timer of the upload commit chain. */
+    public static final String UPLOAD_COMMIT = "openregistry.upload.commit";
+
+    /** Tag of {@link #UPLOAD_COMMIT}: how the commit ended. */
+    public static final String TAG_OUTCOME = "outcome";
+    public static final String OUTCOME_SUCCESS = "success";
+    public static final String OUTCOME_ERROR = "error";
+    /** Tag of Reactor Netty's HTTP server meters: the route template, never a raw path. */
+    public static final String TAG_URI = "uri";
+    /** The {@link #TAG_URI} of every path that is not a distribution API route. */
+    public static final String URI_OTHER = "other";
+
+    private Meters() {
+    }
+
+    public static Counter blobBytesPushed(MeterRegistry registry) {
+        return Counter.builder(BLOB_BYTES_PUSHED)
+                .description("Blob bytes received in upload request bodies").register(registry);
+    }
+
+    public static Counter blobBytesPulled(MeterRegistry registry) {
+        return Counter.builder(BLOB_BYTES_PULLED)
+                .description("Blob body bytes sent by successful blob GETs").register(registry);
+    }
+
+    /** Registers the gauge; {@code claimed} is read at each scrape. */
+    public static void uploadsInFlight(MeterRegistry registry, Supplier<Number> claimed) {
+        io.micrometer.core.instrument.Gauge.builder(UPLOADS_IN_FLIGHT, claimed)
+                .description("Upload sessions currently held by a request on this replica").register(registry);
+    }
+
+    /** @param outcome {@link #OUTCOME_SUCCESS} or {@link #OUTCOME_ERROR} */
+    public static Timer uploadCommit(MeterRegistry registry, String outcome) {
+        return Timer.builder(UPLOAD_COMMIT).tag(TAG_OUTCOME, outcome)
+                .description("Duration of the upload commit chain").register(registry);
+    }
+
+    /**
+     * The bounded {@link #TAG_URI} value of a request URI: the route template of the endpoint
+     * it addresses, or {@link #URI_OTHER}. Repository names, digests, tags and upload ids never
+     * reach a tag, so the number of series stays fixed whatever clients send.
+     */
+    public static String uriTemplate(String uri) {
+        int query = uri.indexOf('?');
+        RouteMatch match = PathRouter.route(query < 0 ? uri : uri.substring(0, query));
+        if (match == null) {
+            return URI_OTHER;
+        }
+        return switch (match.endpoint()) {
+            case BASE -> "/v2/";
+            case CATALOG -> "/v2/_catalog";
+            case TAGS -> "/v2/{name}/tags/list";
+            case MANIFEST -> "/v2/{name}/manifests/{reference}";
+            case BLOB -> "/v2/{name}/blobs/{digest}";
+            case UPLOAD_START -> "/v2/{name}/blobs/uploads/";
+            case UPLOAD -> "/v2/{name}/blobs/uploads/{uuid}";
+            case REFERRERS -> "/v2/{name}/referrers/{digest}";
+        };
+    }
+}
