@@ -234,7 +234,7 @@ class S3Proxy:
         self.log.close()
 
 
-def check_locations(postgres, store, registry, src):
+def check_locations(postgres, store, src):
     """Each layer's row holds where the bytes are; fetching them there gives the layer's digest."""
     layers = src.layer_digests("app")
     rows = {r[0]: r for r in postgres.query("SELECT digest, backend, location FROM blobs")}
@@ -621,7 +621,7 @@ def main():
                     started = time.time()
                     try:
                         results.append((backend, "9 objects in the backend", "ok", time.time() - started,
-                                        check_locations(postgres, store, registry, src)))
+                                        check_locations(postgres, store, src)))
                     except Exception as e:
                         results.append((backend, "9 objects in the backend", "FAIL", time.time() - started, str(e)))
                     print(f"[e2e] {backend:8} {results[-1][1]:26} {results[-1][2]:4}  {results[-1][4]}", flush=True)

@@ -145,7 +145,7 @@ public class DigestingPipelineBenchmark {
     @Benchmark
     @OperationsPerInvocation(MIB)
     public void pipelineToDiscard(Blackhole bh) {
-        Flux<ByteBuf> data = DigestingPipeline.of(body(), sha256, TOTAL, workers);
+        Flux<ByteBuf> data = DigestingPipeline.of(body(), sha256, TOTAL, workers, null);
         bh.consume(Mono.<Long>create(sink -> data.subscribe(new ReleasingWriter(sink))).block());
         bh.consume(sha256.digest());
     }
@@ -154,7 +154,7 @@ public class DigestingPipelineBenchmark {
     @OperationsPerInvocation(MIB)
     public void pipelineToFilesystem(Blackhole bh) {
         String uploadId = "bench-" + (uploads++);
-        Flux<ByteBuf> data = DigestingPipeline.of(body(), sha256, TOTAL, workers);
+        Flux<ByteBuf> data = DigestingPipeline.of(body(), sha256, TOTAL, workers, null);
         bh.consume(store.append(uploadId, 0, data).block());
         bh.consume(sha256.digest());
         store.abort(uploadId).block();

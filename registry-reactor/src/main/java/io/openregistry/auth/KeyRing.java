@@ -119,9 +119,13 @@ public final class KeyRing {
     }
 
     private static String newKid() {
-        // 128 random bits: collisions between generated keys are not a practical concern
+        return randomId();
+    }
+
+    /** 128 random bits, unpadded base64url: key ids and token ids (collisions are not a practical concern). */
+    static String randomId() {
         byte[] bytes = new byte[16];
         RANDOM.nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        return PasetoV4Public.base64Url(bytes);
     }
 }

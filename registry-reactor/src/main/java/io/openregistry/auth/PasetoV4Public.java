@@ -25,6 +25,11 @@ final class PasetoV4Public {
 
     private static final byte[] HEADER_BYTES = HEADER.getBytes(StandardCharsets.US_ASCII);
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
+
+    /** Unpadded base64url, as PASETO spells every segment. */
+    static String base64Url(byte[] bytes) {
+        return ENCODER.encodeToString(bytes);
+    }
     private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
 
     /** A verified token: the signed message and the (authenticated) footer. */

@@ -1,11 +1,9 @@
 package io.openregistry.auth;
 
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 
@@ -15,7 +13,6 @@ import java.util.Objects;
  * of signing. Thread-safe; a rotation of the ring applies to the next token issued.
  */
 public final class TokenSigner {
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final KeyRing keys;
     private final String issuer;
@@ -41,16 +38,10 @@ public final class TokenSigner {
         // whole seconds: the ISO strings stay short and the times survive the round trip exactly
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         AccessClaims claims = new AccessClaims(issuer, subject, audience, now, now, now.plus(lifetime),
-                newTokenId(), access);
+                KeyRing.randomId(), access);
         KeyRing.Snapshot ring = keys.snapshot(); // one snapshot, so kid and key always match
         String token = PasetoV4Public.sign(ring.activeKey(), ClaimsJson.write(claims),
                 ClaimsJson.footer(ring.activeKid()), PasetoV4Public.EMPTY);
         return new IssuedToken(token, claims);
-    }
-
-    private static String newTokenId() {
-        byte[] bytes = new byte[16];
-        RANDOM.nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 }

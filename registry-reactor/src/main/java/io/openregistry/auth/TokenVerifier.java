@@ -74,9 +74,4 @@ public final class TokenVerifier {
         }
         return claims;
     }
-
-    /** Whether {@code claims} grant {@code action} on {@code type}/{@code name}; see {@link AccessClaims#covers}. */
-    public static boolean covers(AccessClaims claims, String type, String name, String action) {
-        return claims.covers(type, name, action);
-    }
 }

@@ -75,7 +75,7 @@ public final class ManifestService {
         if (absent.isEmpty()) {
             return Mono.empty();
         }
-        Digest first = absent.stream().map(Digest::toString).sorted().findFirst().map(Digest::parse).orElseThrow();
+        Digest first = absent.stream().min(java.util.Comparator.comparing(Digest::toString)).orElseThrow();
         return Mono.error(OciError.MANIFEST_BLOB_UNKNOWN.exception("manifest references an unknown " + kind + ": " + first)
                 .withDetail(Map.of("digest", first.toString())));
     }

@@ -33,12 +33,11 @@ public interface ObjectBackend {
     Mono<String> put(Digest digest, long size, Flux<ByteBuf> content);
 
     /**
-     * Streams {@code length} bytes from {@code offset} of a stored blob. When {@code digest} is
-     * given and the read covers the whole blob ({@code offset == 0 && length == size}), a backend
-     * that cannot vouch for its bytes (IPFS) re-hashes them and errors instead of completing if
-     * they differ. {@code digest} may be null and {@code size} -1 when unknown.
+     * Streams {@code length} bytes from {@code offset} of a stored blob ({@code size} may be -1 when
+     * unknown), erroring on a short read. Digests are checked by the caller
+     * ({@link io.openregistry.storage.remote.RemoteBlobStore}), once, for every backend.
      */
-    Flux<ByteBuf> get(String location, Digest digest, long offset, long length, long size);
+    Flux<ByteBuf> get(String location, long offset, long length, long size);
 
     /** Removes (S3) or unpins (IPFS) a blob; completes normally if it is already gone. */
     Mono<Void> delete(String location);

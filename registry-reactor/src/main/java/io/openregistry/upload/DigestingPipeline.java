@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
 import io.openregistry.oci.OciError;
-import java.nio.ByteBuffer;
+import io.openregistry.storage.Buffers;
 import java.security.MessageDigest;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -29,12 +29,8 @@ public final class DigestingPipeline {
      * @param body     the request body as Reactor Netty delivers it (buffers released after onNext)
      * @param digest   the running digest to update
      * @param expected the exact number of bytes the request must carry, or -1 when unknown
+     * @param pushed   counts every body byte hashed (the bytes-pushed meter), or null
      */
-    static Flux<ByteBuf> of(Flux<ByteBuf> body, MessageDigest digest, long expected, Scheduler workers) {
-        return of(body, digest, expected, workers, null);
-    }
-
-    /** @param pushed counts every body byte hashed, or null */
     static Flux<ByteBuf> of(Flux<ByteBuf> body, MessageDigest digest, long expected, Scheduler workers, Counter pushed) {
         long[] received = {0};
         return body
@@ -48,7 +44,7 @@ public final class DigestingPipeline {
                         buf.release();
                         throw OciError.SIZE_INVALID.exception("request body is longer than its declared length " + expected);
                     }
-                    update(digest, buf);
+                    Buffers.hash(digest, buf);
                     if (pushed != null) {
                         pushed.increment(n);
                     }
@@ -59,15 +55,5 @@ public final class DigestingPipeline {
                                 + " bytes, its declared length is " + expected))
                         : Mono.empty()))
                 .doOnDiscard(ByteBuf.class, ReferenceCountUtil::safeRelease);
-    }
-
-    static void update(MessageDigest digest, ByteBuf buf) {
-        if (buf.hasArray()) {
-            digest.update(buf.array(), buf.arrayOffset() + buf.readerIndex(), buf.readableBytes());
-            return;
-        }
-        for (ByteBuffer nio : buf.nioBuffers()) {
-            digest.update(nio);
-        }
     }
 }

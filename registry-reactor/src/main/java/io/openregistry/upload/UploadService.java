@@ -14,6 +14,7 @@ import io.openregistry.oci.Digest;
 import io.openregistry.oci.OciError;
 import io.openregistry.oci.OciException;
 import io.openregistry.storage.BlobStore;
+import io.openregistry.storage.Buffers;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -224,7 +225,7 @@ public final class UploadService {
         return store.readStaged(id, length)
                 .doOnNext(buf -> {
                     try {
-                        DigestingPipeline.update(md, buf);
+                        Buffers.hash(md, buf);
                     } finally {
                         buf.release();
                     }

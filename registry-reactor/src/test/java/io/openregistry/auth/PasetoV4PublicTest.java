@@ -54,9 +54,9 @@ class PasetoV4PublicTest {
     @Test
     void rejectsBadBase64() {
         String token = PasetoV4Public.sign(secret, message, none, none);
-        assertRejected(token.replace('-', '+').replace('_', '/') + "+", none, null);
-        assertRejected(token + "=", none, null);
-        assertRejected(token + "!", none, null);
+        assertRejected(token.replace('-', '+').replace('_', '/') + "+", none, "bad base64");
+        assertRejected(token + "=", none, "padded base64");
+        assertRejected(token + "!", none, "bad base64");
         // 86 characters encode 64 bytes with 4 spare bits; setting one makes a second spelling
         String bare = B64.encodeToString(new byte[64]);
         assertRejected("v4.public." + bare.substring(0, bare.length() - 1) + "B", none, "non-canonical base64");

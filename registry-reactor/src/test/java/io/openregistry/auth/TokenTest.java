@@ -111,14 +111,14 @@ class TokenTest {
     @Test
     void coversOnlyWhatWasGranted() {
         AccessClaims claims = verifier.verify(signer.issue("alice", SERVICE, PULL_PUSH, FIVE_MINUTES).token());
-        assertThat(TokenVerifier.covers(claims, "repository", "alice/app", "pull")).isTrue();
-        assertThat(TokenVerifier.covers(claims, "repository", "alice/app", "push")).isTrue();
-        assertThat(TokenVerifier.covers(claims, "repository", "alice/app", "delete")).isFalse();
-        assertThat(TokenVerifier.covers(claims, "repository", "alice/other", "pull")).isFalse();
-        assertThat(TokenVerifier.covers(claims, "registry", "catalog", "*")).isFalse();
+        assertThat(claims.covers("repository", "alice/app", "pull")).isTrue();
+        assertThat(claims.covers("repository", "alice/app", "push")).isTrue();
+        assertThat(claims.covers("repository", "alice/app", "delete")).isFalse();
+        assertThat(claims.covers("repository", "alice/other", "pull")).isFalse();
+        assertThat(claims.covers("registry", "catalog", "*")).isFalse();
         AccessClaims none = verifier.verify(signer.issue("bob", SERVICE, List.of(), FIVE_MINUTES).token());
         assertThat(none.access()).isEmpty();
-        assertThat(TokenVerifier.covers(none, "repository", "alice/app", "pull")).isFalse();
+        assertThat(none.covers("repository", "alice/app", "pull")).isFalse();
     }
 
     @Test

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.openregistry.oci.Digest;
 import io.openregistry.storage.ObjectBackend;
 import java.net.URI;
-import java.security.MessageDigest;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import reactor.core.publisher.Flux;
@@ -16,11 +15,11 @@ import reactor.core.publisher.Mono;
  * single-block blob is the hash of its bytes.
  *
  * <ul>
- *   <li>{@link #put} streams the verified bytes to {@code add}, re-checking size and digest on the
- *       way: a mismatch aborts the request before its final boundary, so the node never finishes
- *       adding wrong content.
- *   <li>{@link #get} streams {@code cat}; a whole-blob read with a known digest is re-hashed and
- *       errors instead of completing when the node's bytes differ.
+ *   <li>{@link #put} streams the (already verified) bytes to {@code add}, re-checking their size:
+ *       a short or long body aborts the request before its final boundary, so the node never
+ *       finishes adding it.
+ *   <li>{@link #get} streams {@code cat} and errors on a short read; digests of whole-blob reads are
+ *       checked by {@link io.openregistry.storage.remote.RemoteBlobStore}.
  *   <li>{@link #delete} unpins; the node's garbage collector reclaims the blocks later. When
  *       pinning is on, reads check the pin first, so a deleted blob is gone at once and a missing
  *       one fails fast instead of waiting for the node to search the network.
@@ -59,7 +58,7 @@ public final class IpfsBackend implements ObjectBackend, AutoCloseable {
     public Mono<String> put(Digest digest, long size, Flux<ByteBuf> content) {
         // Added unpinned, then pinned: a failed add is then garbage, not a pin to clean up
         // (see KuboClient.add). A GC in between only makes pin/add fail, and the push be retried.
-        return client.add(verified(digest, size, content), false)
+        return client.add(sized(digest, size, content))
                 .flatMap(cid -> settings.pin() ? client.pinAdd(cid).thenReturn(cid) : Mono.just(cid))
                 .map(cid -> {
                     if (!CID.matcher(cid).matches()) {
@@ -69,31 +68,22 @@ public final class IpfsBackend implements ObjectBackend, AutoCloseable {
                 });
     }
 
-    /** {@code content}, failing before it ends when it is not {@code size} bytes with {@code digest}. */
-    private static Flux<ByteBuf> verified(Digest digest, long size, Flux<ByteBuf> content) {
+    /**
+     * {@code content}, failing before it ends when it is not {@code size} bytes: the add is then
+     * left unfinished and unpinned. The digest was verified before the put (ObjectBackend contract).
+     */
+    private static Flux<ByteBuf> sized(Digest digest, long size, Flux<ByteBuf> content) {
         return Flux.defer(() -> {
-            MessageDigest hash = digest.algorithm().newMessageDigest();
             long[] seen = {0};
             return content
-                    .doOnNext(buf -> {
-                        // nioBuffer shares the bytes and leaves the ByteBuf's indexes alone
-                        hash.update(buf.nioBuffer());
-                        seen[0] += buf.readableBytes();
-                    })
-                    .concatWith(Mono.defer(() -> {
-                        if (seen[0] != size) {
-                            return Mono.error(new IllegalStateException(
-                                    "blob " + digest + " has " + seen[0] + " bytes, expected " + size));
-                        }
-                        Digest actual = digest.algorithm().digestOf(hash);
-                        return actual.equals(digest) ? Mono.empty() : Mono.error(new IllegalStateException(
-                                "blob bytes hash to " + actual + ", expected " + digest));
-                    }));
+                    .doOnNext(buf -> seen[0] += buf.readableBytes())
+                    .concatWith(Mono.defer(() -> seen[0] == size ? Mono.empty() : Mono.error(new IllegalStateException(
+                            "blob " + digest + " has " + seen[0] + " bytes, expected " + size))));
         });
     }
 
     @Override
-    public Flux<ByteBuf> get(String location, Digest digest, long offset, long length, long size) {
+    public Flux<ByteBuf> get(String location, long offset, long length, long size) {
         if (offset < 0 || length < 0 || (size >= 0 && offset + length > size)) {
             return Flux.error(new IllegalArgumentException(
                     "invalid range: offset " + offset + ", length " + length + " of a " + size + "-byte blob"));
@@ -107,9 +97,7 @@ public final class IpfsBackend implements ObjectBackend, AutoCloseable {
         if (length == 0) {
             return Flux.empty(); // js-ipfs reads length=0 as "to the end"
         }
-        boolean whole = digest != null && offset == 0 && length == size;
         Flux<ByteBuf> read = Flux.defer(() -> {
-            MessageDigest hash = whole ? digest.algorithm().newMessageDigest() : null;
             long[] seen = {0};
             return client.cat(cid, offset, length)
                     .doOnNext(buf -> {
@@ -118,11 +106,9 @@ public final class IpfsBackend implements ObjectBackend, AutoCloseable {
                             buf.release();
                             throw new IllegalStateException("IPFS cat of " + cid + " returned more than " + length + " bytes");
                         }
-                        if (hash != null) {
-                            hash.update(buf.nioBuffer());
-                        }
                     })
-                    .concatWith(Mono.defer(() -> ended(cid, digest, hash, seen[0], length)));
+                    .concatWith(Mono.defer(() -> seen[0] < length ? Mono.error(new IllegalStateException(
+                            "IPFS returned " + seen[0] + " of " + length + " bytes of " + cid)) : Mono.empty()));
         });
         // With the size unknown, a range past the end must fail before any byte is handed on
         Flux<ByteBuf> ranged = size >= 0 ? read : client.fileSize(cid).flatMapMany(actual -> offset + length > actual
@@ -136,21 +122,6 @@ public final class IpfsBackend implements ObjectBackend, AutoCloseable {
         // timeout. Everything we hold is pinned by us, so an unpinned CID fails at once instead.
         return client.pinned(cid).flatMapMany(pinned -> pinned ? ranged : Flux.error(new IllegalStateException(
                 "blob " + cid + " is not pinned on the IPFS node at " + client.api() + " (deleted?)")));
-    }
-
-    /** Turns a short or corrupted read into an error, replacing what would have been completion. */
-    private static Mono<ByteBuf> ended(String cid, Digest digest, MessageDigest hash, long seen, long length) {
-        if (seen < length) {
-            return Mono.error(new IllegalStateException("IPFS returned " + seen + " of " + length + " bytes of " + cid));
-        }
-        if (hash != null) {
-            Digest actual = digest.algorithm().digestOf(hash);
-            if (!actual.equals(digest)) {
-                return Mono.error(new IllegalStateException(
-                        "IPFS content " + cid + " hashes to " + actual + ", not " + digest));
-            }
-        }
-        return Mono.empty();
     }
 
     @Override

@@ -12,7 +12,7 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -64,14 +64,16 @@ final class KuboClient implements AutoCloseable {
      * HTTP layer releases its buffers.
      *
      * <p>If the content errors, the add still ends with a well-formed body and the content's error
-     * is returned instead of the CID: with {@code pin=false} the partial file is left unpinned for
+     * is returned instead of the CID. It is added with {@code pin=false} (callers pin afterwards), so a partial file is left unpinned for
      * the garbage collector. Aborting the request instead would be fine for Kubo, but js-ipfs then
      * never releases its GC lock, and the next {@code repo/gc} (and every add after it) hangs.
      */
-    Mono<String> add(Flux<ByteBuf> content, boolean pin) {
+    Mono<String> add(Flux<ByteBuf> content) {
         return Mono.defer(() -> {
             AtomicReference<Throwable> contentError = new AtomicReference<>();
-            String boundary = "openregistry-" + UUID.randomUUID();
+            // any unlikely string will do; ThreadLocalRandom never blocks (UUID.randomUUID may read /dev/urandom)
+            String boundary = "openregistry-" + Long.toHexString(ThreadLocalRandom.current().nextLong())
+                    + Long.toHexString(ThreadLocalRandom.current().nextLong());
             String head = "--" + boundary + "\r\n"
                     + "Content-Disposition: form-data; name=\"file\"; filename=\"blob\"\r\n"
                     // js-ipfs rejects parts without a Content-Type
@@ -86,7 +88,7 @@ final class KuboClient implements AutoCloseable {
                             // a stuck node stops requesting, so no item comes: abort then
                             .timeout(timeout),
                     Mono.fromSupplier(() -> ascii(tail)));
-            String query = "cid-version=1&raw-leaves=true&cid-base=base32&progress=false&pin=" + pin;
+            String query = "cid-version=1&raw-leaves=true&cid-base=base32&progress=false&pin=false";
             return http.headers(h -> h.set(HttpHeaderNames.CONTENT_TYPE, "multipart/form-data; boundary=" + boundary))
                     .post()
                     .uri(api + "/api/v0/add?" + query)
@@ -144,12 +146,6 @@ final class KuboClient implements AutoCloseable {
                         e -> e.getMessage().contains("not pinned") ? Mono.empty() : Mono.error(e));
     }
 
-    /** The size of the block {@code cid}; errors when the node does not hold it within the timeout. */
-    Mono<Long> blockStat(String cid) {
-        // without a timeout js-ipfs waits forever for a block it does not have
-        return call("block/stat", "arg=" + encode(cid) + "&timeout=" + timeout.toMillis() + "ms")
-                .map(json -> json.path("Size").asLong());
-    }
 
     /** The node's version string, e.g. {@code 0.66.1}. */
     Mono<String> version() {

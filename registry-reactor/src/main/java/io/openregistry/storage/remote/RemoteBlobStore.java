@@ -3,10 +3,10 @@ package io.openregistry.storage.remote;
 import io.netty.buffer.ByteBuf;
 import io.openregistry.oci.Digest;
 import io.openregistry.storage.BlobStore;
+import io.openregistry.storage.Buffers;
 import io.openregistry.storage.ObjectBackend;
 import io.openregistry.storage.fs.FilesystemBlobStore;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.Optional;
@@ -71,7 +71,7 @@ public final class RemoteBlobStore implements BlobStore {
 
     @Override
     public Flux<ByteBuf> read(String location, long offset, long length) {
-        return backend.get(location, null, offset, length, -1);
+        return backend.get(location, offset, length, -1);
     }
 
     /**
@@ -82,7 +82,7 @@ public final class RemoteBlobStore implements BlobStore {
     @Override
     public Flux<ByteBuf> read(String location, Digest digest, long size, long offset, long length) {
         if (digest == null || offset != 0 || length != size) {
-            return backend.get(location, null, offset, length, size);
+            return backend.get(location, offset, length, size);
         }
         return Flux.defer(() -> {
             MessageDigest hash = digest.algorithm().newMessageDigest();
@@ -90,12 +90,10 @@ public final class RemoteBlobStore implements BlobStore {
             // The last buffer is held back until the whole blob is verified: a client must not
             // receive every byte of a wrong blob before the transfer is aborted.
             AtomicReference<ByteBuf> held = new AtomicReference<>();
-            return backend.get(location, null, offset, length, size)
+            return backend.get(location, offset, length, size)
                     .concatMap(buf -> {
                         seen[0] += buf.readableBytes();
-                        for (ByteBuffer nio : buf.nioBuffers()) {
-                            hash.update(nio);
-                        }
+                        Buffers.hash(hash, buf);
                         return Mono.justOrEmpty(held.getAndSet(buf));
                     })
                     .concatWith(Mono.defer(() -> {

@@ -124,7 +124,7 @@ public final class S3Backend implements ObjectBackend, AutoCloseable {
      * The SDK does not hash what it reads here: S3 vouches for its objects.
      */
     @Override
-    public Flux<ByteBuf> get(String location, Digest digest, long offset, long length, long size) {
+    public Flux<ByteBuf> get(String location, long offset, long length, long size) {
         if (offset < 0 || length < 0 || (size >= 0 && offset + length > size)) {
             return Flux.error(new IllegalArgumentException("range " + offset + "+" + length + " outside a blob of " + size + " bytes"));
         }

@@ -41,7 +41,8 @@ public record S3Settings(URI endpoint, String region, String bucket, String acce
             // SigV4 presigned URLs cannot live longer than seven days
             throw new IllegalArgumentException("presignTtl must be positive and at most 7 days, was " + presignTtl);
         }
-        if (endpoint != null && (endpoint.getScheme() == null || endpoint.getHost() == null)) {
+        if (endpoint != null && (!("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme()))
+                || endpoint.getHost() == null)) {
             throw new IllegalArgumentException("endpoint must be an absolute http(s) URL, was " + endpoint);
         }
     }

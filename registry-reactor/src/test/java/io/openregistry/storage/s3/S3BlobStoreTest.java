@@ -139,7 +139,7 @@ class S3BlobStoreTest extends BlobStoreContract {
         assertThat(eTag).as("multipart ETag").endsWith("-13\"");
         MessageDigest read = Digest.Algorithm.SHA256.newMessageDigest();
         AtomicLong readBytes = new AtomicLong();
-        backend.get(location, null, 0, size, size).doOnNext(buf -> {
+        backend.get(location, 0, size, size).doOnNext(buf -> {
             read.update(buf.nioBuffer());
             readBytes.addAndGet(buf.readableBytes());
             buf.release();
@@ -215,17 +215,17 @@ class S3BlobStoreTest extends BlobStoreContract {
     void rangedGets() {
         byte[] content = random(3 * 1024 * 1024 + 11, 11);
         String location = commit(stage(content), content);
-        assertThat(drain(backend.get(location, null, 1024 * 1024 + 3, 100_000, -1)))
+        assertThat(drain(backend.get(location, 1024 * 1024 + 3, 100_000, -1)))
                 .isEqualTo(Arrays.copyOfRange(content, 1024 * 1024 + 3, 1024 * 1024 + 100_003));
-        assertThat(drain(backend.get(location, null, content.length - 5, 5, content.length)))
+        assertThat(drain(backend.get(location, content.length - 5, 5, content.length)))
                 .isEqualTo(Arrays.copyOfRange(content, content.length - 5, content.length));
-        StepVerifier.create(backend.get(location, null, content.length - 5, 6, -1))
+        StepVerifier.create(backend.get(location, content.length - 5, 6, -1))
                 .expectError(IllegalArgumentException.class).verify(TIMEOUT);
-        StepVerifier.create(backend.get(location, null, content.length + 1, 1, -1))
+        StepVerifier.create(backend.get(location, content.length + 1, 1, -1))
                 .expectError(IllegalArgumentException.class).verify(TIMEOUT);
-        StepVerifier.create(backend.get("blobs/sha256/" + "0".repeat(64), null, 0, 1, -1))
+        StepVerifier.create(backend.get("blobs/sha256/" + "0".repeat(64), 0, 1, -1))
                 .expectError(NoSuchFileException.class).verify(TIMEOUT);
-        StepVerifier.create(backend.get("../etc/passwd", null, 0, 1, -1))
+        StepVerifier.create(backend.get("../etc/passwd", 0, 1, -1))
                 .expectError(IllegalArgumentException.class).verify(TIMEOUT);
     }
 
@@ -292,7 +292,7 @@ class S3BlobStoreTest extends BlobStoreContract {
     private void assertNoObjectAndNoUploads(Digest digest) {
         assertThat(raw.listObjectsV2(b -> b.bucket(bucket)).join().contents()).isEmpty();
         assertThat(raw.listMultipartUploads(b -> b.bucket(bucket)).join().uploads()).isEmpty();
-        StepVerifier.create(backend.get("blobs/sha256/" + digest.hex(), null, 0, 1, -1))
+        StepVerifier.create(backend.get("blobs/sha256/" + digest.hex(), 0, 1, -1))
                 .expectError(NoSuchFileException.class).verify(TIMEOUT);
     }
 
