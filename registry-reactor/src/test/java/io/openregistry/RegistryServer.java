@@ -48,6 +48,12 @@ public final class RegistryServer implements AutoCloseable {
      * @param s3      the S3 endpoint for {@link Backend#H2_S3}, else null
      */
     public static RegistryServer start(Backend backend, URI ipfsApi, S3ProxyServer s3) {
+        return start(backend, ipfsApi, s3, dir -> Config.Auth.disabled());
+    }
+
+    /** A registry with access control configured by {@code auth}, given the data directory. */
+    public static RegistryServer start(Backend backend, URI ipfsApi, S3ProxyServer s3,
+                                       java.util.function.Function<Path, Config.Auth> auth) {
         installBlockHound();
         EmbeddedPostgres pg = null;
         try {
@@ -73,7 +79,8 @@ public final class RegistryServer implements AutoCloseable {
                     new Config.Manifests(MANIFEST_MAX_BYTES),
                     new Config.Uploads(1024 * 1024, java.time.Duration.ofDays(1)),
                     new Config.Log("INFO"),
-                    new Config.Admin(InetSocketAddress.createUnresolved("127.0.0.1", 0)));
+                    new Config.Admin(InetSocketAddress.createUnresolved("127.0.0.1", 0)),
+                    auth.apply(dir));
             return new RegistryServer(dir, pg, Registry.start(config));
         } catch (IOException e) {
             closeQuietly(pg);

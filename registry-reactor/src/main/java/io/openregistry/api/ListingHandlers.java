@@ -1,6 +1,7 @@
 package io.openregistry.api;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.openregistry.auth.Caller;
 import io.openregistry.http.Handler;
 import io.openregistry.http.Requests;
 import io.openregistry.http.Responses;
@@ -18,7 +19,10 @@ import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
-/** {@code GET /v2/<name>/tags/list} and {@code GET /v2/_catalog}: sorted, paginated with {@code n} and {@code last}. */
+/**
+ * {@code GET /v2/<name>/tags/list} and {@code GET /v2/_catalog}: sorted, paginated with {@code n}
+ * and {@code last}. With access control on, the catalog lists only what the caller may see.
+ */
 public final class ListingHandlers {
     /** Without {@code n} a listing is complete; this only guards the query from an absurd page. */
     static final int UNBOUNDED = 1_000_000;
@@ -59,9 +63,14 @@ public final class ListingHandlers {
             var query = Requests.query(request);
             int n = pageSize(Requests.param(query, "n"));
             String last = Requests.param(query, "last");
-            return (n == 0 ? Mono.just(new Page(List.of(), false)) : repositories.catalog(last, n))
-                    .flatMap(page -> write(request, response, "/v2/_catalog", n, page,
-                            Map.of("repositories", page.items())));
+            return Mono.deferContextual(ctx -> {
+                Caller caller = ctx.get(Caller.class);
+                Mono<Page> page = n == 0 ? Mono.just(new Page(List.of(), false))
+                        : caller.open() ? repositories.catalog(last, n)
+                        : repositories.catalogVisibleTo(caller.username(), last, n);
+                return page.flatMap(p -> write(request, response, "/v2/_catalog", n, p,
+                        Map.of("repositories", p.items())));
+            });
         };
     }
 

@@ -1,6 +1,5 @@
 package io.openregistry.api;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.openregistry.content.ManifestService;
 import io.openregistry.http.Handler;
@@ -9,7 +8,6 @@ import io.openregistry.http.Responses;
 import io.openregistry.oci.Names;
 import io.openregistry.oci.OciError;
 import io.openregistry.oci.Reference;
-import java.io.ByteArrayOutputStream;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServerRequest;
 
@@ -61,28 +59,10 @@ public final class ManifestHandlers {
 
     /** Reads the body, refusing anything over the limit without buffering more than the limit. */
     private Mono<byte[]> readLimited(HttpServerRequest request) {
-        long declared = Requests.contentLength(request);
-        if (declared > maxBytes) {
-            return Mono.error(tooLarge(declared));
-        }
-        return request.receive()
-                .reduceWith(ByteArrayOutputStream::new, this::append)
-                .map(ByteArrayOutputStream::toByteArray)
-                .defaultIfEmpty(new byte[0])
+        return Requests.body(request, maxBytes, this::tooLarge)
                 .flatMap(bytes -> bytes.length == 0
                         ? Mono.error(OciError.MANIFEST_INVALID.exception("manifest body is empty"))
                         : Mono.just(bytes));
-    }
-
-    private ByteArrayOutputStream append(ByteArrayOutputStream out, ByteBuf buf) {
-        int n = buf.readableBytes();
-        if ((long) out.size() + n > maxBytes) {
-            throw tooLarge(out.size() + (long) n);
-        }
-        byte[] chunk = new byte[n];
-        buf.readBytes(chunk);
-        out.write(chunk, 0, n);
-        return out;
     }
 
     private RuntimeException tooLarge(long size) {

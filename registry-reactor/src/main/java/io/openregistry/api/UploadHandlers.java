@@ -2,6 +2,8 @@ package io.openregistry.api;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.openregistry.auth.Caller;
+import io.openregistry.auth.Scope;
 import io.openregistry.http.Handler;
 import io.openregistry.http.Requests;
 import io.openregistry.http.Responses;
@@ -37,12 +39,16 @@ public final class UploadHandlers {
             String digestParam = Requests.param(query, "digest");
             Digest mountDigest = Digest.tryParse(mount);
             if (mountDigest != null && Names.isValidName(from)) {
-                return uploads.mount(name, mountDigest, from)
-                        .map(Optional::of)
-                        .defaultIfEmpty(Optional.empty())
-                        .flatMap(mounted -> mounted.isPresent()
-                                ? created(response, name, mounted.get())
-                                : uploads.start(name).flatMap(s -> accepted(response, s, 202)));
+                // A caller who may not read the source repository gets a plain upload session, just
+                // as if the source did not have the blob: nothing about it is revealed.
+                return Mono.deferContextual(ctx -> ctx.get(Caller.class).mayOnRepository(from, Scope.PULL)
+                        ? uploads.mount(name, mountDigest, from)
+                                .map(Optional::of)
+                                .defaultIfEmpty(Optional.empty())
+                                .flatMap(mounted -> mounted.isPresent()
+                                        ? created(response, name, mounted.get())
+                                        : uploads.start(name).flatMap(s -> accepted(response, s, 202)))
+                        : uploads.start(name).flatMap(s -> accepted(response, s, 202)));
             }
             // A mount with invalid arguments falls back to a plain upload, as the spec asks.
             if (digestParam != null) {

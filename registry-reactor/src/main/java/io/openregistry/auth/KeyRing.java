@@ -2,7 +2,6 @@ package io.openregistry.auth;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -31,7 +30,6 @@ public final class KeyRing {
     /** Key ids are file-name and JSON safe by construction: base64url characters only. */
     static final Pattern KID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** One immutable view; replaced as a whole so that readers never see a half-made change. */
     record Snapshot(String activeKid, Ed25519PrivateKeyParameters activeKey,
@@ -48,7 +46,7 @@ public final class KeyRing {
 
     /** A ring holding one freshly generated key. */
     public static KeyRing generate() {
-        return new KeyRing(newKid(), new Ed25519PrivateKeyParameters(RANDOM), Map.of());
+        return new KeyRing(newKid(), new Ed25519PrivateKeyParameters(Randomness.RANDOM), Map.of());
     }
 
     /** Loads a ring saved by {@link #save}. */
@@ -78,7 +76,7 @@ public final class KeyRing {
     public synchronized String rotate() {
         Snapshot current = snapshot;
         String kid = newKid();
-        snapshot = new KeyRing(kid, new Ed25519PrivateKeyParameters(RANDOM), current.publicKeys()).snapshot;
+        snapshot = new KeyRing(kid, new Ed25519PrivateKeyParameters(Randomness.RANDOM), current.publicKeys()).snapshot;
         return kid;
     }
 
@@ -124,8 +122,6 @@ public final class KeyRing {
 
     /** 128 random bits, unpadded base64url: key ids and token ids (collisions are not a practical concern). */
     static String randomId() {
-        byte[] bytes = new byte[16];
-        RANDOM.nextBytes(bytes);
-        return PasetoV4Public.base64Url(bytes);
+        return PasetoV4Public.base64Url(Randomness.bytes(16));
     }
 }

@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * documented in the README.
  */
 public record Config(Http http, Storage storage, Database database, Manifests manifest, Uploads upload, Log log,
-                     Admin admin) {
+                     Admin admin, Auth auth) {
 
     /** The default admin listener: loopback only, so metrics and health are not public. */
     public static final InetSocketAddress DEFAULT_ADMIN_ADDR = InetSocketAddress.createUnresolved("127.0.0.1", 5001);
@@ -17,6 +17,12 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
     /** A configuration with the default admin listener ({@link #DEFAULT_ADMIN_ADDR}). */
     public Config(Http http, Storage storage, Database database, Manifests manifest, Uploads upload, Log log) {
         this(http, storage, database, manifest, upload, log, new Admin(DEFAULT_ADMIN_ADDR));
+    }
+
+    /** A configuration with access control off ({@link Auth#disabled()}). */
+    public Config(Http http, Storage storage, Database database, Manifests manifest, Uploads upload, Log log,
+                  Admin admin) {
+        this(http, storage, database, manifest, upload, log, admin, Auth.disabled());
     }
 
     /** @param addr the listen address of the registry API */
@@ -94,5 +100,44 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
 
     /** @param level the root log level */
     public record Log(String level) {
+    }
+
+    /**
+     * Access control (the {@code auth.*} keys).
+     *
+     * @param enabled          false = open mode: every request may do everything (local use, tests)
+     * @param service          the token audience ({@code aud}) and the challenge's {@code service}
+     * @param issuer           the token issuer ({@code iss})
+     * @param realm            the token endpoint URL announced in challenges, or null to derive it
+     *                         from each request ({@code <scheme>://<Host>/token})
+     * @param tokenTtl         lifetime of registry access tokens
+     * @param keysDir          directory of the token signing keys (generated at first start)
+     * @param adminUsername    an admin account created at start when it does not exist, or null
+     * @param adminPassword    its password (at start only; never logged)
+     * @param signup           whether anyone may create an account through the API
+     * @param publicByDefault  visibility of a repository created by a first push
+     * @param sessionTtl       lifetime of sign-in sessions and refresh tokens
+     * @param requestsPerMinute sign-in and token requests allowed per client address per minute
+     * @param failuresPerMinute failed credential checks allowed per client address, and failed
+     *                          password checks per account, per minute
+     */
+    public record Auth(boolean enabled, String service, String issuer, String realm, java.time.Duration tokenTtl,
+                       Path keysDir, String adminUsername, String adminPassword, boolean signup,
+                       boolean publicByDefault, java.time.Duration sessionTtl, int requestsPerMinute,
+                       int failuresPerMinute) {
+
+        /** Open mode. */
+        public static Auth disabled() {
+            return new Auth(false, "openregistry", "openregistry", null, java.time.Duration.ofMinutes(5), null, null,
+                    null, true, false, java.time.Duration.ofDays(7), 600, 10);
+        }
+
+        @Override
+        public String toString() {
+            return "Auth[enabled=" + enabled + ", service=" + service + ", issuer=" + issuer + ", realm=" + realm
+                    + ", tokenTtl=" + tokenTtl + ", keysDir=" + keysDir + ", adminUsername=" + adminUsername
+                    + ", signup=" + signup + ", publicByDefault=" + publicByDefault + ", sessionTtl=" + sessionTtl
+                    + ", requestsPerMinute=" + requestsPerMinute + ", failuresPerMinute=" + failuresPerMinute + "]";
+        }
     }
 }

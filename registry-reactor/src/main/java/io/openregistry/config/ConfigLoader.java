@@ -52,6 +52,19 @@ public final class ConfigLoader {
         DEFAULTS.put("upload.chunkMinLength", String.valueOf(1024 * 1024));
         DEFAULTS.put("upload.ttlSeconds", String.valueOf(24 * 3600));
         DEFAULTS.put("log.level", "INFO");
+        DEFAULTS.put("auth.enabled", "false");
+        DEFAULTS.put("auth.service", "openregistry");
+        DEFAULTS.put("auth.issuer", "openregistry");
+        DEFAULTS.put("auth.realm", "");
+        DEFAULTS.put("auth.tokenTtlSeconds", "300");
+        DEFAULTS.put("auth.keysDir", "");
+        DEFAULTS.put("auth.admin.username", "");
+        DEFAULTS.put("auth.admin.password", "");
+        DEFAULTS.put("auth.signup", "true");
+        DEFAULTS.put("auth.defaultVisibility", "private");
+        DEFAULTS.put("auth.sessionTtlSeconds", String.valueOf(7 * 24 * 3600));
+        DEFAULTS.put("auth.rateLimit.requestsPerMinute", "600");
+        DEFAULTS.put("auth.rateLimit.failuresPerMinute", "10");
     }
 
     private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
@@ -165,7 +178,41 @@ public final class ConfigLoader {
                 new Config.Database(url, emptyToNull(v.get("database.username")),
                         emptyToNull(v.get("database.password")), poolSize),
                 new Config.Manifests(maxBytes), new Config.Uploads(chunkMin, Duration.ofSeconds(ttl)),
-                new Config.Log(level), new Config.Admin(adminAddr));
+                new Config.Log(level), new Config.Admin(adminAddr), auth(v, root));
+    }
+
+    private static Config.Auth auth(Map<String, String> v, Path root) {
+        boolean enabled = bool(v, "auth.enabled");
+        String service = v.get("auth.service").trim();
+        String issuer = v.get("auth.issuer").trim();
+        if (service.isEmpty() || issuer.isEmpty()) {
+            throw new ConfigException((service.isEmpty() ? "auth.service" : "auth.issuer") + ": must not be empty");
+        }
+        String realm = emptyToNull(v.get("auth.realm").trim());
+        if (realm != null) {
+            uri(v, "auth.realm", true);
+        }
+        long tokenTtl = number("auth.tokenTtlSeconds", v.get("auth.tokenTtlSeconds"), 30, 24 * 3600);
+        String keys = v.get("auth.keysDir").trim();
+        Path keysDir = keys.isEmpty() ? root.resolve("keys") : Path.of(keys).toAbsolutePath().normalize();
+        String adminUser = emptyToNull(v.get("auth.admin.username").trim());
+        String adminPassword = emptyToNull(v.get("auth.admin.password"));
+        if ((adminUser == null) != (adminPassword == null)) {
+            throw new ConfigException("auth.admin.username and auth.admin.password: set both or neither");
+        }
+        String visibility = v.get("auth.defaultVisibility").trim().toLowerCase(Locale.ROOT);
+        if (!visibility.equals("private") && !visibility.equals("public")) {
+            throw new ConfigException("auth.defaultVisibility: '" + v.get("auth.defaultVisibility")
+                    + "' is not one of [private, public]");
+        }
+        long sessionTtl = number("auth.sessionTtlSeconds", v.get("auth.sessionTtlSeconds"), 60, 365L * 24 * 3600);
+        int requests = (int) number("auth.rateLimit.requestsPerMinute", v.get("auth.rateLimit.requestsPerMinute"),
+                1, 1_000_000);
+        int failures = (int) number("auth.rateLimit.failuresPerMinute", v.get("auth.rateLimit.failuresPerMinute"),
+                1, 1_000_000);
+        return new Config.Auth(enabled, service, issuer, realm, Duration.ofSeconds(tokenTtl), keysDir, adminUser,
+                adminPassword, bool(v, "auth.signup"), visibility.equals("public"), Duration.ofSeconds(sessionTtl),
+                requests, failures);
     }
 
     private static Config.Storage storage(Map<String, String> v) {

@@ -1,13 +1,16 @@
 package io.openregistry.http;
 
 /**
- * Resolves {@code /v2/...} paths. Repository names contain slashes, so the URI-template routing
+ * Resolves {@code /v2/...} paths (and the few fixed paths of {@code /token} and {@code /auth/...}). Repository names contain slashes, so the URI-template routing
  * of Reactor Netty does not fit; the resource is recognised by the path's trailing segments and
  * everything before them is the name (validated later against the spec's grammar). Plain string
  * scans, no regular expressions: this runs on every request.
  */
 public final class PathRouter {
     private static final String PREFIX = "/v2/";
+    private static final String AUTH = "/auth/";
+    private static final String AUTH_TOKENS = "/auth/tokens/";
+    private static final String AUTH_REPOSITORIES = "/auth/repositories/";
 
     private PathRouter() {
     }
@@ -18,7 +21,7 @@ public final class PathRouter {
             return new RouteMatch(Endpoint.BASE, null, null);
         }
         if (!path.startsWith(PREFIX)) {
-            return null;
+            return path.startsWith(AUTH) || path.equals("/token") ? routeAuth(path) : null;
         }
         String rest = path.substring(PREFIX.length());
         if (rest.equals("_catalog")) {
@@ -52,6 +55,34 @@ public final class PathRouter {
         }
         if ((name = before(head, "/referrers")) != null) {
             return new RouteMatch(Endpoint.REFERRERS, name, item);
+        }
+        return null;
+    }
+
+    /** The token endpoint and the account API; {@code name} holds a repository name, {@code item} a token id. */
+    private static RouteMatch routeAuth(String path) {
+        switch (path) {
+            case "/token":
+                return new RouteMatch(Endpoint.TOKEN, null, null);
+            case "/auth/signup":
+                return new RouteMatch(Endpoint.AUTH_SIGNUP, null, null);
+            case "/auth/signin":
+                return new RouteMatch(Endpoint.AUTH_SIGNIN, null, null);
+            case "/auth/signout":
+                return new RouteMatch(Endpoint.AUTH_SIGNOUT, null, null);
+            case "/auth/account":
+                return new RouteMatch(Endpoint.AUTH_ACCOUNT, null, null);
+            case "/auth/tokens":
+                return new RouteMatch(Endpoint.AUTH_TOKENS, null, null);
+            default:
+                break;
+        }
+        if (path.startsWith(AUTH_TOKENS) && path.length() > AUTH_TOKENS.length()
+                && path.indexOf('/', AUTH_TOKENS.length()) < 0) {
+            return new RouteMatch(Endpoint.AUTH_TOKEN, null, path.substring(AUTH_TOKENS.length()));
+        }
+        if (path.startsWith(AUTH_REPOSITORIES) && path.length() > AUTH_REPOSITORIES.length()) {
+            return new RouteMatch(Endpoint.AUTH_REPOSITORY, path.substring(AUTH_REPOSITORIES.length()), null);
         }
         return null;
     }

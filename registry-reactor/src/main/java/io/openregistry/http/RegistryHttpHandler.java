@@ -1,6 +1,7 @@
 package io.openregistry.http;
 
 import io.netty.handler.codec.http.HttpMethod;
+import io.openregistry.auth.Caller;
 import io.openregistry.oci.OciError;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -10,25 +11,29 @@ import java.util.function.BiFunction;
 import java.util.stream.Collectors;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * The route table: (endpoint, method) → handler, with the cross-cutting parts every response
- * shares (API version header, request id, error mapping). Built once by the composition root.
+ * shares (API version header, request id, access guard, error mapping). Built once by the composition root.
  */
 public final class RegistryHttpHandler implements BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> {
     public static final String REQUEST_ID = "X-Request-Id";
     private final Map<Endpoint, Map<HttpMethod, Handler>> routes;
     private final ErrorMapper errors;
+    private final AccessGuard guard;
 
-    private RegistryHttpHandler(Map<Endpoint, Map<HttpMethod, Handler>> routes, ErrorMapper errors) {
+    private RegistryHttpHandler(Map<Endpoint, Map<HttpMethod, Handler>> routes, ErrorMapper errors, AccessGuard guard) {
         this.routes = routes;
         this.errors = errors;
+        this.guard = guard;
     }
 
-    public static Builder builder(ErrorMapper errors) {
-        return new Builder(errors);
+    /** Routes guarded by {@code guard}: it admits each API request and names its {@link Caller}. */
+    public static Builder builder(ErrorMapper errors, AccessGuard guard) {
+        return new Builder(errors, guard);
     }
 
     @Override
@@ -54,16 +59,20 @@ public final class RegistryHttpHandler implements BiFunction<HttpServerRequest, 
             return Mono.error(OciError.UNSUPPORTED.exception(405, "method " + request.method() + " not allowed")
                     .withHeader("Allow", allow));
         }
-        return handler.handle(request, response, match);
+        Caller caller = guard.authorize(request, match);
+        // Handlers that filter by caller (catalog, cross-repository mount) read it from the context.
+        return Mono.from(handler.handle(request, response, match)).contextWrite(Context.of(Caller.class, caller));
     }
 
     /** Collects the routes; {@link #build()} freezes them. */
     public static final class Builder {
         private final Map<Endpoint, Map<HttpMethod, Handler>> routes = new EnumMap<>(Endpoint.class);
         private final ErrorMapper errors;
+        private final AccessGuard guard;
 
-        private Builder(ErrorMapper errors) {
+        private Builder(ErrorMapper errors, AccessGuard guard) {
             this.errors = errors;
+            this.guard = guard;
         }
 
         public Builder route(Endpoint endpoint, HttpMethod method, Handler handler) {
@@ -74,7 +83,7 @@ public final class RegistryHttpHandler implements BiFunction<HttpServerRequest, 
         public RegistryHttpHandler build() {
             Map<Endpoint, Map<HttpMethod, Handler>> frozen = new EnumMap<>(Endpoint.class);
             routes.forEach((e, m) -> frozen.put(e, Map.copyOf(m)));
-            return new RegistryHttpHandler(frozen, errors);
+            return new RegistryHttpHandler(frozen, errors, guard);
         }
     }
 }

@@ -1,9 +1,13 @@
 package io.openregistry.http;
 
+import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.openregistry.oci.OciError;
+import java.io.ByteArrayOutputStream;
 import java.util.List;
+import java.util.function.LongFunction;
+import reactor.core.publisher.Mono;
 import java.util.Map;
 import reactor.netty.http.server.HttpServerRequest;
 
@@ -41,5 +45,28 @@ public final class Requests {
         } catch (NumberFormatException e) {
             throw OciError.SIZE_INVALID.exception("invalid Content-Length: " + v);
         }
+    }
+
+    /**
+     * The whole body as bytes, refusing more than {@code maxBytes} without buffering more than
+     * that: a declared Content-Length over the limit fails at once, a longer stream as soon as it
+     * passes the limit.
+     */
+    public static Mono<byte[]> body(HttpServerRequest request, int maxBytes, LongFunction<RuntimeException> tooLarge) {
+        long declared = contentLength(request);
+        if (declared > maxBytes) {
+            return Mono.error(tooLarge.apply(declared));
+        }
+        return request.receive()
+                .reduceWith(ByteArrayOutputStream::new, (out, buf) -> {
+                    int n = buf.readableBytes();
+                    if ((long) out.size() + n > maxBytes) {
+                        throw tooLarge.apply(out.size() + (long) n);
+                    }
+                    out.writeBytes(ByteBufUtil.getBytes(buf));
+                    return out;
+                })
+                .map(ByteArrayOutputStream::toByteArray)
+                .defaultIfEmpty(new byte[0]);
     }
 }

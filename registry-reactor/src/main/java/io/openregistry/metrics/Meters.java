@@ -100,6 +100,14 @@ public final class Meters {
             case UPLOAD_START -> "/v2/{name}/blobs/uploads/";
             case UPLOAD -> "/v2/{name}/blobs/uploads/{uuid}";
             case REFERRERS -> "/v2/{name}/referrers/{digest}";
+            case TOKEN -> "/token";
+            case AUTH_SIGNUP -> "/auth/signup";
+            case AUTH_SIGNIN -> "/auth/signin";
+            case AUTH_SIGNOUT -> "/auth/signout";
+            case AUTH_ACCOUNT -> "/auth/account";
+            case AUTH_TOKENS -> "/auth/tokens";
+            case AUTH_TOKEN -> "/auth/tokens/{id}";
+            case AUTH_REPOSITORY -> "/auth/repositories/{name}";
         };
     }
 }

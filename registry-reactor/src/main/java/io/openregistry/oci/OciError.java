@@ -22,6 +22,12 @@ public enum OciError {
     DENIED(403, "requested access to the resource is denied"),
     UNSUPPORTED(405, "the operation is unsupported"),
     TOOMANYREQUESTS(429, "too many requests"),
+    /** Account API: a malformed or unacceptable request (bad JSON, weak password, unknown scope). */
+    INVALID_REQUEST(400, "invalid request"),
+    /** Account API: the thing to create exists already (a username). */
+    ALREADY_EXISTS(409, "already exists"),
+    /** Account API: no such thing (a token id), or not one the caller may see. */
+    NOT_FOUND(404, "not found"),
     /** Not a client mistake: an unexpected failure, reported with a request id. */
     UNKNOWN(500, "internal server error");
 

@@ -10,6 +10,7 @@ import io.r2dbc.spi.Row;
 import io.r2dbc.spi.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Set;
 import java.util.function.Function;
@@ -40,14 +41,19 @@ final class Db {
     /** H2 vendor codes: CONCURRENT_UPDATE_1, LOCK_TIMEOUT_1, DEADLOCK_1 (from org.h2.api.ErrorCode). */
     private static final Set<Integer> RETRY_H2_CODES = Set.of(90131, 50200, 40001);
     private static final int ATTEMPTS = 8;
+    /** Binds a NULL timestamp (PostgreSQL refuses a NULL string in a timestamp column). */
+    static final Object NULL_TIME = new Object();
 
     final Dialect dialect;
+    /** The visibility a repository gets when a first push creates it. */
+    final boolean newRepositoriesPublic;
     private final ConnectionPool pool;
     private final Scheduler blockingScheduler;
     private final RetryBackoffSpec retry;
 
-    Db(Dialect dialect, ConnectionPool pool, Scheduler blockingScheduler) {
+    Db(Dialect dialect, ConnectionPool pool, Scheduler blockingScheduler, boolean newRepositoriesPublic) {
         this.dialect = dialect;
+        this.newRepositoriesPublic = newRepositoriesPublic;
         this.pool = pool;
         this.blockingScheduler = blockingScheduler;
         // Timers fire on the parallel scheduler by default; the retry then resubscribes there. Each
@@ -106,13 +112,15 @@ final class Db {
 
     /**
      * Binds arguments by position. Digests bind as their text and instants as UTC timestamps; null
-     * binds as a NULL string, the only nullable kind of column the schema has.
+     * binds as a NULL string, and {@link #NULL_TIME} as a NULL timestamp.
      */
     private static Statement bind(Statement statement, Object... args) {
         for (int i = 0; i < args.length; i++) {
             Object arg = args[i];
             if (arg == null) {
                 statement.bindNull(i, String.class);
+            } else if (arg == NULL_TIME) {
+                statement.bindNull(i, OffsetDateTime.class);
             } else if (arg instanceof Digest digest) {
                 statement.bind(i, digest.toString());
             } else if (arg instanceof Instant instant) {

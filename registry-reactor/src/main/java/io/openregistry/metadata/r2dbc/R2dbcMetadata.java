@@ -2,6 +2,7 @@ package io.openregistry.metadata.r2dbc;
 
 import io.openregistry.config.Config;
 import io.openregistry.config.DatabaseUrls;
+import io.openregistry.metadata.AccountStore;
 import io.openregistry.metadata.BlobIndex;
 import io.openregistry.metadata.ManifestStore;
 import io.openregistry.metadata.RepositoryStore;
@@ -31,6 +32,7 @@ public final class R2dbcMetadata implements AutoCloseable {
     private final ManifestStore manifests;
     private final RepositoryStore repositories;
     private final UploadStore uploads;
+    private final AccountStore accounts;
 
     private R2dbcMetadata(ConnectionPool pool, Scheduler blockingScheduler, Db db) {
         this.pool = pool;
@@ -40,6 +42,7 @@ public final class R2dbcMetadata implements AutoCloseable {
         this.manifests = new R2dbcManifestStore(db);
         this.repositories = new R2dbcRepositoryStore(db);
         this.uploads = new R2dbcUploadStore(db);
+        this.accounts = new R2dbcAccountStore(db);
     }
 
     /**
@@ -49,6 +52,14 @@ public final class R2dbcMetadata implements AutoCloseable {
      * @throws org.flywaydb.core.api.FlywayException when the database cannot be reached or migrated
      */
     public static R2dbcMetadata open(Config.Database cfg) {
+        return open(cfg, false);
+    }
+
+    /**
+     * As {@link #open(Config.Database)}, with the visibility that repositories created by a first
+     * push get.
+     */
+    public static R2dbcMetadata open(Config.Database cfg, boolean newRepositoriesPublic) {
         // r2dbc:pool:… would make ConnectionFactories build a pool of its own inside ours.
         String url = cfg.url().replaceFirst("^r2dbc:pool:", "r2dbc:");
         Dialect dialect = Dialect.of(DatabaseUrls.driver(url));
@@ -89,7 +100,7 @@ public final class R2dbcMetadata implements AutoCloseable {
             poolConfig.allocatorSubscribeOn(blocking).maxIdleTime(Duration.ofMillis(-1));
         }
         ConnectionPool pool = new ConnectionPool(poolConfig.build());
-        return new R2dbcMetadata(pool, blocking, new Db(dialect, pool, blocking));
+        return new R2dbcMetadata(pool, blocking, new Db(dialect, pool, blocking, newRepositoriesPublic));
     }
 
     public BlobIndex blobs() {
@@ -106,6 +117,10 @@ public final class R2dbcMetadata implements AutoCloseable {
 
     public UploadStore uploads() {
         return uploads;
+    }
+
+    public AccountStore accounts() {
+        return accounts;
     }
 
     /** Completes when the database answers a trivial query; for readiness checks. */

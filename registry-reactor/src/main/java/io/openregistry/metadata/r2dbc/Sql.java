@@ -24,7 +24,7 @@ final class Sql {
     /** Creates the repository unless it exists, inside the caller's transaction. */
     static Mono<Long> ensureRepository(Db db, Connection conn, String repository) {
         return Db.update(conn, db.dialect.insertIfAbsent("repositories",
-                List.of("name", "created_at"), List.of("name")), repository, now());
+                List.of("name", "created_at", "is_public"), List.of("name")), repository, now(), db.newRepositoriesPublic);
     }
 
     /**
@@ -67,8 +67,13 @@ final class Sql {
         }
         // One more than asked tells whether another page follows (as a long: n may be Integer.MAX_VALUE).
         args.add(limit + 1L);
-        return db.query(last == null ? sqlAll : sqlAfter, row -> row.get(0, String.class), args.toArray())
-                .collectList()
+        return page(db.query(last == null ? sqlAll : sqlAfter, row -> row.get(0, String.class), args.toArray()), limit);
+    }
+
+    /** A page from names selected in byte order with a limit of {@code n + 1} (which tells whether more follow). */
+    static Mono<Page> page(Flux<String> namesPlusOne, int n) {
+        int limit = Math.max(0, n);
+        return namesPlusOne.collectList()
                 .map(names -> names.size() > limit
                         ? new Page(List.copyOf(names.subList(0, limit)), true)
                         : new Page(List.copyOf(names), false));

@@ -1,0 +1,279 @@
+package io.openregistry.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.openregistry.auth.AccessPolicy;
+import io.openregistry.auth.Accounts;
+import io.openregistry.auth.Principal;
+import io.openregistry.auth.Throttle;
+import io.openregistry.http.Credentials;
+import io.openregistry.http.Handler;
+import io.openregistry.http.Requests;
+import io.openregistry.http.Responses;
+import io.openregistry.metadata.AccountStore.Credential;
+import io.openregistry.metadata.RepositoryStore;
+import io.openregistry.oci.Names;
+import io.openregistry.oci.OciError;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
+
+/**
+ * The account API under {@code /auth/} (JSON in, JSON out, errors as the OCI error JSON). Requests
+ * other than sign-up and sign-in authenticate with {@code Authorization: Bearer <session>} (from
+ * sign-in) or HTTP Basic with the account's password; never with a personal access token, so a
+ * leaked pull-only token cannot mint itself a stronger one. Every request counts against the
+ * per-address rate limit.
+ */
+public final class AccountHandlers {
+    private static final int MAX_BODY_BYTES = 64 * 1024;
+    private final Accounts accounts;
+    private final RepositoryStore repositories;
+    private final Throttle throttle;
+    private final Responses responses;
+    private final ObjectMapper json;
+    private final boolean signupOpen;
+    private final Duration sessionTtl;
+
+    public AccountHandlers(Accounts accounts, RepositoryStore repositories, Throttle throttle, Responses responses,
+                           ObjectMapper json, boolean signupOpen, Duration sessionTtl) {
+        this.accounts = accounts;
+        this.repositories = repositories;
+        this.throttle = throttle;
+        this.responses = responses;
+        this.json = json;
+        this.signupOpen = signupOpen;
+        this.sessionTtl = sessionTtl;
+    }
+
+    /** {@code POST /auth/signup {"username","password"}} → 201 {@code {"username"}}. */
+    public Handler signUp() {
+        return (request, response, route) -> {
+            throttle.admit(Credentials.address(request));
+            if (!signupOpen) {
+                return Mono.error(OciError.DENIED.exception("sign-up is disabled on this registry (auth.signup: false)"));
+            }
+            return object(request).flatMap(body -> accounts.signUp(text(body, "username"), text(body, "password"), false))
+                    .flatMap(account -> responses.json(request, response, 201, "application/json",
+                            Map.of("username", account.username())));
+        };
+    }
+
+    /** {@code POST /auth/signin {"username","password"}} → 200 with a session token. */
+    public Handler signIn() {
+        return (request, response, route) -> {
+            String address = Credentials.address(request);
+            throttle.admit(address);
+            return object(request)
+                    .flatMap(body -> accounts.password(text(body, "username"), text(body, "password"), address))
+                    .flatMap(accounts::startSession)
+                    .flatMap(session -> {
+                        Map<String, Object> body = new LinkedHashMap<>();
+                        body.put("username", session.credential().username());
+                        body.put("session", session.secret());
+                        body.put("expires_in", sessionTtl.toSeconds());
+                        body.put("expires_at", session.credential().expiresAt().toString());
+                        response.header("Cache-Control", "no-store");
+                        return responses.json(request, response, 200, "application/json", body);
+                    });
+        };
+    }
+
+    /** {@code POST /auth/signout} with the session as bearer token → 204; the session (and refresh token) ends. */
+    public Handler signOut() {
+        return (request, response, route) -> {
+            throttle.admit(Credentials.address(request));
+            String session = Credentials.bearer(request);
+            if (session == null) {
+                return Mono.error(OciError.UNAUTHORIZED.exception("sign-out needs the session as a bearer token"));
+            }
+            return accounts.endSession(session).then(Mono.defer(() -> Responses.empty(response, 204)));
+        };
+    }
+
+    /** {@code GET /auth/account} → {@code {"username","admin"}}. */
+    public Handler account() {
+        return (request, response, route) -> caller(request)
+                .flatMap(p -> responses.json(request, response, 200, "application/json",
+                        Map.of("username", p.username(), "admin", p.admin())));
+    }
+
+    /** {@code GET /auth/tokens} → the caller's personal access tokens (never their secrets). */
+    public Handler listTokens() {
+        return (request, response, route) -> caller(request)
+                .flatMap(p -> accounts.tokens(p).map(AccountHandlers::describe).collectList())
+                .flatMap(list -> responses.json(request, response, 200, "application/json", Map.of("tokens", list)));
+    }
+
+    /**
+     * {@code POST /auth/tokens {"name","actions":[…],"repositories":[…],"expires_at"|"expires_in_days"}}
+     * → 201 with the token's description and, once, its secret in {@code token}.
+     */
+    public Handler createToken() {
+        return (request, response, route) -> caller(request).zipWith(object(request)).flatMap(t -> {
+            JsonNode body = t.getT2();
+            Instant expiresAt = expiry(body);
+            return accounts.createToken(t.getT1(), text(body, "name"), strings(body, "actions"),
+                    strings(body, "repositories"), expiresAt);
+        }).flatMap(issued -> {
+            Map<String, Object> body = describe(issued.credential());
+            body.put("token", issued.secret());
+            response.header("Cache-Control", "no-store");
+            return responses.json(request, response, 201, "application/json", body);
+        });
+    }
+
+    /** {@code DELETE /auth/tokens/<id>} → 204; new registry tokens can no longer be had with it. */
+    public Handler revokeToken() {
+        return (request, response, route) -> caller(request)
+                .flatMap(p -> accounts.revokeToken(p, route.item()))
+                .then(Mono.defer(() -> Responses.empty(response, 204)));
+    }
+
+    /** {@code GET /auth/repositories/<name>} → {@code {"name","visibility"}}, for its owner or an admin. */
+    public Handler repository() {
+        return (request, response, route) -> administered(request, route.name())
+                .flatMap(name -> repositories.exists(name)
+                        .flatMap(exists -> exists ? repositories.isPublic(name) : Mono.error(unknown(name)))
+                        .flatMap(isPublic -> visibility(request, response, name, isPublic)));
+    }
+
+    /** {@code PATCH /auth/repositories/<name> {"visibility":"public"|"private"}}, by its owner or an admin. */
+    public Handler updateRepository() {
+        return (request, response, route) -> administered(request, route.name())
+                .zipWith(object(request))
+                .flatMap(t -> {
+                    String visibility = text(t.getT2(), "visibility");
+                    if (!"public".equals(visibility) && !"private".equals(visibility)) {
+                        return Mono.error(OciError.INVALID_REQUEST.exception("visibility must be public or private"));
+                    }
+                    boolean isPublic = visibility.equals("public");
+                    String name = t.getT1();
+                    return repositories.setPublic(name, isPublic)
+                            .flatMap(updated -> updated ? visibility(request, response, name, isPublic)
+                                    : Mono.error(unknown(name)));
+                });
+    }
+
+    /** The repository name, when the caller may administer it; a repository it may not answers as unknown. */
+    private Mono<String> administered(HttpServerRequest request, String name) {
+        if (!Names.isValidName(name)) {
+            return Mono.error(OciError.NAME_INVALID.exception("invalid repository name: " + name));
+        }
+        return caller(request).flatMap(p -> AccessPolicy.mayAdminister(p, name) ? Mono.just(name)
+                : Mono.error(unknown(name)));
+    }
+
+    private Mono<Void> visibility(HttpServerRequest request, reactor.netty.http.server.HttpServerResponse response,
+                                  String name, boolean isPublic) {
+        return responses.json(request, response, 200, "application/json",
+                Map.of("name", name, "visibility", isPublic ? "public" : "private"));
+    }
+
+    private static RuntimeException unknown(String name) {
+        return OciError.NAME_UNKNOWN.exception("repository unknown: " + name).withDetail(Map.of("name", name));
+    }
+
+    /** The signed-in account: a session bearer token, or Basic with a password (not a PAT). */
+    private Mono<Principal> caller(HttpServerRequest request) {
+        String address = Credentials.address(request);
+        throttle.admit(address);
+        String session = Credentials.bearer(request);
+        if (session != null) {
+            return accounts.session(session, address);
+        }
+        Credentials.Basic basic = Credentials.basic(request);
+        if (basic != null) {
+            return accounts.password(basic.username(), basic.secret(), address);
+        }
+        return Mono.error(OciError.UNAUTHORIZED.exception(
+                        "sign in: Authorization: Bearer <session from /auth/signin>, or Basic with username and password")
+                .withHeader("WWW-Authenticate", "Bearer realm=\"openregistry\""));
+    }
+
+    private Mono<JsonNode> object(HttpServerRequest request) {
+        return Requests.body(request, MAX_BODY_BYTES,
+                        size -> OciError.INVALID_REQUEST.exception(413, "request body over " + MAX_BODY_BYTES + " bytes"))
+                .map(bytes -> {
+                    try {
+                        JsonNode node = json.readTree(bytes);
+                        if (node == null || !node.isObject()) {
+                            throw OciError.INVALID_REQUEST.exception("request body must be a JSON object");
+                        }
+                        return node;
+                    } catch (IOException e) {
+                        throw OciError.INVALID_REQUEST.exception("request body is not valid JSON");
+                    }
+                });
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual()) {
+            throw OciError.INVALID_REQUEST.exception(field + " must be a string");
+        }
+        return node.asText();
+    }
+
+    private static List<String> strings(JsonNode body, String field) {
+        JsonNode node = body.get(field);
+        List<String> out = new ArrayList<>();
+        if (node == null || node.isNull()) {
+            return out;
+        }
+        if (!node.isArray()) {
+            throw OciError.INVALID_REQUEST.exception(field + " must be a list of strings");
+        }
+        for (JsonNode item : node) {
+            if (!item.isTextual()) {
+                throw OciError.INVALID_REQUEST.exception(field + " must be a list of strings");
+            }
+            out.add(item.asText());
+        }
+        return out;
+    }
+
+    /** {@code expires_at} (RFC 3339) or {@code expires_in_days}, or neither for a token that does not expire. */
+    private static Instant expiry(JsonNode body) {
+        String at = text(body, "expires_at");
+        JsonNode days = body.get("expires_in_days");
+        if (at != null && days != null && !days.isNull()) {
+            throw OciError.INVALID_REQUEST.exception("give expires_at or expires_in_days, not both");
+        }
+        if (at != null) {
+            try {
+                return java.time.OffsetDateTime.parse(at).toInstant();
+            } catch (DateTimeParseException e) {
+                throw OciError.INVALID_REQUEST.exception("expires_at must be an RFC 3339 time, e.g. 2027-01-31T00:00:00Z");
+            }
+        }
+        if (days != null && !days.isNull()) {
+            if (!days.canConvertToInt() || !days.isIntegralNumber() || days.asInt() < 1 || days.asInt() > 3650) {
+                throw OciError.INVALID_REQUEST.exception("expires_in_days must be a whole number of days, 1-3650");
+            }
+            return Instant.now().plus(Duration.ofDays(days.asInt()));
+        }
+        return null;
+    }
+
+    private static Map<String, Object> describe(Credential pat) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", pat.id());
+        out.put("name", pat.name());
+        out.put("actions", pat.actions());
+        out.put("repositories", pat.repositories());
+        out.put("created_at", pat.createdAt() == null ? null : pat.createdAt().toString());
+        out.put("expires_at", pat.expiresAt() == null ? null : pat.expiresAt().toString());
+        return out;
+    }
+}

@@ -1,0 +1,226 @@
+package io.openregistry.auth;
+
+import io.openregistry.metadata.AccountStore;
+import io.openregistry.metadata.AccountStore.Account;
+import io.openregistry.metadata.AccountStore.Credential;
+import io.openregistry.metadata.AccountStore.Kind;
+import io.openregistry.oci.Names;
+import io.openregistry.oci.OciError;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Accounts and their credentials: sign-up, the checks of passwords, personal access tokens and
+ * sessions (each answering the {@link Principal} they prove), and issuing and revoking PATs and
+ * sessions. Password hashing runs on {@code hashing}, never on an event loop. Every failed check
+ * answers the same 401, whatever failed, and is counted by the {@link Throttle}.
+ */
+public final class Accounts {
+    private static final Logger log = LoggerFactory.getLogger(Accounts.class);
+    public static final int MAX_USERNAME = 64;
+    static final Set<String> PAT_ACTIONS = Set.of(Scope.PULL, Scope.PUSH, Scope.DELETE);
+    private static final int MAX_PAT_REPOSITORIES = 100;
+
+    private final AccountStore store;
+    private final Throttle throttle;
+    private final Scheduler hashing;
+    private final Duration sessionTtl;
+    private final Clock clock;
+
+    /** A secret just issued, shown to its owner once, and what it is. */
+    public record IssuedSecret(String secret, Credential credential) {
+        @Override
+        public String toString() {
+            return "IssuedSecret[" + credential.id() + "]";
+        }
+    }
+
+    public Accounts(AccountStore store, Throttle throttle, Scheduler hashing, Duration sessionTtl, Clock clock) {
+        this.store = store;
+        this.throttle = throttle;
+        this.hashing = hashing;
+        this.sessionTtl = sessionTtl;
+        this.clock = clock;
+    }
+
+    /** A username is one repository path component (it names a namespace), at most 64 characters. */
+    public static boolean isValidUsername(String username) {
+        return username != null && username.length() <= MAX_USERNAME && username.indexOf('/') < 0
+                && Names.isValidName(username);
+    }
+
+    /** Creates an account; 400 for a bad name or password, 409 when the name is taken. */
+    public Mono<Account> signUp(String username, String password, boolean admin) {
+        if (!isValidUsername(username)) {
+            return Mono.error(OciError.INVALID_REQUEST.exception("username must be 1-" + MAX_USERNAME
+                    + " characters of a-z, 0-9 and single '.', '_' or '-' between them"));
+        }
+        if (password == null || password.length() < Passwords.MIN_LENGTH || password.length() > Passwords.MAX_LENGTH) {
+            return Mono.error(OciError.INVALID_REQUEST.exception("password must be " + Passwords.MIN_LENGTH + "-"
+                    + Passwords.MAX_LENGTH + " characters"));
+        }
+        return Mono.fromCallable(() -> Passwords.hash(password))
+                .subscribeOn(hashing)
+                .map(hash -> new Account(username, hash, admin, now()))
+                .flatMap(account -> store.create(account).flatMap(created -> created
+                        ? Mono.just(account)
+                        : Mono.error(OciError.ALREADY_EXISTS.exception("username is taken: " + username))));
+    }
+
+    /** Creates the configured admin account unless an account of that name exists (which is left as it is). */
+    public Mono<Void> ensureAdmin(String username, String password) {
+        return store.find(username)
+                .hasElement()
+                .flatMap(exists -> exists ? Mono.empty() : signUp(username, password, true)
+                        .doOnNext(a -> log.info("created admin account '{}'", username))
+                        .onErrorResume(e -> e instanceof io.openregistry.oci.OciException oci
+                                        && oci.code() == OciError.ALREADY_EXISTS,
+                                e -> Mono.empty())
+                        .then());
+    }
+
+    /**
+     * HTTP Basic credentials at the token endpoint: the password may be the account's password
+     * or one of its personal access tokens.
+     */
+    public Mono<Principal> basic(String username, String secret, String address) {
+        if (Secrets.idOf(secret, Kind.PAT) != null) {
+            return personalToken(username, secret, address);
+        }
+        return password(username, secret, address);
+    }
+
+    /** A password check; unknown accounts take as long as wrong passwords. */
+    public Mono<Principal> password(String username, String password, String address) {
+        String name = isValidUsername(username) ? username : null;
+        if (name != null) {
+            throttle.admitPassword(name);
+        }
+        return (name == null ? Mono.<Account>empty() : store.find(name))
+                .map(java.util.Optional::of)
+                .defaultIfEmpty(java.util.Optional.empty())
+                .publishOn(hashing)
+                .flatMap(account -> Passwords.verify(password, account.map(Account::passwordHash).orElse(null))
+                        ? Mono.just(Principal.account(account.get().username(), account.get().admin()))
+                        : Mono.error(failed(address, name, "wrong username or password")));
+    }
+
+    /** A personal access token, optionally with the username it must belong to. */
+    public Mono<Principal> personalToken(String username, String secret, String address) {
+        return credential(secret, Kind.PAT, address)
+                .flatMap(pat -> username != null && !username.isEmpty() && !username.equals(pat.username())
+                        ? Mono.error(failed(address, null, "personal access token of another account"))
+                        : store.find(pat.username())
+                                .switchIfEmpty(Mono.error(() -> failed(address, null, "personal access token of a deleted account")))
+                                .map(account -> new Principal(account.username(), account.admin(),
+                                        Set.copyOf(pat.actions()), pat.repositories())));
+    }
+
+    /** A session secret (sign-in session, or refresh token at the token endpoint). */
+    public Mono<Principal> session(String secret, String address) {
+        return credential(secret, Kind.SESSION, address)
+                .flatMap(session -> store.find(session.username())
+                        .switchIfEmpty(Mono.error(() -> failed(address, null, "session of a deleted account")))
+                        .map(account -> Principal.account(account.username(), account.admin())));
+    }
+
+    private Mono<Credential> credential(String secret, Kind kind, String address) {
+        String id = Secrets.idOf(secret, kind);
+        String what = kind == Kind.PAT ? "unknown, revoked or expired personal access token"
+                : "unknown, ended or expired session";
+        if (id == null) {
+            return Mono.error(failed(address, null, what));
+        }
+        return store.credential(id)
+                .filter(c -> c.kind() == kind && !c.expired(clock.instant()) && Secrets.matches(secret, c.secretHash()))
+                .switchIfEmpty(Mono.error(() -> failed(address, null, what)));
+    }
+
+    /** Starts a session for a signed-in account; its secret is the session and refresh token. */
+    public Mono<IssuedSecret> startSession(Principal principal) {
+        Secrets.Issued issued = Secrets.issue(Kind.SESSION);
+        Instant now = now();
+        Credential session = new Credential(issued.id(), principal.username(), Kind.SESSION, null, issued.hash(),
+                List.of(), List.of(), now.plus(sessionTtl), now);
+        return store.addCredential(session).thenReturn(new IssuedSecret(issued.secret(), session));
+    }
+
+    /** Ends the session whose secret this is (sign-out); unknown secrets are ignored. */
+    public Mono<Void> endSession(String secret) {
+        String id = Secrets.idOf(secret, Kind.SESSION);
+        if (id == null) {
+            return Mono.empty();
+        }
+        return store.credential(id)
+                .filter(c -> c.kind() == Kind.SESSION && Secrets.matches(secret, c.secretHash()))
+                .flatMap(c -> store.deleteCredential(c.username(), c.id()))
+                .then();
+    }
+
+    /**
+     * Issues a personal access token for the signed-in account.
+     *
+     * @param actions      a non-empty subset of pull, push, delete
+     * @param repositories repository names it is limited to (empty: all the account may reach)
+     * @param expiresAt    null for a token that does not expire
+     */
+    public Mono<IssuedSecret> createToken(Principal owner, String name, List<String> actions, List<String> repositories,
+                                          Instant expiresAt) {
+        if (name == null || name.isBlank() || name.length() > 128 || name.chars().anyMatch(Character::isISOControl)) {
+            return Mono.error(OciError.INVALID_REQUEST.exception("name must be 1-128 printable characters"));
+        }
+        if (actions == null || actions.isEmpty() || !PAT_ACTIONS.containsAll(actions)) {
+            return Mono.error(OciError.INVALID_REQUEST.exception("actions must be a non-empty list of pull, push, delete"));
+        }
+        if (repositories.size() > MAX_PAT_REPOSITORIES || !repositories.stream().allMatch(Names::isValidName)) {
+            return Mono.error(OciError.INVALID_REQUEST.exception("repositories must be at most "
+                    + MAX_PAT_REPOSITORIES + " valid repository names"));
+        }
+        Instant now = now();
+        if (expiresAt != null && !expiresAt.isAfter(now)) {
+            return Mono.error(OciError.INVALID_REQUEST.exception("expires_at must be in the future"));
+        }
+        Secrets.Issued issued = Secrets.issue(Kind.PAT);
+        Credential pat = new Credential(issued.id(), owner.username(), Kind.PAT, name.trim(), issued.hash(),
+                actions.stream().distinct().toList(), repositories.stream().distinct().toList(),
+                expiresAt == null ? null : expiresAt.truncatedTo(ChronoUnit.SECONDS), now);
+        return store.addCredential(pat).thenReturn(new IssuedSecret(issued.secret(), pat));
+    }
+
+    public Flux<Credential> tokens(Principal owner) {
+        return store.credentials(owner.username(), Kind.PAT);
+    }
+
+    /** Revokes a PAT of this account: the next token request with it fails. 404 when it has none with that id. */
+    public Mono<Void> revokeToken(Principal owner, String id) {
+        return store.credential(id)
+                .filter(c -> c.kind() == Kind.PAT)
+                .flatMap(c -> store.deleteCredential(owner.username(), id))
+                .filter(Boolean::booleanValue)
+                .switchIfEmpty(Mono.error(() -> OciError.NOT_FOUND.exception("no such token: " + id)))
+                .then();
+    }
+
+    /** Drops expired sessions and tokens; run by the sweeper. */
+    public Mono<Long> deleteExpired() {
+        return store.deleteExpired(clock.instant());
+    }
+
+    private RuntimeException failed(String address, String username, String what) {
+        throttle.failed(address, username, what);
+        return OciError.UNAUTHORIZED.exception("authentication failed: " + what);
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+}

@@ -1,0 +1,72 @@
+package io.openregistry.auth;
+
+import io.openregistry.metadata.AccountStore.Kind;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Opaque secrets handed to clients: personal access tokens ({@code orpat_…}) and sessions /
+ * refresh tokens ({@code orses_…}). A secret is {@code prefix + id + random}: the 22-character id
+ * finds the stored record, the 43-character random part (256 bits) is the secret proper. Only the
+ * SHA-256 of the whole string is stored; with 256 random bits a slow hash adds nothing. The
+ * recognisable prefix lets secret scanners find leaked tokens.
+ */
+public final class Secrets {
+    static final String PAT_PREFIX = "orpat_";
+    static final String SESSION_PREFIX = "orses_";
+    private static final int ID_CHARS = 22;
+    private static final int RANDOM_CHARS = 43;
+
+    /** A fresh secret, its id and the hash to store. The secret itself is shown to its owner once. */
+    public record Issued(String id, String secret, String hash) {
+        @Override
+        public String toString() {
+            return "Issued[id=" + id + "]";
+        }
+    }
+
+    private Secrets() {
+    }
+
+    public static Issued issue(Kind kind) {
+        String id = KeyRing.randomId();
+        String secret = prefix(kind) + id + PasetoV4Public.base64Url(Randomness.bytes(32));
+        return new Issued(id, secret, hash(secret));
+    }
+
+    /** The id inside {@code secret} when it has the shape of a secret of this kind, else null. */
+    public static String idOf(String secret, Kind kind) {
+        String prefix = prefix(kind);
+        if (secret == null || secret.length() != prefix.length() + ID_CHARS + RANDOM_CHARS || !secret.startsWith(prefix)) {
+            return null;
+        }
+        for (int i = prefix.length(); i < secret.length(); i++) {
+            char c = secret.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
+                return null;
+            }
+        }
+        return secret.substring(prefix.length(), prefix.length() + ID_CHARS);
+    }
+
+    /** Whether {@code secret} hashes to {@code storedHash}, compared in constant time. */
+    public static boolean matches(String secret, String storedHash) {
+        return MessageDigest.isEqual(hash(secret).getBytes(StandardCharsets.US_ASCII),
+                storedHash.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    static String hash(String secret) {
+        try {
+            return HexFormat.of().formatHex(
+                    MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    private static String prefix(Kind kind) {
+        return kind == Kind.PAT ? PAT_PREFIX : SESSION_PREFIX;
+    }
+}

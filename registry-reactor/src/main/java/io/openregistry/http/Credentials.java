@@ -1,0 +1,62 @@
+package io.openregistry.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import reactor.netty.http.server.HttpServerRequest;
+
+/** Reads the {@code Authorization} header. Never logs or echoes what it reads. */
+public final class Credentials {
+    /** HTTP Basic credentials. */
+    public record Basic(String username, String secret) {
+        @Override
+        public String toString() {
+            return "Basic[" + username + "]";
+        }
+    }
+
+    private Credentials() {
+    }
+
+    /** Basic credentials, or null when the header is absent, of another scheme, or malformed. */
+    public static Basic basic(HttpServerRequest request) {
+        String value = credentials(request, "Basic");
+        if (value == null) {
+            return null;
+        }
+        String decoded;
+        try {
+            decoded = new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        int colon = decoded.indexOf(':');
+        return colon < 0 ? null : new Basic(decoded.substring(0, colon), decoded.substring(colon + 1));
+    }
+
+    /** A bearer token, or null. */
+    public static String bearer(HttpServerRequest request) {
+        return credentials(request, "Bearer");
+    }
+
+    /** Whether the request carries an Authorization header at all. */
+    public static boolean present(HttpServerRequest request) {
+        return request.requestHeaders().contains(HttpHeaderNames.AUTHORIZATION);
+    }
+
+    /** The client's IP address, the key of per-address rate limits. */
+    public static String address(HttpServerRequest request) {
+        var remote = request.remoteAddress();
+        return remote == null || remote.getAddress() == null ? "unknown" : remote.getAddress().getHostAddress();
+    }
+
+    private static String credentials(HttpServerRequest request, String scheme) {
+        String header = request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION);
+        if (header == null || header.length() <= scheme.length() + 1
+                || !header.regionMatches(true, 0, scheme, 0, scheme.length()) || header.charAt(scheme.length()) != ' ') {
+            return null;
+        }
+        String value = header.substring(scheme.length() + 1).trim();
+        return value.isEmpty() ? null : value;
+    }
+}

@@ -1,0 +1,10 @@
+package io.openregistry.api;
+
+import io.openregistry.RegistryServer;
+
+class AccessApiPostgresTest extends AccessApiContract {
+    @Override
+    RegistryServer.Backend backend() {
+        return RegistryServer.Backend.POSTGRES;
+    }
+}
