@@ -109,7 +109,7 @@ const KEY_BY_ENV = new Map([...KNOWN_KEYS].map((k) => [envName(k), k]));
 
 function checkEnvName(where, name) {
   if (name.startsWith("OPENREGISTRY_") && !KEY_BY_ENV.has(name)) {
-    fail(where, `unknown registry variable ${name} (the registry refuses to start; known: ${[...KEY_BY_ENV.keys()].join(", ")})`);
+    fail(where, `unknown registry variable ${name}: no config key maps to it (the registry refuses to start; keys: ConfigLoader and EXTRA_KEYS)`);
   }
 }
 
@@ -281,14 +281,13 @@ function checkReferences(name, objs) {
         if (e.valueFrom?.configMapKeyRef) configMapRef(cw, e.valueFrom.configMapKeyRef.name, e.valueFrom.configMapKeyRef.key);
       }
       for (const f of c.envFrom ?? []) {
-        const src = f.secretRef ? secrets.get(f.secretRef.name) : configMaps.get(f.configMapRef?.name);
         if (f.secretRef) secretRef(cw, f.secretRef.name);
         if (f.configMapRef) configMapRef(cw, f.configMapRef.name);
-        for (const k of keysOf(src)) checkEnvName(`${cw} envFrom ${src.kind} ${src.metadata.name}`, (f.prefix ?? "") + k);
+        if (f.prefix?.startsWith("OPENREGISTRY_")) fail(cw, "envFrom prefix OPENREGISTRY_…: name the variables in full");
       }
     }
   }
-  // Every OPENREGISTRY_* key anywhere, even in a Secret not (yet) used.
+  // Every OPENREGISTRY_* key of a ConfigMap or Secret (what envFrom turns into variables).
   for (const o of [...configMaps.values(), ...secrets.values()]) {
     for (const k of keysOf(o)) checkEnvName(`${name}: ${label(o)}`, k);
   }
@@ -645,9 +644,10 @@ async function checkAkash(file) {
 
 for (const r of opts.renders) checkRender(r);
 await checkAkash(opts.akash);
-if (errors.length) {
-  console.error(`\ndeploy-check: ${errors.length} problem(s):`);
-  for (const e of errors) console.error(`  - ${e}`);
+const problems = [...new Set(errors)]; // a policy may be checked twice (pod security, registry)
+if (problems.length) {
+  console.error(`\ndeploy-check: ${problems.length} problem(s):`);
+  for (const e of problems) console.error(`  - ${e}`);
   process.exit(1);
 }
 console.log("deploy-check: all valid");
