@@ -397,6 +397,9 @@ function checkRegistry(name, objs) {
       fail(cw, `${probe} must be GET ${pathWanted} on the admin port ${ADMIN_PORT} (is ${get.path} on ${get.port})`);
     }
   }
+  if (spec.enableServiceLinks !== false) {
+    fail(where, "enableServiceLinks must be false: links for the Services named openregistry* inject OPENREGISTRY_* variables the registry refuses");
+  }
   if (portNumber(c, "http") !== API_PORT) fail(cw, `container port 'http' must be ${API_PORT}`);
   for (const svc of objs.filter((o) => o.kind === "Service" && matches(o.spec.selector, dep.spec.template.metadata.labels))) {
     const exposesAdmin = (svc.spec.ports ?? []).some((p) => portNumber(c, p.targetPort ?? p.port) === ADMIN_PORT);
@@ -554,6 +557,9 @@ function checkSdlShape(file, sdl) {
   if (sdl.version !== "2.0") fail(where("version"), `must be "2.0" (is ${JSON.stringify(sdl.version)})`);
   for (const [sn, s] of Object.entries(sdl.services ?? {})) {
     const p = `services.${sn}`;
+    if (sn.toUpperCase().replaceAll("-", "_").startsWith("OPENREGISTRY")) {
+      fail(where(p), "a service named openregistry* gets OPENREGISTRY_* service variables, which the registry refuses");
+    }
     if (!keys(s, "service", p)) continue;
     if (typeof s.image !== "string" || !/:[^/]+$|@sha256:/.test(s.image) || /:latest$/.test(s.image)) {
       fail(where(`${p}.image`), `'${s.image}' must have a pinned tag`);
