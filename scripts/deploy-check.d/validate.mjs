@@ -66,10 +66,6 @@ const fail = (where, msg) => errors.push(`${where}: ${msg}`);
 // this branch yet. Drop each one here once ConfigLoader declares it (a note below says when).
 const EXTRA_KEYS = [
   "http.shutdownTimeoutSeconds",
-  "auth.enabled", "auth.service", "auth.issuer", "auth.realm", "auth.tokenTtlSeconds",
-  "auth.keysDir", "auth.admin.username", "auth.admin.password", "auth.signup",
-  "auth.defaultVisibility", "auth.sessionTtlSeconds", "auth.rateLimit.requestsPerMinute",
-  "auth.rateLimit.failuresPerMinute",
 ];
 // Secrets the operator creates out of band (never in the repository): see k8s/README.md.
 const EXTERNAL_SECRETS = new Set(["openregistry-keys"]);
