@@ -6,6 +6,7 @@ images are built here without network (umoci, buildah from scratch, or written d
 OCI layout). Run through scripts/e2e, which installs the tools.
 """
 import argparse
+import functools
 import hashlib
 import json
 import os
@@ -17,6 +18,8 @@ import tarfile
 import tempfile
 import time
 import urllib.request
+
+import e2e_auth  # noqa: E402  (imports this module back for its helpers)
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -570,7 +573,7 @@ SCENARIOS = [
 # name -> (database, storage); storage None is the filesystem. Object-store runs use PostgreSQL so
 # that the blob rows can be read while the registry runs.
 BACKENDS = {"h2": ("h2", None), "postgres": ("postgres", None), "postgres-ipfs": ("postgres", "ipfs"),
-            "postgres-s3": ("postgres", "s3")}
+            "postgres-s3": ("postgres", "s3"), "h2-auth": ("h2", None)}
 STORES = {"ipfs": IpfsNode, "s3": S3Proxy}
 
 
@@ -606,12 +609,19 @@ def main():
             os.chmod(bwork, 0o755)
             postgres = Postgres(bwork) if database == "postgres" else None
             store = STORES[storage_kind](bwork) if storage_kind else None
-            registry = Registry(jar, bwork, postgres.url() if postgres else None, store.env() if store else None)
+            if backend == "h2-auth":
+                # access control on: its own scenarios (A1-A8), with credentials
+                registry = e2e_auth.start(jar, bwork)
+                backend_scenarios = e2e_auth.scenarios(registry, src, bwork)
+            else:
+                registry = Registry(jar, bwork, postgres.url() if postgres else None, store.env() if store else None)
+                backend_scenarios = [(name, functools.partial(fn, registry, big if fn is s7_big else src, bwork))
+                                     for name, fn in chosen]
             try:
-                for name, fn in chosen:
+                for name, fn in backend_scenarios:
                     started = time.time()
                     try:
-                        note = fn(registry, big if fn is s7_big else src, bwork)
+                        note = fn()
                         results.append((backend, name, "ok", time.time() - started, note))
                     except Exception as e:  # any failure of any kind fails the run
                         results.append((backend, name, "FAIL", time.time() - started, str(e)))
