@@ -73,6 +73,16 @@ class TokenTest {
     }
 
     @Test
+    void wrongKeyUnderAKnownKidIsRejected() {
+        // a forger who knows the key id but not the key: same footer, another Ed25519 key
+        KeyRing forger = new KeyRing(keys.activeKid(),
+                new org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters(new java.security.SecureRandom()),
+                java.util.Map.of());
+        String token = new TokenSigner(forger, "openregistry", clock).issue("alice", SERVICE, PULL_PUSH, FIVE_MINUTES).token();
+        assertThatThrownBy(() -> verifier.verify(token)).isInstanceOf(InvalidTokenException.class);
+    }
+
+    @Test
     void unknownKidIsRejected() {
         KeyRing stranger = KeyRing.generate();
         String token = new TokenSigner(stranger, "openregistry", clock).issue("alice", SERVICE, PULL_PUSH, FIVE_MINUTES).token();

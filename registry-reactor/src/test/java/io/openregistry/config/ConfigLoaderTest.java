@@ -110,4 +110,35 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_STORAGE_IPFS_PIN", "maybe",
                 "OPENREGISTRY_STORAGE_DRIVER", "ipfs"))).hasMessageContaining("storage.ipfs.pin");
     }
+
+    @Test
+    void authKeys() {
+        Config off = ConfigLoader.load(null, Map.of());
+        assertThat(off.auth().enabled()).isFalse();
+        assertThat(off.auth().keysDir()).isEqualTo(off.storage().root().resolve("keys"));
+        Config on = ConfigLoader.load(null, Map.of("OPENREGISTRY_AUTH_ENABLED", "true",
+                "OPENREGISTRY_AUTH_ADMIN_USERNAME", "root", "OPENREGISTRY_AUTH_ADMIN_PASSWORD", "s3cret-admin",
+                "OPENREGISTRY_AUTH_DEFAULT_VISIBILITY", "public", "OPENREGISTRY_AUTH_TOKEN_TTL_SECONDS", "600",
+                "OPENREGISTRY_AUTH_REALM", "https://registry.example.com/token",
+                "OPENREGISTRY_AUTH_RATE_LIMIT_FAILURES_PER_MINUTE", "5"));
+        assertThat(on.auth().enabled()).isTrue();
+        assertThat(on.auth().adminUsername()).isEqualTo("root");
+        assertThat(on.auth().publicByDefault()).isTrue();
+        assertThat(on.auth().tokenTtl()).hasSeconds(600);
+        assertThat(on.auth().realm()).isEqualTo("https://registry.example.com/token");
+        assertThat(on.auth().failuresPerMinute()).isEqualTo(5);
+        assertThat(on.auth().toString()).doesNotContain("s3cret-admin");
+        assertThat(on.toString()).doesNotContain("s3cret-admin");
+
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_AUTH_ADMIN_USERNAME", "root")))
+                .hasMessageContaining("auth.admin.password");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_AUTH_DEFAULT_VISIBILITY", "hidden")))
+                .hasMessageContaining("auth.defaultVisibility");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_AUTH_TOKEN_TTL_SECONDS", "5")))
+                .hasMessageContaining("auth.tokenTtlSeconds");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_AUTH_REALM", "not a url")))
+                .hasMessageContaining("auth.realm");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_AUTH_ENABLED", "yes")))
+                .hasMessageContaining("auth.enabled");
+    }
 }

@@ -28,6 +28,25 @@ class PathRouterTest {
     }
 
     @Test
+    void recognisesTheTokenEndpointAndTheAccountApi() {
+        assertThat(PathRouter.route("/token")).isEqualTo(new RouteMatch(Endpoint.TOKEN, null, null));
+        assertThat(PathRouter.route("/auth/signup")).isEqualTo(new RouteMatch(Endpoint.AUTH_SIGNUP, null, null));
+        assertThat(PathRouter.route("/auth/signin")).isEqualTo(new RouteMatch(Endpoint.AUTH_SIGNIN, null, null));
+        assertThat(PathRouter.route("/auth/signout")).isEqualTo(new RouteMatch(Endpoint.AUTH_SIGNOUT, null, null));
+        assertThat(PathRouter.route("/auth/account")).isEqualTo(new RouteMatch(Endpoint.AUTH_ACCOUNT, null, null));
+        assertThat(PathRouter.route("/auth/tokens")).isEqualTo(new RouteMatch(Endpoint.AUTH_TOKENS, null, null));
+        assertThat(PathRouter.route("/auth/tokens/abc")).isEqualTo(new RouteMatch(Endpoint.AUTH_TOKEN, null, "abc"));
+        assertThat(PathRouter.route("/auth/repositories/a/b"))
+                .isEqualTo(new RouteMatch(Endpoint.AUTH_REPOSITORY, "a/b", null));
+        assertThat(PathRouter.route("/auth/tokens/a/b")).isNull();
+        assertThat(PathRouter.route("/auth/tokens/")).isNull();
+        assertThat(PathRouter.route("/auth/")).isNull();
+        assertThat(PathRouter.route("/tokens")).isNull();
+        assertThat(Endpoint.REFERRERS.isDistributionApi()).isTrue();
+        assertThat(Endpoint.TOKEN.isDistributionApi()).isFalse();
+    }
+
+    @Test
     void unknownPaths() {
         assertThat(PathRouter.route("/")).isNull();
         assertThat(PathRouter.route("/v3/")).isNull();

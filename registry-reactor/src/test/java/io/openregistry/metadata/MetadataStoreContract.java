@@ -318,6 +318,69 @@ public abstract class MetadataStoreContract {
     }
 
     @Test
+    void catalogVisibleToShowsPublicOwnAndForAdminsEverything() {
+        for (String name : List.of("alice/a", "alice/b", "alicex/c", "bob/d", "bob/e", "top")) {
+            await(meta.blobs().commit(name, blob("x", "l"), null));
+        }
+        assertThat(await(meta.repositories().isPublic("bob/d"))).isFalse();
+        assertThat(await(meta.repositories().setPublic("bob/d", true))).isTrue();
+        assertThat(await(meta.repositories().setPublic("nobody/x", true))).isFalse();
+        assertThat(await(meta.repositories().isPublic("bob/d"))).isTrue();
+        assertThat(await(meta.repositories().isPublic("nobody/x"))).isFalse();
+        await(meta.accounts().create(new AccountStore.Account("root", "hash", true, null)));
+        await(meta.accounts().create(new AccountStore.Account("alice", "hash", false, null)));
+
+        assertThat(await(meta.repositories().catalogVisibleTo(null, null, 10))).isEqualTo(new Page(List.of("bob/d"), false));
+        // "alice/" is the namespace: alicex/c is not alice's
+        assertThat(await(meta.repositories().catalogVisibleTo("alice", null, 10)))
+                .isEqualTo(new Page(List.of("alice/a", "alice/b", "bob/d"), false));
+        assertThat(await(meta.repositories().catalogVisibleTo("alice", null, 2)))
+                .isEqualTo(new Page(List.of("alice/a", "alice/b"), true));
+        assertThat(await(meta.repositories().catalogVisibleTo("alice", "alice/b", 2)))
+                .isEqualTo(new Page(List.of("bob/d"), false));
+        assertThat(await(meta.repositories().catalogVisibleTo("root", null, 10)).items())
+                .containsExactly("alice/a", "alice/b", "alicex/c", "bob/d", "bob/e", "top");
+        assertThat(await(meta.repositories().catalogVisibleTo(null, "bob/d", 10))).isEqualTo(new Page(List.of(), false));
+    }
+
+    // ---- accounts ----
+
+    @Test
+    void accountsAreUniqueByName() {
+        AccountStore.Account alice = new AccountStore.Account("alice", "$argon2id$x", false, null);
+        assertThat(await(meta.accounts().create(alice))).isTrue();
+        assertThat(await(meta.accounts().create(new AccountStore.Account("alice", "other", true, null)))).isFalse();
+        AccountStore.Account found = await(meta.accounts().find("alice"));
+        assertThat(found.passwordHash()).isEqualTo("$argon2id$x");
+        assertThat(found.admin()).isFalse();
+        assertThat(found.createdAt()).isNotNull();
+        assertThat(await(meta.accounts().find("bob"))).isNull();
+    }
+
+    @Test
+    void credentialsAreStoredListedDeletedAndExpired() {
+        await(meta.accounts().create(new AccountStore.Account("alice", "h", false, null)));
+        await(meta.accounts().create(new AccountStore.Account("bob", "h", false, null)));
+        java.time.Instant soon = java.time.Instant.parse("2030-01-01T00:00:00Z");
+        AccountStore.Credential pat = new AccountStore.Credential("id1", "alice", AccountStore.Kind.PAT, "ci",
+                "hash1", List.of("pull", "push"), List.of("alice/a", "alice/b"), null, java.time.Instant.parse("2026-01-01T00:00:00Z"));
+        AccountStore.Credential session = new AccountStore.Credential("id2", "alice", AccountStore.Kind.SESSION, null,
+                "hash2", List.of(), List.of(), soon, java.time.Instant.parse("2026-01-02T00:00:00Z"));
+        await(meta.accounts().addCredential(pat));
+        await(meta.accounts().addCredential(session));
+        assertThat(await(meta.accounts().credential("id1"))).isEqualTo(pat);
+        assertThat(await(meta.accounts().credential("id2"))).isEqualTo(session);
+        assertThat(awaitAll(meta.accounts().credentials("alice", AccountStore.Kind.PAT))).containsExactly(pat);
+        assertThat(awaitAll(meta.accounts().credentials("bob", AccountStore.Kind.PAT))).isEmpty();
+        assertThat(await(meta.accounts().deleteCredential("bob", "id1"))).isFalse();
+        assertThat(await(meta.accounts().deleteExpired(java.time.Instant.parse("2029-12-31T00:00:00Z")))).isZero();
+        assertThat(await(meta.accounts().deleteExpired(soon))).isEqualTo(1);
+        assertThat(await(meta.accounts().credential("id2"))).isNull();
+        assertThat(await(meta.accounts().deleteCredential("alice", "id1"))).isTrue();
+        assertThat(await(meta.accounts().credential("id1"))).isNull();
+    }
+
+    @Test
     void anEmptyRegistryHasAnEmptyCatalog() {
         assertThat(await(meta.repositories().catalog(null, 5))).isEqualTo(new Page(List.of(), false));
         assertThat(await(meta.ping())).isNull();

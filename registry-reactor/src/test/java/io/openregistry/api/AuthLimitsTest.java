@@ -1,0 +1,51 @@
+package io.openregistry.api;
+
+import static io.openregistry.api.Oci.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.openregistry.RegistryServer;
+import io.openregistry.api.AuthFixture.Who;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+
+/** Rate limits of the sign-in and token endpoints, and closed sign-up, each on a registry of its own. */
+class AuthLimitsTest {
+
+    @Test
+    void failedPasswordsLockTheAccountAndTheAddressForAWhile() {
+        try (AuthFixture auth = AuthFixture.start(RegistryServer.Backend.H2, true, 1000, 3)) {
+            Who alice = auth.signUp("alice");
+            for (int i = 0; i < 3; i++) {
+                assertError(auth.tokenResponse(new Who(alice.username(), "wrong-" + i)), 401, "UNAUTHORIZED");
+            }
+            // now even the right password is refused, with a hint when to retry
+            HttpResponse<byte[]> r = auth.tokenResponse(alice);
+            assertError(r, 429, "TOOMANYREQUESTS");
+            assertThat(Integer.parseInt(r.headers().firstValue("Retry-After").orElseThrow())).isBetween(1, 60);
+            assertError(auth.client.post("/auth/signin", AuthFixture.json("username", alice.username(), "password",
+                    alice.secret()), "Content-Type", "application/json"), 429, "TOOMANYREQUESTS");
+            assertError(auth.tokenResponse(Who.ANONYMOUS, "registry:catalog:*"), 429, "TOOMANYREQUESTS");
+            // the registry itself is not affected: a request with a token is not a sign-in
+            assertThat(auth.client.get("/v2/").statusCode()).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void requestsPerAddressAreLimitedAndSignUpCanBeClosed() {
+        try (AuthFixture auth = AuthFixture.start(RegistryServer.Backend.H2, false, 5, 100)) {
+            assertError(auth.client.post("/auth/signup", AuthFixture.json("username", "someone", "password",
+                    "long-enough-1"), "Content-Type", "application/json"), 403, "DENIED");
+            int ok = 0;
+            for (int i = 0; i < 10; i++) {
+                HttpResponse<byte[]> r = auth.tokenResponse(Who.ANONYMOUS, "registry:catalog:*");
+                if (r.statusCode() == 200) {
+                    ok++;
+                } else {
+                    assertError(r, 429, "TOOMANYREQUESTS");
+                }
+            }
+            // 5 per minute, one already spent on the sign-up attempt (a second may refill one more)
+            assertThat(ok).isBetween(4, 5);
+        }
+    }
+}
