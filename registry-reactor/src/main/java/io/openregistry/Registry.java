@@ -34,6 +34,7 @@ import io.openregistry.http.RegistryHttpHandler;
 import io.openregistry.http.Responses;
 import io.openregistry.metadata.r2dbc.R2dbcMetadata;
 import io.openregistry.storage.BlobStore;
+import io.openregistry.storage.MeteredBlobStore;
 import io.openregistry.storage.fs.FilesystemBlobStore;
 import io.openregistry.storage.ipfs.IpfsBackend;
 import io.openregistry.storage.ipfs.IpfsSettings;
@@ -119,9 +120,9 @@ public final class Registry implements AutoCloseable {
         try {
             observability = Observability.start();
             MeterRegistry meters = observability.meters();
-            BlobStore store = blobStore(config.storage(), io, closeables);
+            BlobStore store = new MeteredBlobStore(blobStore(config.storage(), io, closeables), meters);
             checkStorage(store, config.storage());
-            metadata = R2dbcMetadata.open(config.database(), config.auth().publicByDefault());
+            metadata = R2dbcMetadata.open(config.database(), config.auth().publicByDefault(), meters);
             ObjectMapper json = warmedUp(new ObjectMapper());
             Responses responses = new Responses(json);
             ManifestService manifestService = new ManifestService(metadata.manifests(), metadata.blobs(), json);
@@ -133,7 +134,7 @@ public final class Registry implements AutoCloseable {
             ManifestHandlers manifests = new ManifestHandlers(manifestService, config.manifest().maxBytes());
             ListingHandlers listings = new ListingHandlers(metadata.manifests(), metadata.repositories(), responses);
             BaseHandler base = new BaseHandler(responses);
-            AccessControl access = accessControl(config.auth(), metadata, responses, json, hashing);
+            AccessControl access = accessControl(config.auth(), metadata, responses, json, hashing, meters);
             RegistryHttpHandler.Builder builder = RegistryHttpHandler.builder(new ErrorMapper(json), access.guard())
                     .route(Endpoint.BASE, HttpMethod.GET, base)
                     .route(Endpoint.BASE, HttpMethod.HEAD, base)
@@ -226,7 +227,7 @@ public final class Registry implements AutoCloseable {
      * generated, admin account ensured); without it the open guard, and endpoints that say so.
      */
     private static AccessControl accessControl(Config.Auth auth, R2dbcMetadata metadata, Responses responses,
-                                               ObjectMapper json, Scheduler hashing) {
+                                               ObjectMapper json, Scheduler hashing, MeterRegistry meters) {
         List<Route> routes = new ArrayList<>();
         if (!auth.enabled()) {
             Handler off = (request, response, route) -> Mono.error(OciError.UNSUPPORTED.exception(404,
@@ -269,7 +270,7 @@ public final class Registry implements AutoCloseable {
         routes.add(new Route(Endpoint.AUTH_REPOSITORY, HttpMethod.GET, account.repository()));
         routes.add(new Route(Endpoint.AUTH_REPOSITORY, HttpMethod.PATCH, account.updateRepository()));
         AccessGuard guard = AccessGuard.tokens(new TokenVerifier(keys, auth.service(), clock, TokenVerifier.DEFAULT_SKEW),
-                auth.service(), auth.realm());
+                auth.service(), auth.realm(), auth.tokenTtl(), meters);
         log.info("access control on: token service '{}', signing key {}, realm {}", auth.service(), keys.activeKid(),
                 auth.realm() == null ? "<scheme>://<Host>/token" : auth.realm());
         return new AccessControl(guard, routes, accounts.deleteExpired().then());

@@ -64,6 +64,14 @@ public final class TokenVerifier {
         if (!claims.audience().equals(audience)) {
             throw new InvalidTokenException("wrong audience");
         }
+        return checkTime(claims);
+    }
+
+    /**
+     * Applies the validity window (the last check of {@link #verify}) again, to claims verified
+     * earlier: a cache of verified tokens must still refuse one that has expired since.
+     */
+    public AccessClaims checkTime(AccessClaims claims) {
         Instant now = clock.instant();
         Instant latestStart = now.plus(skew);
         if (claims.notBefore().isAfter(latestStart) || claims.issuedAt().isAfter(latestStart)) {

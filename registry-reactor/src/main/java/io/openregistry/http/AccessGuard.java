@@ -1,5 +1,9 @@
 package io.openregistry.http;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.openregistry.auth.AccessClaims;
@@ -7,7 +11,9 @@ import io.openregistry.auth.Caller;
 import io.openregistry.auth.InvalidTokenException;
 import io.openregistry.auth.Scope;
 import io.openregistry.auth.TokenVerifier;
+import io.openregistry.metrics.Meters;
 import io.openregistry.oci.Names;
+import java.time.Duration;
 import io.openregistry.oci.OciError;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,7 +23,9 @@ import reactor.netty.http.server.HttpServerRequest;
 
 /**
  * Decides whether a distribution API request may proceed, from its bearer token alone (signature,
- * audience, expiry, and that the token's grants cover what the request needs; no database). The
+ * audience, expiry, and that the token's grants cover what the request needs; no database). A
+ * verified token is cached (Caffeine, metered as {@value Meters#CACHE_TOKENS}), so the many
+ * requests of one push or pull pay for one signature check. The
  * answer to a request that may not is a 401 with a {@code WWW-Authenticate: Bearer} challenge
  * naming exactly the scope it needs, so the client knows what to ask the token service for.
  *
@@ -28,27 +36,40 @@ import reactor.netty.http.server.HttpServerRequest;
  * any valid token.
  */
 public final class AccessGuard {
+    /** Clients reuse a token for every request of a push or pull: one signature check each is enough. */
+    private static final long CACHED_TOKENS = 50_000;
     private final TokenVerifier verifier;
     private final String service;
     private final String realm;
+    private final Cache<String, AccessClaims> verified;
 
-    private AccessGuard(TokenVerifier verifier, String service, String realm) {
+    private AccessGuard(TokenVerifier verifier, String service, String realm, Cache<String, AccessClaims> verified) {
         this.verifier = verifier;
         this.service = service;
         this.realm = realm;
+        this.verified = verified;
     }
 
     /** Open mode: every request is {@link Caller#OPEN}. */
     public static AccessGuard open() {
-        return new AccessGuard(null, null, null);
+        return new AccessGuard(null, null, null, null);
     }
 
     /**
-     * @param realm the token endpoint URL for challenges, or null to derive it from each request's
-     *              scheme and {@code Host} header
+     * @param realm         the token endpoint URL for challenges, or null to derive it from each
+     *                      request's scheme and {@code Host} header
+     * @param tokenLifetime how long the tokens live: verified ones are cached at most that long
+     *                      (and their validity window is checked again at every use)
      */
-    public static AccessGuard tokens(TokenVerifier verifier, String service, String realm) {
-        return new AccessGuard(verifier, service, realm);
+    public static AccessGuard tokens(TokenVerifier verifier, String service, String realm, Duration tokenLifetime,
+                                     MeterRegistry meters) {
+        Cache<String, AccessClaims> cache = Caffeine.newBuilder()
+                .maximumSize(CACHED_TOKENS)
+                .expireAfterWrite(tokenLifetime.plus(TokenVerifier.DEFAULT_SKEW))
+                .recordStats()
+                .build();
+        CaffeineCacheMetrics.monitor(meters, cache, Meters.CACHE_TOKENS);
+        return new AccessGuard(verifier, service, realm, cache);
     }
 
     /** The caller of an API request that may proceed; otherwise throws the 401 to answer. */
@@ -66,7 +87,13 @@ public final class AccessGuard {
         }
         AccessClaims claims;
         try {
-            claims = verifier.verify(token);
+            claims = verified.getIfPresent(token);
+            if (claims == null) {
+                claims = verifier.verify(token);
+                verified.put(token, claims);
+            } else {
+                verifier.checkTime(claims);
+            }
         } catch (InvalidTokenException e) {
             throw challenge(request, needed, "invalid_token", "invalid access token: " + e.getMessage());
         }

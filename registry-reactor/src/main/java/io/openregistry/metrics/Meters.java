@@ -46,10 +46,24 @@ public final class Meters {
     /** Timer of the upload commit chain. */
     public static final String UPLOAD_COMMIT = "openregistry.upload.commit";
 
-    /** Tag of {@link #UPLOAD_COMMIT}: how the commit ended. */
+    /** Timer of blob store operations, by backend, operation and outcome. */
+    public static final String STORAGE_OPERATION = "openregistry.storage.operation";
+    /** Timer of database units of work (a statement, or a transaction with its retries), by kind and outcome. */
+    public static final String DB_OPERATION = "openregistry.db.operation";
+    /** Gauges of the database connection pool: {@code .acquired}, {@code .idle}, {@code .pending}, {@code .allocated}, {@code .max}. */
+    public static final String DB_POOL = "openregistry.db.pool";
+    /** The {@code cache} tag of the verified-token cache's meters ({@code cache.gets}, {@code cache.size}, ...). */
+    public static final String CACHE_TOKENS = "access-tokens";
+
+    /** Tag of {@link #UPLOAD_COMMIT}, {@link #STORAGE_OPERATION} and {@link #DB_OPERATION}: how it ended. */
     public static final String TAG_OUTCOME = "outcome";
     public static final String OUTCOME_SUCCESS = "success";
     public static final String OUTCOME_ERROR = "error";
+    public static final String OUTCOME_CANCELLED = "cancelled";
+    /** Tag of {@link #STORAGE_OPERATION}: {@code filesystem}, {@code s3} or {@code ipfs}. */
+    public static final String TAG_BACKEND = "backend";
+    /** Tag of {@link #STORAGE_OPERATION}: the BlobStore method; of {@link #DB_OPERATION}: {@code statement} or {@code transaction}. */
+    public static final String TAG_OPERATION = "operation";
     /** Tag of Reactor Netty's HTTP server meters: the route template, never a raw path. */
     public static final String TAG_URI = "uri";
     /** The {@link #TAG_URI} of every path that is not a distribution API route. */
@@ -78,6 +92,38 @@ public final class Meters {
     public static Timer uploadCommit(MeterRegistry registry, String outcome) {
         return Timer.builder(UPLOAD_COMMIT).tag(TAG_OUTCOME, outcome)
                 .description("Duration of the upload commit chain").register(registry);
+    }
+
+    /** The timers of one blob store operation ({@code append}, {@code commit}, {@code read}, ...). */
+    public static Timing storageOperation(MeterRegistry registry, String backend, String operation) {
+        return new Timing(registry, Timer.builder(STORAGE_OPERATION).tag(TAG_BACKEND, backend).tag(TAG_OPERATION, operation)
+                .description("Blob store operations: latency and outcome, by backend"));
+    }
+
+    /** The timers of database units of work of one kind ({@code statement} or {@code transaction}). */
+    public static Timing dbOperation(MeterRegistry registry, String kind) {
+        return new Timing(registry, Timer.builder(DB_OPERATION).tag(TAG_OPERATION, kind)
+                .description("Database units of work, retries included: latency and outcome"));
+    }
+
+    /** Registers the pool gauges; {@code metrics} is read at each scrape. */
+    public static void dbPool(MeterRegistry registry, Supplier<io.r2dbc.pool.PoolMetrics> metrics) {
+        poolGauge(registry, "acquired", "Connections in use", metrics, io.r2dbc.pool.PoolMetrics::acquiredSize);
+        poolGauge(registry, "idle", "Idle connections", metrics, io.r2dbc.pool.PoolMetrics::idleSize);
+        poolGauge(registry, "pending", "Requests waiting for a connection", metrics,
+                io.r2dbc.pool.PoolMetrics::pendingAcquireSize);
+        poolGauge(registry, "allocated", "Open connections", metrics, io.r2dbc.pool.PoolMetrics::allocatedSize);
+        poolGauge(registry, "max", "Most connections the pool opens", metrics,
+                io.r2dbc.pool.PoolMetrics::getMaxAllocatedSize);
+    }
+
+    private static void poolGauge(MeterRegistry registry, String name, String description,
+                                  Supplier<io.r2dbc.pool.PoolMetrics> metrics,
+                                  java.util.function.ToIntFunction<io.r2dbc.pool.PoolMetrics> value) {
+        io.micrometer.core.instrument.Gauge.builder(DB_POOL + "." + name, () -> {
+            io.r2dbc.pool.PoolMetrics m = metrics.get();
+            return m == null ? Double.NaN : value.applyAsInt(m);
+        }).description(description).register(registry);
     }
 
     /**

@@ -197,6 +197,21 @@ abstract class AccessApiContract {
         r = auth.call(pullOnly.substring(0, pullOnly.length() - 4) + "AAAA", "GET", "/v2/", null);
         assertThat(r.headers().firstValue("WWW-Authenticate").orElseThrow()).endsWith(",error=\"invalid_token\"");
         assertThat(auth.call(pullOnly, "GET", "/v2/", null).statusCode()).isEqualTo(200);
+        // the second use of a token is a cache hit (one signature check per token)
+        double hits = cacheHits();
+        assertThat(auth.call(pullOnly, "GET", "/v2/", null).statusCode()).isEqualTo(200);
+        assertThat(cacheHits()).isEqualTo(hits + 1);
+    }
+
+    private double cacheHits() {
+        HttpResponse<byte[]> scrape = client.get(auth.server.adminUrl() + "/metrics");
+        for (String line : new String(scrape.body()).split("\n")) {
+            if (line.startsWith("cache_gets_total{") && line.contains("cache=\"access-tokens\"")
+                    && line.contains("result=\"hit\"")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no access-token cache hits in the metrics");
     }
 
     @Test

@@ -77,6 +77,21 @@ class AdminEndpointsTest {
         assertThat(value(text, "openregistry_uploads_in_flight", "")).isZero();
         assertThat(value(text, "openregistry_upload_commit_seconds_count", "outcome=\"success\"")).isEqualTo(2);
         assertThat(value(text, "openregistry_upload_commit_seconds_count", "outcome=\"error\"")).isZero();
+        // blob store: two monolithic pushes are two appends and two commits; pulls of files are zero-copy
+        String fs = "backend=\"filesystem\",operation=";
+        assertThat(value(text, "openregistry_storage_operation_seconds_count", fs + "\"append\",outcome=\"success\""))
+                .isEqualTo(2);
+        assertThat(value(text, "openregistry_storage_operation_seconds_count", fs + "\"commit\",outcome=\"success\""))
+                .isEqualTo(2);
+        assertThat(value(text, "openregistry_storage_operation_seconds_count", fs + "\"commit\",outcome=\"error\""))
+                .isZero();
+        // database: units of work and the pool
+        assertThat(value(text, "openregistry_db_operation_seconds_count", "operation=\"transaction\",outcome=\"success\""))
+                .isGreaterThanOrEqualTo(3);
+        assertThat(value(text, "openregistry_db_operation_seconds_count", "operation=\"statement\",outcome=\"success\""))
+                .isGreaterThanOrEqualTo(1);
+        assertThat(value(text, "openregistry_db_pool_max", "")).isEqualTo(10);
+        assertThat(value(text, "openregistry_db_pool_acquired", "")).isGreaterThanOrEqualTo(0);
         // Reactor Netty's meters (shared global composite: at least this test's requests).
         assertThat(value(text, "reactor_netty_http_server_response_time_seconds_count",
                 "method=\"PUT\",status=\"201\",uri=\"/v2/{name}/manifests/{reference}\"")).isGreaterThanOrEqualTo(1);
@@ -120,7 +135,46 @@ class AdminEndpointsTest {
             assertThat(body.path("checks").path("database").path("error").asText()).isNotBlank();
             assertThat(body.path("checks").path("storage").path("status").asText()).isEqualTo("UP");
             assertThat(send("GET", pg.adminUrl() + "/healthz", null, null).statusCode()).isEqualTo(200);
+            // a database back on the same address: ready again, without a restart of the registry
+            try (var again = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
+                    .setPort(pg.postgres().getPort()).start()) {
+                assertThat(awaitReadiness(pg, 200)).isEqualTo(200);
+            }
         }
+    }
+
+    @Test
+    void notReadyWhileTheStorageIsGoneAndReadyWhenItIsBack() throws Exception {
+        try (RegistryServer fs = RegistryServer.start(RegistryServer.Backend.H2, null, null)) {
+            assertThat(send("GET", fs.adminUrl() + "/readyz", null, null).statusCode()).isEqualTo(200);
+            java.nio.file.Path root = fs.dataDir().resolve("storage");
+            java.nio.file.Path away = fs.dataDir().resolve("storage-away");
+            java.nio.file.Files.move(root, away);
+            java.nio.file.Files.writeString(root, "not a directory");
+            HttpResponse<byte[]> ready = send("GET", fs.adminUrl() + "/readyz", null, null);
+            assertThat(ready.statusCode()).as(new String(ready.body())).isEqualTo(503);
+            JsonNode body = JSON.readTree(ready.body());
+            assertThat(body.path("checks").path("storage").path("status").asText()).isEqualTo("DOWN");
+            assertThat(body.path("checks").path("storage").path("error").asText()).contains("storage");
+            assertThat(body.path("checks").path("database").path("status").asText()).isEqualTo("UP");
+            java.nio.file.Files.delete(root);
+            java.nio.file.Files.move(away, root);
+            assertThat(awaitReadiness(fs, 200)).isEqualTo(200);
+        }
+    }
+
+    /** Polls /readyz until it answers {@code wanted} (or 60 s pass); returns the last status. */
+    private int awaitReadiness(RegistryServer server, int wanted) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        int status;
+        do {
+            status = send("GET", server.adminUrl() + "/readyz", null, null).statusCode();
+            if (status == wanted) {
+                return status;
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < deadline);
+        return status;
     }
 
     private String pushBlob(String repo, byte[] content) throws IOException, InterruptedException {

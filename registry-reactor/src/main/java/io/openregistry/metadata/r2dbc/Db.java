@@ -1,5 +1,8 @@
 package io.openregistry.metadata.r2dbc;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.openregistry.metrics.Meters;
+import io.openregistry.metrics.Timing;
 import io.openregistry.oci.Digest;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.spi.Connection;
@@ -50,9 +53,14 @@ final class Db {
     private final ConnectionPool pool;
     private final Scheduler blockingScheduler;
     private final RetryBackoffSpec retry;
+    private final Timing statements;
+    private final Timing transactions;
 
-    Db(Dialect dialect, ConnectionPool pool, Scheduler blockingScheduler, boolean newRepositoriesPublic) {
+    Db(Dialect dialect, ConnectionPool pool, Scheduler blockingScheduler, boolean newRepositoriesPublic,
+       MeterRegistry meters) {
         this.dialect = dialect;
+        this.statements = Meters.dbOperation(meters, "statement");
+        this.transactions = Meters.dbOperation(meters, "transaction");
         this.newRepositoriesPublic = newRepositoriesPublic;
         this.pool = pool;
         this.blockingScheduler = blockingScheduler;
@@ -67,7 +75,7 @@ final class Db {
 
     /** Runs {@code work} on one connection in auto-commit mode; retried as a whole on conflicts. */
     <T> Flux<T> run(Function<Connection, Publisher<T>> work) {
-        return withRetry(Flux.usingWhen(pool.create(), conn -> onOwnThread(conn, work), Connection::close));
+        return statements.time(withRetry(Flux.usingWhen(pool.create(), conn -> onOwnThread(conn, work), Connection::close)));
     }
 
     /**
@@ -79,14 +87,14 @@ final class Db {
      */
     <T> Flux<T> transaction(Function<Connection, Publisher<T>> work) {
         // The outer usingWhen always gives the connection back, even when commit or rollback fails.
-        return withRetry(Flux.usingWhen(pool.create(),
+        return transactions.time(withRetry(Flux.usingWhen(pool.create(),
                 conn -> onOwnThread(conn, owned -> Flux.usingWhen(
                         Mono.from(owned.beginTransaction()).thenReturn(owned),
                         work,
                         Connection::commitTransaction,
                         (c, error) -> c.rollbackTransaction(),
                         Connection::rollbackTransaction)),
-                Connection::close));
+                Connection::close)));
     }
 
     /** A query on its own auto-commit connection. */

@@ -2,7 +2,10 @@ package io.openregistry.metadata.r2dbc;
 
 import io.openregistry.config.Config;
 import io.openregistry.config.DatabaseUrls;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.openregistry.metadata.AccountStore;
+import io.openregistry.metrics.Meters;
 import io.openregistry.metadata.BlobIndex;
 import io.openregistry.metadata.ManifestStore;
 import io.openregistry.metadata.RepositoryStore;
@@ -52,14 +55,15 @@ public final class R2dbcMetadata implements AutoCloseable {
      * @throws org.flywaydb.core.api.FlywayException when the database cannot be reached or migrated
      */
     public static R2dbcMetadata open(Config.Database cfg) {
-        return open(cfg, false);
+        return open(cfg, false, new SimpleMeterRegistry());
     }
 
     /**
      * As {@link #open(Config.Database)}, with the visibility that repositories created by a first
-     * push get.
+     * push get, and the database meters ({@code Meters.DB_OPERATION}, {@code Meters.DB_POOL})
+     * registered in {@code meters}.
      */
-    public static R2dbcMetadata open(Config.Database cfg, boolean newRepositoriesPublic) {
+    public static R2dbcMetadata open(Config.Database cfg, boolean newRepositoriesPublic, MeterRegistry meters) {
         // r2dbc:pool:… would make ConnectionFactories build a pool of its own inside ours.
         String url = cfg.url().replaceFirst("^r2dbc:pool:", "r2dbc:");
         Dialect dialect = Dialect.of(DatabaseUrls.driver(url));
@@ -100,7 +104,8 @@ public final class R2dbcMetadata implements AutoCloseable {
             poolConfig.allocatorSubscribeOn(blocking).maxIdleTime(Duration.ofMillis(-1));
         }
         ConnectionPool pool = new ConnectionPool(poolConfig.build());
-        return new R2dbcMetadata(pool, blocking, new Db(dialect, pool, blocking, newRepositoriesPublic));
+        Meters.dbPool(meters, () -> pool.getMetrics().orElse(null));
+        return new R2dbcMetadata(pool, blocking, new Db(dialect, pool, blocking, newRepositoriesPublic, meters));
     }
 
     public BlobIndex blobs() {
