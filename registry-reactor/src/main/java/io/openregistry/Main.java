@@ -1,6 +1,7 @@
 package io.openregistry;
 
 import ch.qos.logback.classic.Level;
+import io.openregistry.auth.KeysCommand;
 import io.openregistry.config.Config;
 import io.openregistry.config.ConfigException;
 import io.openregistry.config.ConfigLoader;
@@ -14,8 +15,10 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        boolean keys = args.length > 0 && args[0].equals("keys");
+        java.util.List<String> keysArgs = new java.util.ArrayList<>();
         Path configFile = null;
-        for (int i = 0; i < args.length; i++) {
+        for (int i = keys ? 1 : 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--config" -> {
                     if (i + 1 >= args.length) {
@@ -28,11 +31,17 @@ public final class Main {
                 }
                 case "-h", "--help" -> {
                     System.out.println("usage: openregistry [--config FILE]\n"
+                            + "       openregistry keys list|rotate|remove <kid> [--config FILE]   (token signing keys)\n"
                             + "Every config key can be overridden by an environment variable, e.g. "
                             + "http.addr -> OPENREGISTRY_HTTP_ADDR. Keys: " + String.join(", ", ConfigLoader.keys()));
                     return;
                 }
-                default -> fail("unknown argument: " + args[i] + " (usage: openregistry [--config FILE])");
+                default -> {
+                    if (!keys) {
+                        fail("unknown argument: " + args[i] + " (usage: openregistry [--config FILE] | keys ...)");
+                    }
+                    keysArgs.add(args[i]);
+                }
             }
         }
         Config config;
@@ -41,6 +50,10 @@ public final class Main {
         } catch (ConfigException e) {
             fail("configuration error: " + e.getMessage());
             return;
+        }
+        if (keys) {
+            System.exit(KeysCommand.run(keysArgs.toArray(String[]::new), config.auth().keysDir(), System.out,
+                    System.err));
         }
         ch.qos.logback.classic.Logger root =
                 (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
