@@ -24,6 +24,7 @@ import io.openregistry.auth.TokenService;
 import io.openregistry.auth.TokenSigner;
 import io.openregistry.auth.TokenVerifier;
 import io.openregistry.http.AccessGuard;
+import io.openregistry.http.AccessLog;
 import io.openregistry.http.Endpoint;
 import io.openregistry.http.Handler;
 import io.openregistry.oci.OciError;
@@ -135,7 +136,8 @@ public final class Registry implements AutoCloseable {
             ListingHandlers listings = new ListingHandlers(metadata.manifests(), metadata.repositories(), responses);
             BaseHandler base = new BaseHandler(responses);
             AccessControl access = accessControl(config.auth(), metadata, responses, json, hashing, meters);
-            RegistryHttpHandler.Builder builder = RegistryHttpHandler.builder(new ErrorMapper(json), access.guard())
+            RegistryHttpHandler.Builder builder = RegistryHttpHandler.builder(new ErrorMapper(json), access.guard(),
+                            new AccessLog(json, config.log().access()))
                     .route(Endpoint.BASE, HttpMethod.GET, base)
                     .route(Endpoint.BASE, HttpMethod.HEAD, base)
                     .route(Endpoint.CATALOG, HttpMethod.GET, listings.catalog())
@@ -170,6 +172,8 @@ public final class Registry implements AutoCloseable {
                     // Reactor Netty records into the global registry, where Observability plugged
                     // its Prometheus registry; the uri tag is a route template (bounded series).
                     .metrics(true, Meters::uriTemplate)
+                    // counts each connection's bytes for the access log
+                    .doOnConnection(AccessLog::countBytes)
                     .handle(routes)
                     .bindNow(Duration.ofSeconds(30));
             Map<String, Supplier<Mono<Void>>> probes = new LinkedHashMap<>();

@@ -98,8 +98,14 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
     public record Admin(InetSocketAddress addr) {
     }
 
-    /** @param level the root log level */
-    public record Log(String level) {
+    /**
+     * @param level  the root log level
+     * @param access whether each API request is logged as one JSON line (logger {@code openregistry.access})
+     */
+    public record Log(String level, boolean access) {
+        public Log(String level) {
+            this(level, true);
+        }
     }
 
     /**

@@ -52,6 +52,7 @@ public final class ConfigLoader {
         DEFAULTS.put("upload.chunkMinLength", String.valueOf(1024 * 1024));
         DEFAULTS.put("upload.ttlSeconds", String.valueOf(24 * 3600));
         DEFAULTS.put("log.level", "INFO");
+        DEFAULTS.put("log.access", "true");
         DEFAULTS.put("auth.enabled", "false");
         DEFAULTS.put("auth.service", "openregistry");
         DEFAULTS.put("auth.issuer", "openregistry");
@@ -178,7 +179,7 @@ public final class ConfigLoader {
                 new Config.Database(url, emptyToNull(v.get("database.username")),
                         emptyToNull(v.get("database.password")), poolSize),
                 new Config.Manifests(maxBytes), new Config.Uploads(chunkMin, Duration.ofSeconds(ttl)),
-                new Config.Log(level), new Config.Admin(adminAddr), auth(v, root));
+                new Config.Log(level, bool(v, "log.access")), new Config.Admin(adminAddr), auth(v, root));
     }
 
     private static Config.Auth auth(Map<String, String> v, Path root) {

@@ -17,23 +17,29 @@ import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * The route table: (endpoint, method) → handler, with the cross-cutting parts every response
- * shares (API version header, request id, access guard, error mapping). Built once by the composition root.
+ * shares (API version header, request id, access guard, error mapping, access log). Built once by the composition root.
  */
 public final class RegistryHttpHandler implements BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> {
     public static final String REQUEST_ID = "X-Request-Id";
     private final Map<Endpoint, Map<HttpMethod, Handler>> routes;
     private final ErrorMapper errors;
     private final AccessGuard guard;
+    private final AccessLog accessLog;
 
-    private RegistryHttpHandler(Map<Endpoint, Map<HttpMethod, Handler>> routes, ErrorMapper errors, AccessGuard guard) {
+    private RegistryHttpHandler(Map<Endpoint, Map<HttpMethod, Handler>> routes, ErrorMapper errors, AccessGuard guard,
+                                AccessLog accessLog) {
         this.routes = routes;
         this.errors = errors;
         this.guard = guard;
+        this.accessLog = accessLog;
     }
 
-    /** Routes guarded by {@code guard}: it admits each API request and names its {@link Caller}. */
-    public static Builder builder(ErrorMapper errors, AccessGuard guard) {
-        return new Builder(errors, guard);
+    /**
+     * Routes guarded by {@code guard} (it admits each API request and names its {@link Caller}),
+     * each request written to {@code accessLog} when it ends.
+     */
+    public static Builder builder(ErrorMapper errors, AccessGuard guard, AccessLog accessLog) {
+        return new Builder(errors, guard, accessLog);
     }
 
     @Override
@@ -41,8 +47,10 @@ public final class RegistryHttpHandler implements BiFunction<HttpServerRequest, 
         String requestId = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
         response.header("Docker-Distribution-API-Version", "registry/2.0");
         response.header(REQUEST_ID, requestId);
+        AccessLog.Mark mark = accessLog.start(request);
         return Mono.defer(() -> Mono.from(dispatch(request, response)))
-                .onErrorResume(e -> errors.write(request, response, requestId, e));
+                .onErrorResume(e -> errors.write(request, response, requestId, e))
+                .doFinally(end -> accessLog.finish(mark, requestId, request, response, end));
     }
 
     private Publisher<Void> dispatch(HttpServerRequest request, HttpServerResponse response) {
@@ -69,10 +77,12 @@ public final class RegistryHttpHandler implements BiFunction<HttpServerRequest, 
         private final Map<Endpoint, Map<HttpMethod, Handler>> routes = new EnumMap<>(Endpoint.class);
         private final ErrorMapper errors;
         private final AccessGuard guard;
+        private final AccessLog accessLog;
 
-        private Builder(ErrorMapper errors, AccessGuard guard) {
+        private Builder(ErrorMapper errors, AccessGuard guard, AccessLog accessLog) {
             this.errors = errors;
             this.guard = guard;
+            this.accessLog = accessLog;
         }
 
         public Builder route(Endpoint endpoint, HttpMethod method, Handler handler) {
@@ -83,7 +93,7 @@ public final class RegistryHttpHandler implements BiFunction<HttpServerRequest, 
         public RegistryHttpHandler build() {
             Map<Endpoint, Map<HttpMethod, Handler>> frozen = new EnumMap<>(Endpoint.class);
             routes.forEach((e, m) -> frozen.put(e, Map.copyOf(m)));
-            return new RegistryHttpHandler(frozen, errors, guard);
+            return new RegistryHttpHandler(frozen, errors, guard, accessLog);
         }
     }
 }
