@@ -26,6 +26,15 @@ import java.util.function.Supplier;
  *   <li>{@value #UPLOAD_COMMIT} (timer), tag {@value #TAG_OUTCOME} = {@value #OUTCOME_SUCCESS} |
  *       {@value #OUTCOME_ERROR}: the commit chain (verify digest, make visible in storage, record
  *       and link in the database).</li>
+ *   <li>{@value #STORAGE_OPERATION} (timer), tags {@value #TAG_BACKEND}, {@value #TAG_OPERATION}
+ *       (the BlobStore method: check, append, readStaged, commit, abort, read, delete) and
+ *       {@value #TAG_OUTCOME} (success, error, cancelled).</li>
+ *   <li>{@value #DB_OPERATION} (timer), tags {@value #TAG_OPERATION} = statement | transaction and
+ *       {@value #TAG_OUTCOME}: database units of work, retries included.</li>
+ *   <li>{@value #DB_POOL}{@code .acquired|.idle|.pending|.allocated|.max} (gauges): the connection pool.</li>
+ *   <li>{@code cache.gets} (tag {@code result} = hit | miss), {@code cache.puts}, {@code cache.evictions},
+ *       {@code cache.size}, tag {@code cache} = {@value #CACHE_TOKENS}: the verified access-token cache
+ *       (Micrometer's Caffeine binder).</li>
  *   <li>{@code reactor.netty.http.server.*} (Reactor Netty's own meters on the API listener:
  *       {@code response.time}, {@code data.received}, {@code data.sent}, {@code errors},
  *       {@code data.received.time}, {@code data.sent.time}, {@code connections.*}), tag
