@@ -117,12 +117,10 @@ public final class AccountHandlers {
      * → 201 with the token's description and, once, its secret in {@code token}.
      */
     public Handler createToken() {
-        return (request, response, route) -> caller(request).zipWith(object(request)).flatMap(t -> {
-            JsonNode body = t.getT2();
-            Instant expiresAt = expiry(body);
-            return accounts.createToken(t.getT1(), text(body, "name"), strings(body, "actions"),
-                    strings(body, "repositories"), expiresAt);
-        }).flatMap(issued -> {
+        // the caller first, then the body: a refused caller's body is left to the error mapper to drain
+        return (request, response, route) -> caller(request).flatMap(owner -> object(request).flatMap(body ->
+                accounts.createToken(owner, text(body, "name"), strings(body, "actions"), strings(body, "repositories"),
+                        expiry(body)))).flatMap(issued -> {
             Map<String, Object> body = describe(issued.credential());
             body.put("token", issued.secret());
             response.header("Cache-Control", "no-store");
@@ -148,18 +146,16 @@ public final class AccountHandlers {
     /** {@code PATCH /auth/repositories/<name> {"visibility":"public"|"private"}}, by its owner or an admin. */
     public Handler updateRepository() {
         return (request, response, route) -> administered(request, route.name())
-                .zipWith(object(request))
-                .flatMap(t -> {
-                    String visibility = text(t.getT2(), "visibility");
+                .flatMap(name -> object(request).flatMap(body -> {
+                    String visibility = text(body, "visibility");
                     if (!"public".equals(visibility) && !"private".equals(visibility)) {
                         return Mono.error(OciError.INVALID_REQUEST.exception("visibility must be public or private"));
                     }
                     boolean isPublic = visibility.equals("public");
-                    String name = t.getT1();
                     return repositories.setPublic(name, isPublic)
                             .flatMap(updated -> updated ? visibility(request, response, name, isPublic)
                                     : Mono.error(unknown(name)));
-                });
+                }));
     }
 
     /** The repository name, when the caller may administer it; a repository it may not answers as unknown. */

@@ -25,9 +25,9 @@ import reactor.netty.http.server.HttpServerResponse;
 /**
  * One JSON line per API request on the logger {@value #LOGGER}: {@code time}, {@code requestId},
  * {@code client}, {@code method}, {@code route} (the template, as in the metrics), {@code repository},
- * {@code status} (null when the client went away before the response began), {@code bytesIn} and
- * {@code bytesOut} (body bytes received and sent), {@code durationMs}, and {@code aborted} when the
- * request ended early (client gone, or the transfer broke). Never the query string, headers or
+ * {@code status} (null when no response began), {@code bytesIn} and {@code bytesOut} (body bytes
+ * received and sent), {@code durationMs}, and {@code aborted} when the response did not go out
+ * whole (client gone, or the transfer broke). Never the query string, headers or
  * bodies: nothing secret can reach it.
  */
 public final class AccessLog {
@@ -76,17 +76,39 @@ public final class AccessLog {
         line.put("method", request.method().name());
         line.put("route", Meters.uriTemplate(uri));
         line.put("repository", route == null ? null : route.name());
-        line.put("status", end == SignalType.CANCEL && !response.hasSentHeaders() ? null : response.status().code());
+        long bytesOut = mark.counter == null ? -1 : mark.counter.out - mark.out;
+        line.put("status", response.hasSentHeaders() ? response.status().code() : null);
         line.put("bytesIn", mark.counter == null ? null : mark.counter.in);
-        line.put("bytesOut", mark.counter == null ? null : mark.counter.out - mark.out);
+        line.put("bytesOut", bytesOut < 0 ? null : bytesOut);
         line.put("durationMs", (System.nanoTime() - mark.startNanos) / 100_000 / 10.0);
-        if (end == SignalType.CANCEL || (end == SignalType.ON_ERROR)) {
+        if (aborted(request, response, end, bytesOut)) {
             line.put("aborted", true);
         }
         try {
             log.info(json.writeValueAsString(line));
         } catch (JsonProcessingException e) {
             log.warn("cannot write an access log line for request {}", requestId, e);
+        }
+    }
+
+    /**
+     * Whether the response did not go out whole: the transfer failed, or nothing or only part of
+     * the declared body was written. (Reactor Netty may cancel a handler whose response it has
+     * already completed, so a cancel signal alone says nothing.)
+     */
+    private static boolean aborted(HttpServerRequest request, HttpServerResponse response, SignalType end,
+                                   long bytesOut) {
+        if (end == SignalType.ON_ERROR || !response.hasSentHeaders()) {
+            return true;
+        }
+        String declared = response.responseHeaders().get(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH);
+        if (declared == null || bytesOut < 0 || request.method().equals(io.netty.handler.codec.http.HttpMethod.HEAD)) {
+            return false;
+        }
+        try {
+            return bytesOut < Long.parseLong(declared);
+        } catch (NumberFormatException e) {
+            return false;
         }
     }
 

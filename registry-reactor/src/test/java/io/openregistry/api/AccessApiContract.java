@@ -297,6 +297,39 @@ abstract class AccessApiContract {
         assertThat(auth.call(bobToken, "POST", "/v2/" + bob.username() + "/dst" + mount, null).statusCode()).isEqualTo(201);
     }
 
+    /** A refused account-API request with a body (drained by the error mapper) keeps its connection usable. */
+    @Test
+    void aRefusedRequestWithABodyLeavesTheConnectionUsable() throws Exception {
+        Who bob = auth.signUp("bob");
+        String body = "{\"visibility\":\"public\"}";
+        String refused = "PATCH /auth/repositories/someone/else HTTP/1.1\r\nHost: 127.0.0.1\r\n" + bob.basic()[0] + ": "
+                + bob.basic()[1] + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
+        String next = "GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", auth.server.port())) {
+            socket.setSoTimeout(10_000);
+            var out = socket.getOutputStream();
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            out.write(refused.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            assertThat(in.readLine()).isEqualTo("HTTP/1.1 404 Not Found");
+            skipResponse(in);
+            out.write(next.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            assertThat(in.readLine()).isEqualTo("HTTP/1.1 401 Unauthorized");
+        }
+    }
+
+    /** Reads the rest of a response head and its Content-Length body. */
+    private static void skipResponse(java.io.BufferedReader in) throws java.io.IOException {
+        int length = 0;
+        for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        assertThat(in.skip(length)).isEqualTo(length);
+    }
+
     @Test
     void onlyTheOwnerChangesVisibility() {
         Who alice = auth.signUp("alice");

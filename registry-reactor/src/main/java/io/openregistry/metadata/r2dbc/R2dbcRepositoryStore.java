@@ -54,7 +54,7 @@ final class R2dbcRepositoryStore implements RepositoryStore {
     @Override
     public Mono<Boolean> isPublic(String name) {
         return db.query("SELECT is_public FROM repositories WHERE name = $1", row -> row.get(0, Boolean.class), name)
-                .next()
+                .singleOrEmpty()
                 .defaultIfEmpty(false);
     }
 
