@@ -56,8 +56,26 @@ public final class Main {
             fail("startup failed: " + e.getMessage());
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(registry::close, "shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> shutDown(registry), "shutdown"));
         registry.awaitShutdown();
+    }
+
+    /**
+     * SIGTERM (or SIGINT) runs this as a shutdown hook: the graceful close, then an explicit exit
+     * status, because after a signal the JVM would exit with 128 + the signal number (143) even
+     * though the shutdown completed cleanly. halt() skips nothing of ours: the registry is closed
+     * and is the only hook we register (H2's own exit hook is turned off; see R2dbcMetadata).
+     */
+    private static void shutDown(Registry registry) {
+        int status = 0;
+        try {
+            registry.close();
+        } catch (RuntimeException | Error e) {
+            LoggerFactory.getLogger(Main.class).error("shutdown failed", e);
+            status = 1;
+        } finally {
+            Runtime.getRuntime().halt(status);
+        }
     }
 
     private static void fail(String message) {
