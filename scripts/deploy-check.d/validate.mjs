@@ -62,11 +62,6 @@ const fail = (where, msg) => errors.push(`${where}: ${msg}`);
 // ---------------------------------------------------------------------------------------------
 // The registry's configuration keys
 
-// Keys being added to ConfigLoader concurrently (auth, graceful shutdown); not in its DEFAULTS on
-// this branch yet. Drop each one here once ConfigLoader declares it (a note below says when).
-const EXTRA_KEYS = [
-  "http.shutdownTimeoutSeconds",
-];
 // Secrets the operator creates out of band (never in the repository): see k8s/README.md.
 const EXTERNAL_SECRETS = new Set(["openregistry-keys"]);
 // Enumerated config values, as ConfigLoader checks them at startup.
@@ -85,11 +80,7 @@ const loaderKeys = [...loaderText.matchAll(/DEFAULTS\.put\("([^"]+)"/g)].map((m)
 if (loaderKeys.length < 10) {
   fail(opts["config-loader"], `found only ${loaderKeys.length} DEFAULTS.put("…") keys; has ConfigLoader changed shape?`);
 }
-const alreadyThere = EXTRA_KEYS.filter((k) => loaderKeys.includes(k));
-if (alreadyThere.length) {
-  console.log(`note: ConfigLoader now declares ${alreadyThere.join(", ")}: remove from EXTRA_KEYS in ${path.basename(import.meta.url)}`);
-}
-const KNOWN_KEYS = new Set([...loaderKeys, ...EXTRA_KEYS]);
+const KNOWN_KEYS = new Set(loaderKeys);
 
 /** ConfigLoader.envName: storage.s3.accessKey -> OPENREGISTRY_STORAGE_S3_ACCESS_KEY. */
 function envName(key) {

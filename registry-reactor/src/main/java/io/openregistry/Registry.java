@@ -3,6 +3,7 @@ package io.openregistry;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.HttpMethod;
 import io.openregistry.api.BaseHandler;
 import io.openregistry.api.BlobHandlers;
@@ -51,6 +52,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import io.openregistry.upload.BlobCollector;
 import io.openregistry.upload.DigestingPipeline;
@@ -81,7 +83,17 @@ public final class Registry implements AutoCloseable {
     static final Duration PRESIGN_TTL = Duration.ofMinutes(15);
     /** Per readiness probe (database, storage backend): a probe must answer well within a kubelet's period. */
     static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * At shutdown, after the connections are closed, how long upload work still running detached
+     * from them (a cut append rolling back, a fully received PUT committing) may take before the
+     * stores close under it.
+     */
+    static final Duration UPLOAD_SETTLE_TIMEOUT = Duration.ofSeconds(5);
     private final DisposableServer server;
+    private final ListenerDrain drain;
+    private final Duration shutdownTimeout;
+    private final Readiness readiness;
+    private final UploadService uploads;
     private final DisposableServer admin;
     private final Observability observability;
     private final Disposable sweeper;
@@ -90,15 +102,21 @@ public final class Registry implements AutoCloseable {
     private final Scheduler io;
     private final Scheduler workers;
     private final Scheduler hashing;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Registry(DisposableServer server, DisposableServer admin, Observability observability, Disposable sweeper,
+    private Registry(DisposableServer server, ListenerDrain drain, Duration shutdownTimeout, Readiness readiness,
+                     UploadService uploads, DisposableServer admin, Observability observability, Disposable sweeper,
                      R2dbcMetadata metadata, List<AutoCloseable> closeables, Scheduler io, Scheduler workers,
                      Scheduler hashing) {
+        this.server = server;
+        this.drain = drain;
+        this.shutdownTimeout = shutdownTimeout;
+        this.readiness = readiness;
+        this.uploads = uploads;
         this.hashing = hashing;
         this.admin = admin;
         this.observability = observability;
         this.closeables = closeables;
-        this.server = server;
         this.sweeper = sweeper;
         this.metadata = metadata;
         this.io = io;
@@ -157,6 +175,8 @@ public final class Registry implements AutoCloseable {
                     .route(Endpoint.REFERRERS, HttpMethod.GET, new ReferrersHandler(manifestService, responses));
             access.routes().forEach(r -> builder.route(r.endpoint(), r.method(), r.handler()));
             RegistryHttpHandler routes = builder.build();
+            // every API connection, so that shutdown can wait for (and then cut) their requests
+            ChannelGroup connections = ListenerDrain.newConnectionGroup();
             server = HttpServer.create()
                     .host(config.http().addr().getHostString())
                     .port(config.http().addr().getPort())
@@ -169,6 +189,7 @@ public final class Registry implements AutoCloseable {
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR,
                             new AdaptiveRecvByteBufAllocator(512, 16 * 1024, DigestingPipeline.MAX_READ))
                     .idleTimeout(IDLE_TIMEOUT)
+                    .channelGroup(connections)
                     // Reactor Netty records into the global registry, where Observability plugged
                     // its Prometheus registry; the uri tag is a route template (bounded series).
                     .metrics(true, Meters::uriTemplate)
@@ -179,8 +200,8 @@ public final class Registry implements AutoCloseable {
             Map<String, Supplier<Mono<Void>>> probes = new LinkedHashMap<>();
             probes.put("database", metadata::ping);
             probes.put("storage", store::check);
-            admin = bindAdmin(config.admin(), new AdminHandler(observability.prometheus(),
-                    new Readiness(probes, READY_TIMEOUT), json, io));
+            Readiness readiness = new Readiness(probes, READY_TIMEOUT);
+            admin = bindAdmin(config.admin(), new AdminHandler(observability.prometheus(), readiness, json, io));
             Duration ttl = config.upload().ttl();
             // Abandoned uploads and orphaned blobs: swept every tenth of the upload time to live (at most hourly).
             Duration sweepEvery = ttl.dividedBy(10).compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : ttl.dividedBy(10);
@@ -198,7 +219,8 @@ public final class Registry implements AutoCloseable {
                     server.port(), config.storage().root(), DatabaseUrls.redact(config.database().url()));
             log.info("OpenRegistry admin listener (metrics, health) on {}:{}", config.admin().addr().getHostString(),
                     admin.port());
-            return new Registry(server, admin, observability, sweeper, metadata, closeables, io, workers, hashing);
+            return new Registry(server, new ListenerDrain(server, connections), config.http().shutdownTimeout(),
+                    readiness, uploadService, admin, observability, sweeper, metadata, closeables, io, workers, hashing);
         } catch (RuntimeException e) {
             if (server != null) {
                 server.disposeNow(Duration.ofSeconds(10));
@@ -382,16 +404,52 @@ public final class Registry implements AutoCloseable {
         server.onDispose().block();
     }
 
+    /**
+     * The graceful shutdown, each step logged: readiness turns 503; the API listener stops
+     * accepting connections, lets in-flight requests finish until {@code http.shutdownTimeoutSeconds}
+     * and cuts the rest (a cut upload rolls back, never commits); then the sweeper stops and the
+     * stores close, the admin listener last so that probes saw "not ready" throughout the drain.
+     * A failing step is logged and the next one still runs. Only the first call does anything.
+     */
     @Override
     public void close() {
-        sweeper.dispose();
-        server.disposeNow(Duration.ofSeconds(10));
-        admin.disposeNow(Duration.ofSeconds(10));
-        observability.close();
-        metadata.close();
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        long start = System.nanoTime();
+        readiness.stop();
+        log.info("shutdown: begin; /readyz answers 503, in-flight requests get up to {} s", shutdownTimeout.toSeconds());
+        step("draining the API listener", () -> drain.drain(shutdownTimeout));
+        step("waiting for upload work", this::awaitUploads);
+        step("stopping the sweeper", sweeper::dispose);
+        step("closing the database", metadata::close);
         closeAll(closeables);
+        step("closing the admin listener", () -> admin.disposeNow(Duration.ofSeconds(5)));
+        step("closing metrics", observability::close);
         workers.dispose();
         hashing.dispose();
         io.dispose();
+        log.info("shutdown: closed in {} ms", (System.nanoTime() - start) / 1_000_000);
+    }
+
+    private void awaitUploads() {
+        try {
+            int left = uploads.awaitSettled(UPLOAD_SETTLE_TIMEOUT);
+            if (left > 0) {
+                log.warn("shutdown: {} uploads still writing after {} s; closing the stores under them "
+                        + "(nothing unverified is committed; their staged bytes are left to upload expiry)", left,
+                        UPLOAD_SETTLE_TIMEOUT.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void step(String what, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            log.warn("shutdown: {} failed", what, e);
+        }
     }
 }

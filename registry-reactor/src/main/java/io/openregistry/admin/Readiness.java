@@ -10,7 +10,9 @@ import reactor.core.publisher.Mono;
 /**
  * Whether the registry can serve: every dependency (database, storage backend) answers its
  * probe within the timeout. Probes run concurrently and a failing or hanging one never fails
- * the check itself: it becomes a {@code DOWN} entry with the reason.
+ * the check itself: it becomes a {@code DOWN} entry with the reason. Once {@link #stop()} is called
+ * (shutdown began) it answers not ready without probing, so load balancers stop sending requests
+ * while in-flight ones drain.
  */
 public final class Readiness {
     /** The outcome: {@code checks} maps each dependency to {@code {"status":"UP"}} or {@code {"status":"DOWN","error":...}}. */
@@ -19,6 +21,7 @@ public final class Readiness {
 
     private final Map<String, Supplier<Mono<Void>>> probes;
     private final Duration timeout;
+    private volatile boolean stopping;
 
     /** @param probes by dependency name, in report order; each completes empty when the dependency answers */
     public Readiness(Map<String, Supplier<Mono<Void>>> probes, Duration timeout) {
@@ -26,7 +29,16 @@ public final class Readiness {
         this.timeout = timeout;
     }
 
+    /** From now on every check is not ready, with a {@code shutdown} entry saying why. */
+    public void stop() {
+        stopping = true;
+    }
+
     public Mono<Result> check() {
+        if (stopping) {
+            return Mono.just(new Result(false, Map.of("shutdown",
+                    Map.of("status", "DOWN", "error", "the registry is shutting down"))));
+        }
         var names = probes.keySet().toArray(String[]::new);
         @SuppressWarnings("unchecked")
         Mono<Map<String, String>>[] outcomes = new Mono[names.length];

@@ -25,8 +25,17 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
         this(http, storage, database, manifest, upload, log, admin, Auth.disabled());
     }
 
-    /** @param addr the listen address of the registry API */
-    public record Http(InetSocketAddress addr) {
+    /**
+     * @param addr            the listen address of the registry API
+     * @param shutdownTimeout how long a shutdown lets in-flight requests finish before cutting them
+     */
+    public record Http(InetSocketAddress addr, java.time.Duration shutdownTimeout) {
+        /** The default shutdown timeout: {@code http.shutdownTimeoutSeconds}' default. */
+        public static final java.time.Duration DEFAULT_SHUTDOWN_TIMEOUT = java.time.Duration.ofSeconds(30);
+
+        public Http(InetSocketAddress addr) {
+            this(addr, DEFAULT_SHUTDOWN_TIMEOUT);
+        }
     }
 
     /**

@@ -29,6 +29,7 @@ public final class ConfigLoader {
 
     static {
         DEFAULTS.put("http.addr", "0.0.0.0:5000");
+        DEFAULTS.put("http.shutdownTimeoutSeconds", "30");
         DEFAULTS.put("admin.addr", "127.0.0.1:5001");
         DEFAULTS.put("storage.driver", "filesystem");
         DEFAULTS.put("storage.root", "./data");
@@ -159,6 +160,7 @@ public final class ConfigLoader {
         if (addr.getPort() != 0 && addr.getPort() == adminAddr.getPort() && addr.getHostString().equals(adminAddr.getHostString())) {
             throw new ConfigException("admin.addr: " + v.get("admin.addr") + " is also http.addr; the admin listener needs its own port");
         }
+        long shutdownTimeout = number("http.shutdownTimeoutSeconds", v.get("http.shutdownTimeoutSeconds"), 0, 3600);
         Config.Storage storage = storage(v);
         Path root = storage.root();
         String url = v.get("database.url");
@@ -175,7 +177,7 @@ public final class ConfigLoader {
         if (!LOG_LEVELS.contains(level)) {
             throw new ConfigException("log.level: '" + v.get("log.level") + "' is not one of " + LOG_LEVELS);
         }
-        return new Config(new Config.Http(addr), storage,
+        return new Config(new Config.Http(addr, Duration.ofSeconds(shutdownTimeout)), storage,
                 new Config.Database(url, emptyToNull(v.get("database.username")),
                         emptyToNull(v.get("database.password")), poolSize),
                 new Config.Manifests(maxBytes), new Config.Uploads(chunkMin, Duration.ofSeconds(ttl)),

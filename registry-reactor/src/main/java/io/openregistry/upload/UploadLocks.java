@@ -2,8 +2,10 @@ package io.openregistry.upload;
 
 import io.openregistry.oci.Digest;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -22,6 +24,8 @@ final class UploadLocks {
     private final Map<String, State> states = new ConcurrentHashMap<>();
     /** Sessions held right now (the uploads-in-flight gauge). */
     private final AtomicInteger claimed = new AtomicInteger();
+    /** Notified whenever {@link #claimed} drops to zero (for {@link #awaitNoneClaimed}). */
+    private final Object none = new Object();
 
     /** Claims the session for one request; null when another request holds it. */
     State tryClaim(String id) {
@@ -40,8 +44,27 @@ final class UploadLocks {
         synchronized (state) {
             if (state.busy) {
                 state.busy = false;
-                claimed.decrementAndGet();
+                if (claimed.decrementAndGet() == 0) {
+                    synchronized (none) {
+                        none.notifyAll();
+                    }
+                }
             }
+        }
+    }
+
+    /** Blocks until no session is claimed or {@code timeout} passes; true when none is. */
+    boolean awaitNoneClaimed(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (none) {
+            while (claimed.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(none, left);
+            }
+            return true;
         }
     }
 

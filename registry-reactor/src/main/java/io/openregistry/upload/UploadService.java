@@ -140,6 +140,18 @@ public final class UploadService {
                 .count();
     }
 
+    /**
+     * For shutdown: waits (blocking) until no request or sweep is writing to a session. Upload
+     * work is detached from its connection, so after the connections are closed a cut append is
+     * still rolling back, or a body that had fully arrived still committing; the stores must stay
+     * open until that ends.
+     *
+     * @return the number of sessions still being written to when the timeout passed (0: settled)
+     */
+    public int awaitSettled(java.time.Duration timeout) throws InterruptedException {
+        return locks.awaitNoneClaimed(timeout) ? 0 : locks.claimed();
+    }
+
     public Mono<Void> cancel(String repository, String id) {
         return exclusively(repository, id, (state, s) -> discard(s.id()));
     }

@@ -39,6 +39,18 @@ class ReadinessTest {
         assertThat(r.checks().get("storage")).containsEntry("status", "UP");
     }
 
+    @Test
+    void afterStopItIsNotReadyWithoutProbing() {
+        Readiness readiness = readiness(() -> {
+            throw new AssertionError("probed after stop");
+        }, Mono::empty);
+        readiness.stop();
+        Readiness.Result r = readiness.check().block(Duration.ofSeconds(5));
+        assertThat(r.ready()).isFalse();
+        assertThat(r.checks()).containsOnlyKeys("shutdown");
+        assertThat(r.checks().get("shutdown")).containsEntry("status", "DOWN");
+    }
+
     private static Readiness readiness(Supplier<Mono<Void>> database, Supplier<Mono<Void>> storage) {
         Map<String, Supplier<Mono<Void>>> probes = new LinkedHashMap<>();
         probes.put("database", database);

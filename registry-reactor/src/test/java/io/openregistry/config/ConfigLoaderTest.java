@@ -64,6 +64,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shutdownTimeout() {
+        assertThat(ConfigLoader.load(null, Map.of()).http().shutdownTimeout()).hasSeconds(30);
+        assertThat(ConfigLoader.envName("http.shutdownTimeoutSeconds")).isEqualTo("OPENREGISTRY_HTTP_SHUTDOWN_TIMEOUT_SECONDS");
+        assertThat(ConfigLoader.load(null, Map.of("OPENREGISTRY_HTTP_SHUTDOWN_TIMEOUT_SECONDS", "0")).http()
+                .shutdownTimeout()).isZero();
+        assertThat(ConfigLoader.load(null, Map.of("OPENREGISTRY_HTTP_SHUTDOWN_TIMEOUT_SECONDS", "3600")).http()
+                .shutdownTimeout()).hasHours(1);
+        for (String bad : new String[] {"-1", "3601", "soon"}) {
+            assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_HTTP_SHUTDOWN_TIMEOUT_SECONDS", bad)))
+                    .hasMessageContaining("http.shutdownTimeoutSeconds");
+        }
+        assertThat(new Config.Http(java.net.InetSocketAddress.createUnresolved("127.0.0.1", 0)).shutdownTimeout())
+                .isEqualTo(Config.Http.DEFAULT_SHUTDOWN_TIMEOUT);
+    }
+
+    @Test
     void adminListener() {
         Config defaults = ConfigLoader.load(null, Map.of());
         assertThat(defaults.admin().addr().getHostString()).isEqualTo("127.0.0.1");

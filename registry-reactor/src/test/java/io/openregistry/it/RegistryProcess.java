@@ -17,17 +17,27 @@ import java.util.regex.Pattern;
 /** The packaged registry jar running in a child JVM on a free loopback port. */
 final class RegistryProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on [^ ]+:(\\d+) ");
+    private static final Pattern ADMIN = Pattern.compile("admin listener .* on [^ ]+:(\\d+)");
     private final Process process;
     private final int port;
+    private final int adminPort;
     private final List<String> output;
+    private final Thread reader;
 
-    private RegistryProcess(Process process, int port, List<String> output) {
+    private RegistryProcess(Process process, int port, int adminPort, List<String> output, Thread reader) {
         this.process = process;
+        this.reader = reader;
         this.port = port;
+        this.adminPort = adminPort;
         this.output = output;
     }
 
     static RegistryProcess start(Path dataDir, String... jvmArgs) throws Exception {
+        return start(dataDir, Map.of(), jvmArgs);
+    }
+
+    /** @param config extra {@code OPENREGISTRY_*} variables */
+    static RegistryProcess start(Path dataDir, Map<String, String> config, String... jvmArgs) throws Exception {
         String jar = System.getProperty("registry.jar", "target/openregistry.jar");
         if (!Files.isRegularFile(Path.of(jar))) {
             throw new IllegalStateException("registry jar not built: " + jar);
@@ -42,29 +52,40 @@ final class RegistryProcess implements AutoCloseable {
         env.put("OPENREGISTRY_HTTP_ADDR", "127.0.0.1:0");
         env.put("OPENREGISTRY_ADMIN_ADDR", "127.0.0.1:0");
         env.put("OPENREGISTRY_STORAGE_ROOT", dataDir.toString());
+        env.putAll(config);
         Process p = pb.start();
         List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
         CompletableFuture<Integer> port = new CompletableFuture<>();
+        CompletableFuture<Integer> adminPort = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
-                    output.add(line);
+                    synchronized (output) {
+                        output.add(line);
+                        output.notifyAll();
+                    }
                     System.out.println("[registry] " + line);
                     Matcher m = LISTENING.matcher(line);
                     if (m.find()) {
                         port.complete(Integer.parseInt(m.group(1)));
+                    }
+                    Matcher a = ADMIN.matcher(line);
+                    if (a.find()) {
+                        adminPort.complete(Integer.parseInt(a.group(1)));
                     }
                 }
             } catch (IOException ignored) {
                 // process ended
             }
             port.completeExceptionally(new IllegalStateException("registry exited before listening: " + output));
+            adminPort.completeExceptionally(new IllegalStateException("registry exited before listening: " + output));
         }, "registry-output");
         reader.setDaemon(true);
         reader.start();
         try {
-            return new RegistryProcess(p, port.get(60, TimeUnit.SECONDS), output);
+            return new RegistryProcess(p, port.get(60, TimeUnit.SECONDS), adminPort.get(60, TimeUnit.SECONDS), output,
+                    reader);
         } catch (Exception e) {
             p.destroyForcibly();
             throw e;
@@ -73,6 +94,41 @@ final class RegistryProcess implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    int adminPort() {
+        return adminPort;
+    }
+
+    /**
+     * Sends SIGTERM and returns at once. Through the {@link ProcessHandle}: {@link Process#destroy()}
+     * sends the same signal but also closes our end of the process's output, losing its shutdown log.
+     */
+    void terminate() {
+        process.toHandle().destroy();
+    }
+
+    /** The exit status, or null if the process is still running after {@code seconds}. */
+    Integer awaitExit(long seconds) throws InterruptedException {
+        return process.waitFor(seconds, TimeUnit.SECONDS) ? process.exitValue() : null;
+    }
+
+    /**
+     * Blocks until a line of the registry's output contains {@code text}; false when the output
+     * ends or {@code seconds} pass first. The reader thread notifies on the list after each line.
+     */
+    boolean awaitOutput(String text, long seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        synchronized (output) {
+            while (output.stream().noneMatch(l -> l.contains(text))) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !reader.isAlive()) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(output, Math.min(left, TimeUnit.SECONDS.toNanos(1)));
+            }
+            return true;
+        }
     }
 
     long pid() {

@@ -14,7 +14,9 @@ import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactoryOptions;
+import io.r2dbc.spi.Option;
 import java.time.Duration;
+import java.util.Locale;
 import org.flywaydb.core.Flyway;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -77,14 +79,22 @@ public final class R2dbcMetadata implements AutoCloseable {
             user = user == null ? "sa" : user;
             password = password == null ? "" : password;
         }
+        ConnectionFactoryOptions.Builder options = parsed.mutate();
+        String jdbcUrl = DatabaseUrls.jdbcUrl(url);
+        if (dialect == Dialect.H2 && !url.toUpperCase(Locale.ROOT).contains("DB_CLOSE_ON_EXIT")) {
+            // H2 would otherwise close the database from its own JVM shutdown hook, while the
+            // registry's graceful shutdown still lets requests finish (their commits would fail);
+            // close() closes it, last. Without the setting H2's hook only writes a checkpoint.
+            jdbcUrl += ";DB_CLOSE_ON_EXIT=FALSE";
+            options.option(Option.valueOf("DB_CLOSE_ON_EXIT"), "FALSE");
+        }
 
         Flyway.configure()
-                .dataSource(DatabaseUrls.jdbcUrl(url), user, password)
+                .dataSource(jdbcUrl, user, password)
                 .locations("classpath:db/migration/" + dialect.driver)
                 .load()
                 .migrate();
 
-        ConnectionFactoryOptions.Builder options = parsed.mutate();
         if (user != null) {
             options.option(ConnectionFactoryOptions.USER, user);
         }
