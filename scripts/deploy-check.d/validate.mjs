@@ -96,7 +96,7 @@ const KEY_BY_ENV = new Map([...KNOWN_KEYS].map((k) => [envName(k), k]));
 
 function checkEnvName(where, name) {
   if (name.startsWith("OPENREGISTRY_") && !KEY_BY_ENV.has(name)) {
-    fail(where, `unknown registry variable ${name}: no config key maps to it (the registry refuses to start; keys: ConfigLoader and EXTRA_KEYS)`);
+    fail(where, `unknown registry variable ${name}: no config key maps to it (the registry refuses to start; keys: ConfigLoader)`);
   }
 }
 
