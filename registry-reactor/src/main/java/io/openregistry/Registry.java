@@ -15,22 +15,8 @@ import io.openregistry.config.Config;
 import io.openregistry.config.ConfigException;
 import io.openregistry.config.DatabaseUrls;
 import io.openregistry.content.ManifestService;
-import io.openregistry.api.AccountHandlers;
-import io.openregistry.api.TokenHandlers;
-import io.openregistry.auth.AccessPolicy;
-import io.openregistry.auth.Accounts;
-import io.openregistry.auth.KeyRing;
-import io.openregistry.auth.Throttle;
-import io.openregistry.auth.TokenService;
-import io.openregistry.auth.TokenSigner;
-import io.openregistry.auth.TokenVerifier;
-import io.openregistry.http.AccessGuard;
 import io.openregistry.http.AccessLog;
 import io.openregistry.http.Endpoint;
-import io.openregistry.http.Handler;
-import io.openregistry.oci.OciError;
-import io.openregistry.oci.OciException;
-import java.time.Clock;
 import io.openregistry.http.ErrorMapper;
 import io.openregistry.http.RegistryHttpHandler;
 import io.openregistry.http.Responses;
@@ -153,7 +139,8 @@ public final class Registry implements AutoCloseable {
             ManifestHandlers manifests = new ManifestHandlers(manifestService, config.manifest().maxBytes());
             ListingHandlers listings = new ListingHandlers(metadata.manifests(), metadata.repositories(), responses);
             BaseHandler base = new BaseHandler(responses);
-            AccessControl access = accessControl(config.auth(), metadata, responses, json, hashing, meters);
+            AccessWiring.AccessControl access = AccessWiring.build(config.auth(), metadata, responses, json, hashing,
+                    meters);
             RegistryHttpHandler.Builder builder = RegistryHttpHandler.builder(new ErrorMapper(json), access.guard(),
                             new AccessLog(json, config.log().access()))
                     .route(Endpoint.BASE, HttpMethod.GET, base)
@@ -239,79 +226,6 @@ public final class Registry implements AutoCloseable {
             workers.dispose();
             hashing.dispose();
             throw e;
-        }
-    }
-
-    /** One route of the token endpoint or account API. */
-    private record Route(Endpoint endpoint, HttpMethod method, Handler handler) {}
-
-    /** The access guard of the API, the routes of {@code /token} and {@code /auth/}, and housekeeping. */
-    private record AccessControl(AccessGuard guard, List<Route> routes, Mono<Void> sweep) {}
-
-    /**
-     * With {@code auth.enabled} the token service, account API and guard (signing keys loaded or
-     * generated, admin account ensured); without it the open guard, and endpoints that say so.
-     */
-    private static AccessControl accessControl(Config.Auth auth, R2dbcMetadata metadata, Responses responses,
-                                               ObjectMapper json, Scheduler hashing, MeterRegistry meters) {
-        List<Route> routes = new ArrayList<>();
-        if (!auth.enabled()) {
-            Handler off = (request, response, route) -> Mono.error(OciError.UNSUPPORTED.exception(404,
-                    "access control is off on this registry (auth.enabled: false)"));
-            for (Endpoint e : List.of(Endpoint.TOKEN, Endpoint.AUTH_SIGNUP, Endpoint.AUTH_SIGNIN, Endpoint.AUTH_SIGNOUT,
-                    Endpoint.AUTH_ACCOUNT, Endpoint.AUTH_TOKENS, Endpoint.AUTH_TOKEN, Endpoint.AUTH_REPOSITORY)) {
-                for (HttpMethod m : List.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PATCH, HttpMethod.DELETE)) {
-                    routes.add(new Route(e, m, off));
-                }
-            }
-            return new AccessControl(AccessGuard.open(), routes, Mono.empty());
-        }
-        KeyRing keys;
-        try {
-            keys = KeyRing.loadOrGenerate(auth.keysDir());
-        } catch (java.io.IOException | RuntimeException e) {
-            throw new ConfigException("auth.keysDir: cannot load or create the token signing keys in " + auth.keysDir()
-                    + ": " + e.getMessage());
-        }
-        Clock clock = Clock.systemUTC();
-        Throttle throttle = new Throttle(auth.requestsPerMinute(), auth.failuresPerMinute());
-        Accounts accounts = new Accounts(metadata.accounts(), throttle, hashing, auth.sessionTtl(), clock);
-        if (auth.adminUsername() != null) {
-            ensureAdmin(accounts, auth);
-        }
-        TokenService tokens = new TokenService(new AccessPolicy(metadata.repositories()),
-                new TokenSigner(keys, auth.issuer(), clock), auth.service(), auth.tokenTtl());
-        TokenHandlers token = new TokenHandlers(tokens, accounts, throttle, responses);
-        AccountHandlers account = new AccountHandlers(accounts, metadata.repositories(), throttle, responses, json,
-                auth.signup(), auth.sessionTtl());
-        routes.add(new Route(Endpoint.TOKEN, HttpMethod.GET, token.get()));
-        routes.add(new Route(Endpoint.TOKEN, HttpMethod.POST, token.post()));
-        routes.add(new Route(Endpoint.AUTH_SIGNUP, HttpMethod.POST, account.signUp()));
-        routes.add(new Route(Endpoint.AUTH_SIGNIN, HttpMethod.POST, account.signIn()));
-        routes.add(new Route(Endpoint.AUTH_SIGNOUT, HttpMethod.POST, account.signOut()));
-        routes.add(new Route(Endpoint.AUTH_ACCOUNT, HttpMethod.GET, account.account()));
-        routes.add(new Route(Endpoint.AUTH_TOKENS, HttpMethod.GET, account.listTokens()));
-        routes.add(new Route(Endpoint.AUTH_TOKENS, HttpMethod.POST, account.createToken()));
-        routes.add(new Route(Endpoint.AUTH_TOKEN, HttpMethod.DELETE, account.revokeToken()));
-        routes.add(new Route(Endpoint.AUTH_REPOSITORY, HttpMethod.GET, account.repository()));
-        routes.add(new Route(Endpoint.AUTH_REPOSITORY, HttpMethod.PATCH, account.updateRepository()));
-        AccessGuard guard = AccessGuard.tokens(new TokenVerifier(keys, auth.service(), clock, TokenVerifier.DEFAULT_SKEW),
-                auth.service(), auth.realm(), auth.tokenTtl(), meters);
-        log.info("access control on: token service '{}', signing key {}, realm {}", auth.service(), keys.activeKid(),
-                auth.realm() == null ? "<scheme>://<Host>/token" : auth.realm());
-        return new AccessControl(guard, routes, accounts.deleteExpired().then());
-    }
-
-    /** The bootstrap admin account from {@code auth.admin.*}; bad values stop startup naming the key. */
-    private static void ensureAdmin(Accounts accounts, Config.Auth auth) {
-        if (!Accounts.isValidUsername(auth.adminUsername())) {
-            throw new ConfigException("auth.admin.username: '" + auth.adminUsername()
-                    + "' is not a valid username (a-z, 0-9, and single '.', '_' or '-' between them)");
-        }
-        try {
-            accounts.ensureAdmin(auth.adminUsername(), auth.adminPassword()).block(Duration.ofSeconds(60));
-        } catch (OciException e) {
-            throw new ConfigException("auth.admin.password: " + e.getMessage());
         }
     }
 

@@ -122,11 +122,12 @@ public final class AccessLog {
 
     /**
      * Counts the body bytes a connection reads (per request: reset by each request head) and
-     * writes (a running total). Event-loop confined.
+     * writes (a running total). Written only by the connection's event loop; volatile because the
+     * access log line may be written from the thread a handler finished on.
      */
     static final class ByteCounter extends ChannelDuplexHandler {
-        long in;
-        long out;
+        volatile long in;
+        volatile long out;
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {

@@ -1,0 +1,115 @@
+package io.openregistry;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.handler.codec.http.HttpMethod;
+import io.openregistry.api.AccountHandlers;
+import io.openregistry.api.TokenHandlers;
+import io.openregistry.auth.AccessPolicy;
+import io.openregistry.auth.Accounts;
+import io.openregistry.auth.KeyRing;
+import io.openregistry.auth.Throttle;
+import io.openregistry.auth.TokenService;
+import io.openregistry.auth.TokenSigner;
+import io.openregistry.auth.TokenVerifier;
+import io.openregistry.config.Config;
+import io.openregistry.config.ConfigException;
+import io.openregistry.http.AccessGuard;
+import io.openregistry.http.Endpoint;
+import io.openregistry.http.Handler;
+import io.openregistry.http.Responses;
+import io.openregistry.metadata.r2dbc.R2dbcMetadata;
+import io.openregistry.oci.OciError;
+import io.openregistry.oci.OciException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The access-control part of the composition root ({@link Registry}): the token service, the
+ * account API, the access guard and their housekeeping, built from {@code auth.*}.
+ */
+final class AccessWiring {
+    private static final Logger log = LoggerFactory.getLogger(AccessWiring.class);
+
+    private AccessWiring() {
+    }
+
+    /** One route of the token endpoint or account API. */
+    record Route(Endpoint endpoint, HttpMethod method, Handler handler) {}
+
+    /** The access guard of the API, the routes of {@code /token} and {@code /auth/}, and housekeeping. */
+    record AccessControl(AccessGuard guard, List<Route> routes, Mono<Void> sweep) {}
+
+    /**
+     * With {@code auth.enabled} the token service, account API and guard (signing keys loaded or
+     * generated, admin account ensured); without it the open guard, and endpoints that say so.
+     */
+    static AccessControl build(Config.Auth auth, R2dbcMetadata metadata, Responses responses,
+                                               ObjectMapper json, Scheduler hashing, MeterRegistry meters) {
+        List<Route> routes = new ArrayList<>();
+        if (!auth.enabled()) {
+            Handler off = (request, response, route) -> Mono.error(OciError.UNSUPPORTED.exception(404,
+                    "access control is off on this registry (auth.enabled: false)"));
+            for (Endpoint e : List.of(Endpoint.TOKEN, Endpoint.AUTH_SIGNUP, Endpoint.AUTH_SIGNIN, Endpoint.AUTH_SIGNOUT,
+                    Endpoint.AUTH_ACCOUNT, Endpoint.AUTH_TOKENS, Endpoint.AUTH_TOKEN, Endpoint.AUTH_REPOSITORY)) {
+                for (HttpMethod m : List.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PATCH, HttpMethod.DELETE)) {
+                    routes.add(new Route(e, m, off));
+                }
+            }
+            return new AccessControl(AccessGuard.open(), routes, Mono.empty());
+        }
+        KeyRing keys;
+        try {
+            keys = KeyRing.loadOrGenerate(auth.keysDir());
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new ConfigException("auth.keysDir: cannot load or create the token signing keys in " + auth.keysDir()
+                    + ": " + e.getMessage());
+        }
+        Clock clock = Clock.systemUTC();
+        Throttle throttle = new Throttle(auth.requestsPerMinute(), auth.failuresPerMinute());
+        Accounts accounts = new Accounts(metadata.accounts(), throttle, hashing, auth.sessionTtl(), clock);
+        if (auth.adminUsername() != null) {
+            ensureAdmin(accounts, auth);
+        }
+        TokenService tokens = new TokenService(new AccessPolicy(metadata.repositories()),
+                new TokenSigner(keys, auth.issuer(), clock), auth.service(), auth.tokenTtl());
+        TokenHandlers token = new TokenHandlers(tokens, accounts, throttle, responses);
+        AccountHandlers account = new AccountHandlers(accounts, metadata.repositories(), throttle, responses, json,
+                auth.signup(), auth.sessionTtl());
+        routes.add(new Route(Endpoint.TOKEN, HttpMethod.GET, token.get()));
+        routes.add(new Route(Endpoint.TOKEN, HttpMethod.POST, token.post()));
+        routes.add(new Route(Endpoint.AUTH_SIGNUP, HttpMethod.POST, account.signUp()));
+        routes.add(new Route(Endpoint.AUTH_SIGNIN, HttpMethod.POST, account.signIn()));
+        routes.add(new Route(Endpoint.AUTH_SIGNOUT, HttpMethod.POST, account.signOut()));
+        routes.add(new Route(Endpoint.AUTH_ACCOUNT, HttpMethod.GET, account.account()));
+        routes.add(new Route(Endpoint.AUTH_TOKENS, HttpMethod.GET, account.listTokens()));
+        routes.add(new Route(Endpoint.AUTH_TOKENS, HttpMethod.POST, account.createToken()));
+        routes.add(new Route(Endpoint.AUTH_TOKEN, HttpMethod.DELETE, account.revokeToken()));
+        routes.add(new Route(Endpoint.AUTH_REPOSITORY, HttpMethod.GET, account.repository()));
+        routes.add(new Route(Endpoint.AUTH_REPOSITORY, HttpMethod.PATCH, account.updateRepository()));
+        AccessGuard guard = AccessGuard.tokens(new TokenVerifier(keys, auth.service(), clock, TokenVerifier.DEFAULT_SKEW),
+                auth.service(), auth.realm(), auth.tokenTtl(), meters);
+        log.info("access control on: token service '{}', signing key {}, realm {}", auth.service(), keys.activeKid(),
+                auth.realm() == null ? "<scheme>://<Host>/token" : auth.realm());
+        return new AccessControl(guard, routes, accounts.deleteExpired().then());
+    }
+
+    /** The bootstrap admin account from {@code auth.admin.*}; bad values stop startup naming the key. */
+    private static void ensureAdmin(Accounts accounts, Config.Auth auth) {
+        if (!Accounts.isValidUsername(auth.adminUsername())) {
+            throw new ConfigException("auth.admin.username: '" + auth.adminUsername()
+                    + "' is not a valid username (a-z, 0-9, and single '.', '_' or '-' between them)");
+        }
+        try {
+            accounts.ensureAdmin(auth.adminUsername(), auth.adminPassword()).block(Duration.ofSeconds(60));
+        } catch (OciException e) {
+            throw new ConfigException("auth.admin.password: " + e.getMessage());
+        }
+    }
+}
