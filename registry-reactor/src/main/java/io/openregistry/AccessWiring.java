@@ -73,7 +73,7 @@ final class AccessWiring {
         }
         Clock clock = Clock.systemUTC();
         Throttle throttle = new Throttle(auth.requestsPerMinute(), auth.failuresPerMinute());
-        Accounts accounts = new Accounts(metadata.accounts(), throttle, hashing, auth.sessionTtl(), clock);
+        Accounts accounts = new Accounts(metadata.accounts(), metadata.repositories(), throttle, hashing, auth.sessionTtl(), clock);
         if (auth.adminUsername() != null) {
             ensureAdmin(accounts, auth);
         }
@@ -93,11 +93,13 @@ final class AccessWiring {
         routes.add(new Route(Endpoint.AUTH_TOKEN, HttpMethod.DELETE, account.revokeToken()));
         routes.add(new Route(Endpoint.AUTH_REPOSITORY, HttpMethod.GET, account.repository()));
         routes.add(new Route(Endpoint.AUTH_REPOSITORY, HttpMethod.PATCH, account.updateRepository()));
-        AccessGuard guard = AccessGuard.tokens(new TokenVerifier(keys, auth.service(), clock, TokenVerifier.DEFAULT_SKEW),
+        AccessGuard guard = AccessGuard.tokens(new TokenVerifier(keys, auth.issuer(), auth.service(), clock,
+                TokenVerifier.DEFAULT_SKEW),
                 auth.service(), auth.realm(), auth.tokenTtl(), meters);
         log.info("access control on: token service '{}', signing key {}, realm {}", auth.service(), keys.activeKid(),
                 auth.realm() == null ? "<scheme>://<Host>/token" : auth.realm());
-        return new AccessControl(guard, routes, accounts.deleteExpired().then());
+        // deferred: each sweep asks for the time anew
+        return new AccessControl(guard, routes, Mono.defer(accounts::deleteExpired).then());
     }
 
     /** The bootstrap admin account from {@code auth.admin.*}; bad values stop startup naming the key. */

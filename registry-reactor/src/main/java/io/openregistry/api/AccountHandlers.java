@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.openregistry.auth.AccessPolicy;
 import io.openregistry.auth.Accounts;
 import io.openregistry.auth.Principal;
+import io.openregistry.auth.Secrets;
 import io.openregistry.auth.Throttle;
 import io.openregistry.http.Credentials;
 import io.openregistry.http.Handler;
 import io.openregistry.http.Requests;
 import io.openregistry.http.Responses;
+import io.openregistry.metadata.AccountStore;
 import io.openregistry.metadata.AccountStore.Credential;
 import io.openregistry.metadata.RepositoryStore;
 import io.openregistry.oci.Names;
@@ -186,6 +188,11 @@ public final class AccountHandlers {
             return accounts.session(session, address);
         }
         Credentials.Basic basic = Credentials.basic(request);
+        if (basic != null && Secrets.idOf(basic.secret(), AccountStore.Kind.PAT) != null) {
+            // refused before any check: not a password guess, and never counted against the account
+            return Mono.error(OciError.UNAUTHORIZED.exception(
+                    "personal access tokens are not accepted here: sign in with the password"));
+        }
         if (basic != null) {
             return accounts.password(basic.username(), basic.secret(), address);
         }

@@ -4,6 +4,7 @@ import io.openregistry.metadata.AccountStore;
 import io.openregistry.metadata.AccountStore.Account;
 import io.openregistry.metadata.AccountStore.Credential;
 import io.openregistry.metadata.AccountStore.Kind;
+import io.openregistry.metadata.RepositoryStore;
 import io.openregistry.oci.Names;
 import io.openregistry.oci.OciError;
 import java.time.Clock;
@@ -31,6 +32,7 @@ public final class Accounts {
     private static final int MAX_PAT_REPOSITORIES = 100;
 
     private final AccountStore store;
+    private final RepositoryStore repositories;
     private final Throttle throttle;
     private final Scheduler hashing;
     private final Duration sessionTtl;
@@ -44,8 +46,10 @@ public final class Accounts {
         }
     }
 
-    public Accounts(AccountStore store, Throttle throttle, Scheduler hashing, Duration sessionTtl, Clock clock) {
+    public Accounts(AccountStore store, RepositoryStore repositories, Throttle throttle, Scheduler hashing,
+                    Duration sessionTtl, Clock clock) {
         this.store = store;
+        this.repositories = repositories;
         this.throttle = throttle;
         this.hashing = hashing;
         this.sessionTtl = sessionTtl;
@@ -68,8 +72,11 @@ public final class Accounts {
             return Mono.error(OciError.INVALID_REQUEST.exception("password must be " + Passwords.MIN_LENGTH + "-"
                     + Passwords.MAX_LENGTH + " characters"));
         }
-        return Mono.fromCallable(() -> Passwords.hash(password))
-                .subscribeOn(hashing)
+        // A namespace that already holds repositories (pushed by an admin, or before access
+        // control) is not free: its first sign-up would own them all.
+        Mono<Boolean> free = admin ? Mono.just(true) : repositories.namespaceInUse(username).map(used -> !used);
+        return free.flatMap(isFree -> isFree ? Mono.fromCallable(() -> Passwords.hash(password)).subscribeOn(hashing)
+                        : Mono.error(OciError.ALREADY_EXISTS.exception("the namespace " + username + "/ is in use")))
                 .map(hash -> new Account(username, hash, admin, now()))
                 .flatMap(account -> store.create(account).flatMap(created -> created
                         ? Mono.just(account)
@@ -79,6 +86,12 @@ public final class Accounts {
     /** Creates the configured admin account unless an account of that name exists (which is left as it is). */
     public Mono<Void> ensureAdmin(String username, String password) {
         return store.find(username)
+                .doOnNext(existing -> {
+                    if (!existing.admin()) {
+                        log.warn("auth.admin.username '{}' names an existing account that is not an admin; it is "
+                                + "left as it is, so this registry has no configured admin", username);
+                    }
+                })
                 .hasElement()
                 .flatMap(exists -> exists ? Mono.empty() : signUp(username, password, true)
                         .doOnNext(a -> log.info("created admin account '{}'", username))
@@ -102,25 +115,28 @@ public final class Accounts {
     /** A password check; unknown accounts take as long as wrong passwords. */
     public Mono<Principal> password(String username, String password, String address) {
         String name = isValidUsername(username) ? username : null;
-        if (name != null) {
-            throttle.admitPassword(name);
-        }
+        Throttle.PasswordAttempt attempt = throttle.attemptPassword(address, name);
         return (name == null ? Mono.<Account>empty() : store.find(name))
                 .map(java.util.Optional::of)
                 .defaultIfEmpty(java.util.Optional.empty())
                 .publishOn(hashing)
-                .flatMap(account -> Passwords.verify(password, account.map(Account::passwordHash).orElse(null))
-                        ? Mono.just(Principal.account(account.get().username(), account.get().admin()))
-                        : Mono.error(failed(address, name, "wrong username or password")));
+                .flatMap(account -> {
+                    if (Passwords.verify(password, account.map(Account::passwordHash).orElse(null))) {
+                        attempt.succeeded();
+                        return Mono.just(Principal.account(account.get().username(), account.get().admin()));
+                    }
+                    attempt.failed("wrong username or password");
+                    return Mono.error(unauthorized("wrong username or password"));
+                });
     }
 
     /** A personal access token, optionally with the username it must belong to. */
     public Mono<Principal> personalToken(String username, String secret, String address) {
         return credential(secret, Kind.PAT, address)
                 .flatMap(pat -> username != null && !username.isEmpty() && !username.equals(pat.username())
-                        ? Mono.error(failed(address, null, "personal access token of another account"))
+                        ? Mono.error(failed(address, "personal access token of another account"))
                         : store.find(pat.username())
-                                .switchIfEmpty(Mono.error(() -> failed(address, null, "personal access token of a deleted account")))
+                                .switchIfEmpty(Mono.error(() -> failed(address, "personal access token of a deleted account")))
                                 .map(account -> new Principal(account.username(), account.admin(),
                                         Set.copyOf(pat.actions()), pat.repositories())));
     }
@@ -129,7 +145,7 @@ public final class Accounts {
     public Mono<Principal> session(String secret, String address) {
         return credential(secret, Kind.SESSION, address)
                 .flatMap(session -> store.find(session.username())
-                        .switchIfEmpty(Mono.error(() -> failed(address, null, "session of a deleted account")))
+                        .switchIfEmpty(Mono.error(() -> failed(address, "session of a deleted account")))
                         .map(account -> Principal.account(account.username(), account.admin())));
     }
 
@@ -138,11 +154,11 @@ public final class Accounts {
         String what = kind == Kind.PAT ? "unknown, revoked or expired personal access token"
                 : "unknown, ended or expired session";
         if (id == null) {
-            return Mono.error(failed(address, null, what));
+            return Mono.error(failed(address, what));
         }
         return store.credential(id)
                 .filter(c -> c.kind() == kind && !c.expired(clock.instant()) && Secrets.matches(secret, c.secretHash()))
-                .switchIfEmpty(Mono.error(() -> failed(address, null, what)));
+                .switchIfEmpty(Mono.error(() -> failed(address, what)));
     }
 
     /** Starts a session for a signed-in account; its secret is the session and refresh token. */
@@ -215,8 +231,12 @@ public final class Accounts {
         return store.deleteExpired(clock.instant());
     }
 
-    private RuntimeException failed(String address, String username, String what) {
-        throttle.failed(address, username, what);
+    private RuntimeException failed(String address, String what) {
+        throttle.failedSecret(address, what);
+        return unauthorized(what);
+    }
+
+    private static RuntimeException unauthorized(String what) {
         return OciError.UNAUTHORIZED.exception("authentication failed: " + what);
     }
 

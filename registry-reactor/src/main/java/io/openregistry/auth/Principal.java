@@ -36,10 +36,14 @@ public record Principal(String username, boolean admin, Set<String> actions, Lis
                 && repository.startsWith(username) && repository.charAt(username.length()) == '/';
     }
 
-    /** Whether the credential itself (not the account) allows {@code action} on {@code repository}. */
+    /**
+     * Whether the credential itself (not the account) allows {@code action} on {@code repository};
+     * {@code repository} null means registry-wide (the catalog), which a credential limited to
+     * some repositories does not allow.
+     */
     boolean credentialAllows(String action, String repository) {
         boolean actionOk = actions == null || actions.contains(action)
                 || (action.equals(Scope.PULL) && actions.contains(Scope.PUSH));
-        return actionOk && (repository == null || repositories.isEmpty() || repositories.contains(repository));
+        return actionOk && (repositories.isEmpty() || (repository != null && repositories.contains(repository)));
     }
 }

@@ -55,23 +55,65 @@ public final class Throttle {
         }
     }
 
-    /** Refuses a password attempt for {@code username} when that account failed too often. */
-    public void admitPassword(String username) {
-        Bucket failed = failures.getIfPresent("user:" + username);
-        if (failed != null && failed.getAvailableTokens() <= 0) {
-            throw refused(failed);
+    /**
+     * Starts a password check from {@code address} for {@code username} (null when the name is not
+     * a valid one): the failure it might be is charged to the address and the account <em>before</em>
+     * the (slow) check runs, and given back when it succeeds. So concurrent guesses cannot all be
+     * checked before the first failure counts: at most {@code failuresPerMinute} guesses per
+     * minute, however many arrive at once. Refused with 429 when either budget is spent.
+     */
+    public PasswordAttempt attemptPassword(String address, String username) {
+        Bucket byAddress = failures.get("addr:" + address, key -> bucket(failuresPerMinute));
+        if (!byAddress.tryConsume(1)) {
+            throw refused(byAddress);
+        }
+        Bucket byAccount = username == null ? null : failures.get("user:" + username, key -> bucket(failuresPerMinute));
+        if (byAccount != null && !byAccount.tryConsume(1)) {
+            byAddress.addTokens(1);
+            throw refused(byAccount);
+        }
+        return new PasswordAttempt(address, username, byAddress, byAccount);
+    }
+
+    /** A password check under way; exactly one of its methods is called when the check is done. */
+    public final class PasswordAttempt {
+        private final String address;
+        private final String username;
+        private final Bucket byAddress;
+        private final Bucket byAccount;
+
+        private PasswordAttempt(String address, String username, Bucket byAddress, Bucket byAccount) {
+            this.address = address;
+            this.username = username;
+            this.byAddress = byAddress;
+            this.byAccount = byAccount;
+        }
+
+        /** The password was right: the charge is given back. */
+        public void succeeded() {
+            byAddress.addTokens(1);
+            if (byAccount != null) {
+                byAccount.addTokens(1);
+            }
+        }
+
+        /** The password was wrong: the charge stays; logged without the secret. */
+        public void failed(String what) {
+            logFailure(what, username, address);
         }
     }
 
     /**
-     * Records a failed credential check from {@code address}; {@code username} is set when it was a
-     * password for that account. Logged without the secret.
+     * Records a failed check of a secret (personal access token, session) from {@code address}.
+     * Counted against the address only, after the fact: these secrets cannot be guessed, and
+     * counting them against an account would let anyone lock out its CI. Logged without the secret.
      */
-    public void failed(String address, String username, String what) {
+    public void failedSecret(String address, String what) {
         failures.get("addr:" + address, key -> bucket(failuresPerMinute)).tryConsume(1);
-        if (username != null) {
-            failures.get("user:" + username, key -> bucket(failuresPerMinute)).tryConsume(1);
-        }
+        logFailure(what, null, address);
+    }
+
+    private static void logFailure(String what, String username, String address) {
         log.warn("authentication failed: {} for account '{}' from {}", what, username == null ? "-" : username, address);
     }
 

@@ -13,7 +13,8 @@ import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
  *   <li>it is a well-formed v4.public token of at most {@value #MAX_TOKEN_CHARS} characters;</li>
  *   <li>its footer is exactly {@code {"kid":"<id>"}} and the {@link KeyRing} holds that key;</li>
  *   <li>the signature verifies under that key (footer included);</li>
- *   <li>the claims are complete, {@code aud} equals this verifier's audience;</li>
+ *   <li>the claims are complete, {@code aud} equals this verifier's audience (and {@code iss}
+ *       its issuer, when it has one);</li>
  *   <li>{@code nbf} and {@code iat} are not later than now + skew, and {@code exp} is later than
  *       now - skew.</li>
  * </ol>
@@ -29,11 +30,19 @@ public final class TokenVerifier {
     private static final int MAX_FOOTER_BYTES = 256;
 
     private final KeyRing keys;
+    private final String issuer;
     private final String audience;
     private final Clock clock;
     private final Duration skew;
 
+    /** A verifier that accepts any issuer (tokens of any service sharing the keys and audience). */
     public TokenVerifier(KeyRing keys, String audience, Clock clock, Duration skew) {
+        this(keys, null, audience, clock, skew);
+    }
+
+    /** @param issuer the only {@code iss} accepted, or null for any */
+    public TokenVerifier(KeyRing keys, String issuer, String audience, Clock clock, Duration skew) {
+        this.issuer = issuer;
         this.keys = Objects.requireNonNull(keys, "keys");
         this.audience = Objects.requireNonNull(audience, "audience");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -63,6 +72,9 @@ public final class TokenVerifier {
         AccessClaims claims = ClaimsJson.read(message);
         if (!claims.audience().equals(audience)) {
             throw new InvalidTokenException("wrong audience");
+        }
+        if (issuer != null && !claims.issuer().equals(issuer)) {
+            throw new InvalidTokenException("wrong issuer");
         }
         return checkTime(claims);
     }

@@ -36,8 +36,12 @@ import reactor.netty.http.server.HttpServerRequest;
  * any valid token.
  */
 public final class AccessGuard {
-    /** Clients reuse a token for every request of a push or pull: one signature check each is enough. */
-    private static final long CACHED_TOKENS = 50_000;
+    /**
+     * Clients reuse a token for every request of a push or pull: one signature check each is
+     * enough. Bounded by size (tokens carry up to 64 scopes), weighing each entry at twice its
+     * token's characters.
+     */
+    private static final long CACHE_WEIGHT = 64L * 1024 * 1024;
     private final TokenVerifier verifier;
     private final String service;
     private final String realm;
@@ -64,7 +68,8 @@ public final class AccessGuard {
     public static AccessGuard tokens(TokenVerifier verifier, String service, String realm, Duration tokenLifetime,
                                      MeterRegistry meters) {
         Cache<String, AccessClaims> cache = Caffeine.newBuilder()
-                .maximumSize(CACHED_TOKENS)
+                .maximumWeight(CACHE_WEIGHT)
+                .weigher((String token, AccessClaims claims) -> 2 * token.length())
                 .expireAfterWrite(tokenLifetime.plus(TokenVerifier.DEFAULT_SKEW))
                 .recordStats()
                 .build();

@@ -17,6 +17,9 @@ public interface RepositoryStore {
      */
     Mono<Page> catalogVisibleTo(String username, String last, int n);
 
+    /** Whether any repository exists in the namespace {@code namespace/}. */
+    Mono<Boolean> namespaceInUse(String namespace);
+
     /** Whether the repository exists and is public. */
     Mono<Boolean> isPublic(String name);
 

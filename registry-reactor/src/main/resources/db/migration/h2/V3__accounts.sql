@@ -21,7 +21,7 @@ CREATE TABLE credentials (
     secret_hash  CHARACTER VARYING(64) NOT NULL,
     -- PATs: space-separated actions (pull push delete) and repositories (none = all the account may reach)
     actions      CHARACTER VARYING(64),
-    repositories CHARACTER VARYING(8192),
+    repositories CHARACTER VARYING(65536),
     expires_at   TIMESTAMP WITH TIME ZONE,
     created_at   TIMESTAMP WITH TIME ZONE NOT NULL
 );

@@ -21,7 +21,7 @@ CREATE TABLE credentials (
     secret_hash  VARCHAR(64) NOT NULL,
     -- PATs: space-separated actions (pull push delete) and repositories (none = all the account may reach)
     actions      VARCHAR(64),
-    repositories VARCHAR(8192),
+    repositories VARCHAR(65536),
     expires_at   TIMESTAMP WITH TIME ZONE,
     created_at   TIMESTAMP WITH TIME ZONE NOT NULL
 );

@@ -247,6 +247,9 @@ abstract class AccessApiContract {
                 "repository:" + alice.username() + "/app:pull,push,delete", "repository:" + alice.username() + "/other:pull"));
         assertThat(limited.path("access").toString()).isEqualTo("[{\"type\":\"repository\",\"name\":\""
                 + alice.username() + "/app\",\"actions\":[\"pull\",\"push\"]}]");
+        // ... and no catalog, which would list the namespace beyond its repositories
+        assertThat(AuthFixture.claims(auth.token(new Who(alice.username(), pat[1]), "registry:catalog:*"))
+                .path("access").size()).isZero();
         // the PAT of one account is no password of another
         assertThat(auth.tokenResponse(new Who(bob.username(), pat[1]), "registry:catalog:*").statusCode()).isEqualTo(401);
         // another service is refused
@@ -267,6 +270,10 @@ abstract class AccessApiContract {
         // the admin may push anywhere
         Who admin = new Who(AuthFixture.ADMIN, AuthFixture.ADMIN_PASSWORD);
         auth.pushImage(admin, "toplevel" + UUID.randomUUID().toString().substring(0, 6), "v1");
+        // a namespace the admin filled is not free for the taking by a sign-up of that name
+        String team = "team" + UUID.randomUUID().toString().substring(0, 6);
+        auth.pushImage(admin, team + "/app", "v1");
+        assertError(signUp(team, "long-enough-pw"), 409, "ALREADY_EXISTS");
         auth.pushImage(admin, alice.username() + "/by-admin", "v1");
         // the first push created alice's repository private: bob cannot read it, alice can
         assertThat(auth.call(auth.token(bob, "repository:" + alice.username() + "/by-admin:pull"), "GET",
@@ -434,6 +441,15 @@ abstract class AccessApiContract {
                 AuthFixture.concat(taken.basic(), "Content-Type", "application/json"));
         assertThat(r.statusCode()).isEqualTo(201);
         assertThat(Oci.json(r).path("expires_at").asText()).isNotEmpty();
+        // as many repositories as allowed, with long names, fit
+        StringBuilder many = new StringBuilder("{\"name\":\"many\",\"actions\":[\"pull\"],\"repositories\":[");
+        for (int i = 0; i < 100; i++) {
+            many.append(i == 0 ? "" : ",").append('"').append(taken.username()).append('/').append("r".repeat(200))
+                    .append(i).append('"');
+        }
+        r = client.post("/auth/tokens", many.append("]}").toString().getBytes(), AuthFixture.concat(taken.basic(),
+                "Content-Type", "application/json"));
+        assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(201);
         assertError(client.send("DELETE", "/auth/tokens/nosuchtoken", null, taken.basic()), 404, "NOT_FOUND");
     }
 

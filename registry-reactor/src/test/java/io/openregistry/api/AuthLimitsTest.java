@@ -31,6 +31,44 @@ class AuthLimitsTest {
     }
 
     @Test
+    void concurrentGuessesAreBoundedToo() throws Exception {
+        try (AuthFixture auth = AuthFixture.start(RegistryServer.Backend.H2, true, 1000, 3)) {
+            Who alice = auth.signUp("alice");
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(20);
+            try {
+                java.util.List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+                for (int i = 0; i < 20; i++) {
+                    String guess = "guess-" + i;
+                    answers.add(pool.submit(() -> auth.tokenResponse(new Who(alice.username(), guess)).statusCode()));
+                }
+                int checked = 0;
+                for (var answer : answers) {
+                    int status = answer.get();
+                    assertThat(status).isIn(401, 429);
+                    checked += status == 401 ? 1 : 0;
+                }
+                // each guess was charged before its (slow) check: no more than the budget got checked
+                assertThat(checked).isBetween(1, 3);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void personalAccessTokensOnTheAccountApiNeverLockTheAccount() {
+        try (AuthFixture auth = AuthFixture.start(RegistryServer.Backend.H2, true, 1000, 3)) {
+            Who alice = auth.signUp("alice");
+            String[] pat = auth.createPat(alice, java.util.List.of("pull"), java.util.List.of());
+            for (int i = 0; i < 5; i++) {
+                assertError(auth.client.get("/auth/tokens", new Who(alice.username(), pat[1]).basic()), 401, "UNAUTHORIZED");
+            }
+            assertThat(auth.client.get("/auth/account", alice.basic()).statusCode()).isEqualTo(200);
+            assertThat(auth.tokenResponse(alice).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void requestsPerAddressAreLimitedAndSignUpCanBeClosed() {
         try (AuthFixture auth = AuthFixture.start(RegistryServer.Backend.H2, false, 5, 100)) {
             assertError(auth.client.post("/auth/signup", AuthFixture.json("username", "someone", "password",

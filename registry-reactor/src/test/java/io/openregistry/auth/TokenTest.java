@@ -73,6 +73,15 @@ class TokenTest {
     }
 
     @Test
+    void wrongIssuerIsRejectedWhenTheVerifierHasOne() {
+        String token = new TokenSigner(keys, "someone-else", clock).issue("alice", SERVICE, PULL_PUSH, FIVE_MINUTES).token();
+        TokenVerifier strict = new TokenVerifier(keys, "openregistry", SERVICE, clock, TokenVerifier.DEFAULT_SKEW);
+        assertThatThrownBy(() -> strict.verify(token)).isInstanceOf(InvalidTokenException.class).hasMessage("wrong issuer");
+        assertThat(strict.verify(signer.issue("alice", SERVICE, PULL_PUSH, FIVE_MINUTES).token()).issuer())
+                .isEqualTo("openregistry");
+    }
+
+    @Test
     void wrongKeyUnderAKnownKidIsRejected() {
         // a forger who knows the key id but not the key: same footer, another Ed25519 key
         KeyRing forger = new KeyRing(keys.activeKid(),

@@ -52,6 +52,14 @@ final class R2dbcRepositoryStore implements RepositoryStore {
     }
 
     @Override
+    public Mono<Boolean> namespaceInUse(String namespace) {
+        String prefix = namespace + "/";
+        return db.query("SELECT 1 FROM repositories WHERE LEFT(name, $1) = $2 LIMIT 1", row -> Boolean.TRUE,
+                        prefix.length(), prefix)
+                .count().map(rows -> rows > 0);
+    }
+
+    @Override
     public Mono<Boolean> isPublic(String name) {
         return db.query("SELECT is_public FROM repositories WHERE name = $1", row -> row.get(0, Boolean.class), name)
                 .singleOrEmpty()
