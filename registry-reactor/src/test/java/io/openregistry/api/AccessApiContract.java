@@ -318,23 +318,11 @@ abstract class AccessApiContract {
             var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
             out.write(refused.getBytes(StandardCharsets.UTF_8));
             out.flush();
-            assertThat(in.readLine()).isEqualTo("HTTP/1.1 404 Not Found");
-            skipResponse(in);
+            assertThat(TestClient.readResponse(in)).isEqualTo("HTTP/1.1 404 Not Found");
             out.write(next.getBytes(StandardCharsets.UTF_8));
             out.flush();
             assertThat(in.readLine()).isEqualTo("HTTP/1.1 401 Unauthorized");
         }
-    }
-
-    /** Reads the rest of a response head and its Content-Length body. */
-    private static void skipResponse(java.io.BufferedReader in) throws java.io.IOException {
-        int length = 0;
-        for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
-            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
-                length = Integer.parseInt(line.substring(15).trim());
-            }
-        }
-        assertThat(in.skip(length)).isEqualTo(length);
     }
 
     @Test

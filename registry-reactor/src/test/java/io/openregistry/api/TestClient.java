@@ -93,4 +93,22 @@ final class TestClient {
             // the server may reset or simply close; either way nothing must be committed
         }
     }
+
+    /**
+     * Reads one response from a raw socket's reader: returns its status line, consumes the rest of
+     * the head and the Content-Length body.
+     */
+    static String readResponse(java.io.BufferedReader in) throws IOException {
+        String status = in.readLine();
+        int length = 0;
+        for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        if (in.skip(length) != length) {
+            throw new IOException("response body shorter than its Content-Length " + length);
+        }
+        return status;
+    }
 }
