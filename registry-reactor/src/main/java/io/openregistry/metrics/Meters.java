@@ -26,6 +26,8 @@ import java.util.function.Supplier;
  *   <li>{@value #UPLOAD_COMMIT} (timer), tag {@value #TAG_OUTCOME} = {@value #OUTCOME_SUCCESS} |
  *       {@value #OUTCOME_ERROR}: the commit chain (verify digest, make visible in storage, record
  *       and link in the database).</li>
+ *   <li>{@value #UPLOAD_DURATION} (timer): committed uploads, from the session's start (POST) to
+ *       the end of the commit (all PATCHes and the client's pauses included).</li>
  *   <li>{@value #STORAGE_OPERATION} (timer), tags {@value #TAG_BACKEND}, {@value #TAG_OPERATION}
  *       (the BlobStore method: check, append, readStaged, commit, abort, read, delete) and
  *       {@value #TAG_OUTCOME} (success, error, cancelled).</li>
@@ -55,6 +57,8 @@ public final class Meters {
     /** Timer of the upload commit chain. */
     public static final String UPLOAD_COMMIT = "openregistry.upload.commit";
 
+    /** Timer of whole uploads: from the session's start to its successful commit. */
+    public static final String UPLOAD_DURATION = "openregistry.upload.duration";
     /** Timer of blob store operations, by backend, operation and outcome. */
     public static final String STORAGE_OPERATION = "openregistry.storage.operation";
     /** Timer of database units of work (a statement, or a transaction with its retries), by kind and outcome. */
@@ -101,6 +105,11 @@ public final class Meters {
     public static Timer uploadCommit(MeterRegistry registry, String outcome) {
         return Timer.builder(UPLOAD_COMMIT).tag(TAG_OUTCOME, outcome)
                 .description("Duration of the upload commit chain").register(registry);
+    }
+
+    public static Timer uploadDuration(MeterRegistry registry) {
+        return Timer.builder(UPLOAD_DURATION)
+                .description("Duration of committed uploads, from the session's start to the commit").register(registry);
     }
 
     /** The timers of one blob store operation ({@code append}, {@code commit}, {@code read}, ...). */

@@ -54,6 +54,7 @@ public final class UploadService {
     private final Counter bytesPushed;
     private final Timer commitSucceeded;
     private final Timer commitFailed;
+    private final Timer uploadDuration;
 
     /** @param meters where the upload meters of {@link Meters} are registered */
     public UploadService(BlobStore store, BlobIndex blobs, UploadStore uploads, BlobCollector collector,
@@ -61,6 +62,7 @@ public final class UploadService {
         this.bytesPushed = Meters.blobBytesPushed(meters);
         this.commitSucceeded = Meters.uploadCommit(meters, Meters.OUTCOME_SUCCESS);
         this.commitFailed = Meters.uploadCommit(meters, Meters.OUTCOME_ERROR);
+        this.uploadDuration = Meters.uploadDuration(meters);
         Meters.uploadsInFlight(meters, locks::claimed);
         this.collector = collector;
         this.store = store;
@@ -251,7 +253,10 @@ public final class UploadService {
         return Mono.defer(() -> {
             long start = System.nanoTime();
             return commitChain(state, s, expected)
-                    .doOnSuccess(r -> commitSucceeded.record(System.nanoTime() - start, TimeUnit.NANOSECONDS))
+                    .doOnSuccess(r -> {
+                        commitSucceeded.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                        uploadDuration.record(java.time.Duration.between(s.startedAt(), java.time.Instant.now()));
+                    })
                     .doOnError(e -> commitFailed.record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
         });
     }

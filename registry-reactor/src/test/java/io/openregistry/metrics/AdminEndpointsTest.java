@@ -77,6 +77,7 @@ class AdminEndpointsTest {
         assertThat(value(text, "openregistry_uploads_in_flight", "")).isZero();
         assertThat(value(text, "openregistry_upload_commit_seconds_count", "outcome=\"success\"")).isEqualTo(2);
         assertThat(value(text, "openregistry_upload_commit_seconds_count", "outcome=\"error\"")).isZero();
+        assertThat(value(text, "openregistry_upload_duration_seconds_count", "")).isEqualTo(2);
         // blob store: two monolithic pushes are two appends and two commits; pulls of files are zero-copy
         String fs = "backend=\"filesystem\",operation=";
         assertThat(value(text, "openregistry_storage_operation_seconds_count", fs + "\"append\",outcome=\"success\""))
