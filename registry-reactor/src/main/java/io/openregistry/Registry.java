@@ -142,7 +142,7 @@ public final class Registry implements AutoCloseable {
             AccessWiring.AccessControl access = AccessWiring.build(config.auth(), metadata, responses, json, hashing,
                     meters);
             RegistryHttpHandler.Builder builder = RegistryHttpHandler.builder(new ErrorMapper(json), access.guard(),
-                            new AccessLog(json, config.log().access()))
+                            new AccessLog(config.log().access()))
                     .route(Endpoint.BASE, HttpMethod.GET, base)
                     .route(Endpoint.BASE, HttpMethod.HEAD, base)
                     .route(Endpoint.CATALOG, HttpMethod.GET, listings.catalog())

@@ -1,7 +1,6 @@
 package io.openregistry.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.ChannelDuplexHandler;
@@ -13,8 +12,6 @@ import io.openregistry.metrics.Meters;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.SignalType;
@@ -34,11 +31,9 @@ public final class AccessLog {
     public static final String LOGGER = "openregistry.access";
     private static final Logger log = LoggerFactory.getLogger(LOGGER);
     private static final String COUNTER = "openregistry.bytes";
-    private final ObjectMapper json;
     private final boolean enabled;
 
-    public AccessLog(ObjectMapper json, boolean enabled) {
-        this.json = json;
+    public AccessLog(boolean enabled) {
         this.enabled = enabled && log.isInfoEnabled();
     }
 
@@ -61,34 +56,36 @@ public final class AccessLog {
         return new Mark(System.nanoTime(), bytes, bytes == null ? 0 : bytes.out);
     }
 
-    /** Writes the line of a finished (or abandoned) request. */
-    void finish(Mark mark, String requestId, HttpServerRequest request, HttpServerResponse response, SignalType end) {
+    /** Writes the line of a finished (or abandoned) request; {@code route} is its match, or null. */
+    void finish(Mark mark, String requestId, HttpServerRequest request, HttpServerResponse response, RouteMatch route,
+                SignalType end) {
         if (mark == null) {
             return;
         }
-        String uri = request.uri();
-        int q = uri.indexOf('?');
-        RouteMatch route = PathRouter.route(q < 0 ? uri : uri.substring(0, q));
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("time", Instant.now().toString());
-        line.put("requestId", requestId);
-        line.put("client", address(request.remoteAddress()));
-        line.put("method", request.method().name());
-        line.put("route", Meters.uriTemplate(uri));
-        line.put("repository", route == null ? null : route.name());
         long bytesOut = mark.counter == null ? -1 : mark.counter.out - mark.out;
-        line.put("status", response.hasSentHeaders() ? response.status().code() : null);
-        line.put("bytesIn", mark.counter == null ? null : mark.counter.in);
-        line.put("bytesOut", bytesOut < 0 ? null : bytesOut);
-        line.put("durationMs", (System.nanoTime() - mark.startNanos) / 100_000 / 10.0);
+        // written by hand: the only free-form values (client, repository) go through the JSON escaper
+        StringBuilder line = new StringBuilder(256)
+                .append("{\"time\":\"").append(Instant.now())
+                .append("\",\"requestId\":\"").append(requestId)
+                .append("\",\"client\":").append(quoted(address(request.remoteAddress())))
+                .append(",\"method\":\"").append(request.method().name())
+                .append("\",\"route\":\"").append(Meters.template(route))
+                .append("\",\"repository\":").append(route == null ? "null" : quoted(route.name()))
+                .append(",\"status\":").append(response.hasSentHeaders() ? String.valueOf(response.status().code()) : "null")
+                .append(",\"bytesIn\":").append(mark.counter == null ? "null" : String.valueOf(mark.counter.in))
+                .append(",\"bytesOut\":").append(bytesOut < 0 ? "null" : String.valueOf(bytesOut))
+                .append(",\"durationMs\":").append((System.nanoTime() - mark.startNanos) / 100_000 / 10.0);
         if (aborted(request, response, end, bytesOut)) {
-            line.put("aborted", true);
+            line.append(",\"aborted\":true");
         }
-        try {
-            log.info(json.writeValueAsString(line));
-        } catch (JsonProcessingException e) {
-            log.warn("cannot write an access log line for request {}", requestId, e);
+        log.info(line.append('}').toString());
+    }
+
+    private static String quoted(String value) {
+        if (value == null) {
+            return "null";
         }
+        return '"' + new String(JsonStringEncoder.getInstance().quoteAsString(value)) + '"';
     }
 
     /**

@@ -51,9 +51,13 @@ public final class RegistryHttpHandler implements BiFunction<HttpServerRequest, 
         response.header("Docker-Distribution-API-Version", "registry/2.0");
         response.header(REQUEST_ID, requestId);
         AccessLog.Mark mark = accessLog.start(request);
-        return Mono.defer(() -> Mono.from(dispatch(request, response)))
+        String uri = request.uri();
+        int q = uri.indexOf('?');
+        String path = q >= 0 ? uri.substring(0, q) : uri;
+        RouteMatch match = PathRouter.route(path);
+        return Mono.defer(() -> Mono.from(dispatch(request, response, path, match)))
                 .onErrorResume(e -> errors.write(request, response, requestId, e))
-                .doFinally(end -> accessLog.finish(mark, requestId, request, response, end))
+                .doFinally(end -> accessLog.finish(mark, requestId, request, response, match, end))
                 .subscribeOn(laterOnItsEventLoop(request));
     }
 
@@ -70,12 +74,10 @@ public final class RegistryHttpHandler implements BiFunction<HttpServerRequest, 
         return Schedulers.fromExecutor(loop[0]);
     }
 
-    private Publisher<Void> dispatch(HttpServerRequest request, HttpServerResponse response) {
-        String uri = request.uri();
-        int q = uri.indexOf('?');
-        RouteMatch match = PathRouter.route(q >= 0 ? uri.substring(0, q) : uri);
+    private Publisher<Void> dispatch(HttpServerRequest request, HttpServerResponse response, String path,
+                                     RouteMatch match) {
         if (match == null) {
-            return Mono.error(OciError.UNSUPPORTED.exception(404, "no such endpoint: " + (q >= 0 ? uri.substring(0, q) : uri)));
+            return Mono.error(OciError.UNSUPPORTED.exception(404, "no such endpoint: " + path));
         }
         Map<HttpMethod, Handler> byMethod = routes.getOrDefault(match.endpoint(), Map.of());
         Handler handler = byMethod.get(request.method());

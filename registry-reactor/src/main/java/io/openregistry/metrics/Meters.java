@@ -152,6 +152,11 @@ public final class Meters {
     public static String uriTemplate(String uri) {
         int query = uri.indexOf('?');
         RouteMatch match = PathRouter.route(query < 0 ? uri : uri.substring(0, query));
+        return template(match);
+    }
+
+    /** The {@link #TAG_URI} value of a routed request ({@link #URI_OTHER} for null). */
+    public static String template(RouteMatch match) {
         if (match == null) {
             return URI_OTHER;
         }
