@@ -50,8 +50,8 @@ final class AccessWiring {
      * With {@code auth.enabled} the token service, account API and guard (signing keys loaded or
      * generated, admin account ensured); without it the open guard, and endpoints that say so.
      */
-    static AccessControl build(Config.Auth auth, R2dbcMetadata metadata, Responses responses,
-                                               ObjectMapper json, Scheduler hashing, MeterRegistry meters) {
+    static AccessControl build(Config.Auth auth, R2dbcMetadata metadata, Responses responses, ObjectMapper json,
+                               Scheduler hashing, MeterRegistry meters) {
         List<Route> routes = new ArrayList<>();
         if (!auth.enabled()) {
             Handler off = (request, response, route) -> Mono.error(OciError.UNSUPPORTED.exception(404,
@@ -73,7 +73,8 @@ final class AccessWiring {
         }
         Clock clock = Clock.systemUTC();
         Throttle throttle = new Throttle(auth.requestsPerMinute(), auth.failuresPerMinute());
-        Accounts accounts = new Accounts(metadata.accounts(), metadata.repositories(), throttle, hashing, auth.sessionTtl(), clock);
+        Accounts accounts = new Accounts(metadata.accounts(), metadata.repositories(), throttle, hashing,
+                auth.sessionTtl(), clock);
         if (auth.adminUsername() != null) {
             ensureAdmin(accounts, auth);
         }
@@ -93,9 +94,8 @@ final class AccessWiring {
         routes.add(new Route(Endpoint.AUTH_TOKEN, HttpMethod.DELETE, account.revokeToken()));
         routes.add(new Route(Endpoint.AUTH_REPOSITORY, HttpMethod.GET, account.repository()));
         routes.add(new Route(Endpoint.AUTH_REPOSITORY, HttpMethod.PATCH, account.updateRepository()));
-        AccessGuard guard = AccessGuard.tokens(new TokenVerifier(keys, auth.issuer(), auth.service(), clock,
-                TokenVerifier.DEFAULT_SKEW),
-                auth.service(), auth.realm(), auth.tokenTtl(), meters);
+        TokenVerifier verifier = new TokenVerifier(keys, auth.issuer(), auth.service(), clock, TokenVerifier.DEFAULT_SKEW);
+        AccessGuard guard = AccessGuard.tokens(verifier, auth.service(), auth.realm(), auth.tokenTtl(), meters);
         log.info("access control on: token service '{}', signing key {}, realm {}", auth.service(), keys.activeKid(),
                 auth.realm() == null ? "<scheme>://<Host>/token" : auth.realm());
         // deferred: each sweep asks for the time anew
@@ -106,7 +106,7 @@ final class AccessWiring {
     private static void ensureAdmin(Accounts accounts, Config.Auth auth) {
         if (!Accounts.isValidUsername(auth.adminUsername())) {
             throw new ConfigException("auth.admin.username: '" + auth.adminUsername()
-                    + "' is not a valid username (a-z, 0-9, and single '.', '_' or '-' between them)");
+                    + "' is not a valid username (one repository path component: a-z, 0-9, separated by '.', '_', '__' or '-')");
         }
         try {
             accounts.ensureAdmin(auth.adminUsername(), auth.adminPassword()).block(Duration.ofSeconds(60));

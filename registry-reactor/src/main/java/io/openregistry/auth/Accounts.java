@@ -66,7 +66,7 @@ public final class Accounts {
     public Mono<Account> signUp(String username, String password, boolean admin) {
         if (!isValidUsername(username)) {
             return Mono.error(OciError.INVALID_REQUEST.exception("username must be 1-" + MAX_USERNAME
-                    + " characters of a-z, 0-9 and single '.', '_' or '-' between them"));
+                    + " characters forming one repository path component: a-z, 0-9, separated by '.', '_', '__' or '-'"));
         }
         if (password == null || password.length() < Passwords.MIN_LENGTH || password.length() > Passwords.MAX_LENGTH) {
             return Mono.error(OciError.INVALID_REQUEST.exception("password must be " + Passwords.MIN_LENGTH + "-"
