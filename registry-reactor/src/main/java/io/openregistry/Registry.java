@@ -17,6 +17,7 @@ import io.openregistry.config.DatabaseUrls;
 import io.openregistry.content.ManifestService;
 import io.openregistry.http.AccessLog;
 import io.openregistry.http.Endpoint;
+import io.openregistry.http.OwnTask;
 import io.openregistry.http.ErrorMapper;
 import io.openregistry.http.RegistryHttpHandler;
 import io.openregistry.http.Responses;
@@ -182,7 +183,7 @@ public final class Registry implements AutoCloseable {
                     .metrics(true, Meters::uriTemplate)
                     // counts each connection's bytes for the access log
                     .doOnConnection(AccessLog::countBytes)
-                    .handle(routes)
+                    .handle(OwnTask.of(routes))
                     .bindNow(Duration.ofSeconds(30));
             Map<String, Supplier<Mono<Void>>> probes = new LinkedHashMap<>();
             probes.put("database", metadata::ping);
@@ -236,7 +237,7 @@ public final class Registry implements AutoCloseable {
                     .host(config.addr().getHostString())
                     .port(config.addr().getPort())
                     .idleTimeout(IDLE_TIMEOUT)
-                    .handle(handler)
+                    .handle(OwnTask.of(handler))
                     .bindNow(Duration.ofSeconds(30));
         } catch (RuntimeException e) {
             // e.g. a Kubo node on the same host holds 5001, the default of both

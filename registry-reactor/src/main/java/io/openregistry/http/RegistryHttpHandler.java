@@ -10,10 +10,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiFunction;
 import java.util.stream.Collectors;
 import org.reactivestreams.Publisher;
-import java.util.concurrent.Executor;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 import reactor.util.context.Context;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
@@ -57,21 +54,7 @@ public final class RegistryHttpHandler implements BiFunction<HttpServerRequest, 
         RouteMatch match = PathRouter.route(path);
         return Mono.defer(() -> Mono.from(dispatch(request, response, path, match)))
                 .onErrorResume(e -> errors.write(request, response, requestId, e))
-                .doFinally(end -> accessLog.finish(mark, requestId, request, response, match, end))
-                .subscribeOn(laterOnItsEventLoop(request));
-    }
-
-    /**
-     * Runs the request in a task of its own on the connection's event loop instead of inside the
-     * call that dispatches it. Reactor Netty 1.3.7 (fixed upstream after 1.3.8, reactor-netty
-     * #4347/#4361) stops reading a keep-alive connection when a request that was queued behind an
-     * unfinished one is answered synchronously within its own dispatch: the client's next request
-     * then hangs. A request never finishes within its dispatch this way.
-     */
-    private static Scheduler laterOnItsEventLoop(HttpServerRequest request) {
-        Executor[] loop = new Executor[1];
-        request.withConnection(connection -> loop[0] = connection.channel().eventLoop());
-        return Schedulers.fromExecutor(loop[0]);
+                .doFinally(end -> accessLog.finish(mark, requestId, request, response, match, end));
     }
 
     private Publisher<Void> dispatch(HttpServerRequest request, HttpServerResponse response, String path,

@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A keep-alive connection keeps being read after a request that was queued behind an unfinished
- * one (pipelined, or sent the moment the previous response arrived) is answered at once. Reactor
- * Netty 1.3.7 stops reading there unless requests run in a task of their own (RegistryHttpHandler).
+ * one (pipelined, or sent the moment the previous response arrived) is answered at once, on the API
+ * and on the admin listener. Reactor Netty 1.3.7 stops reading there unless requests run in a task
+ * of their own ({@code http.OwnTask}).
  */
 class KeepAliveTest extends ApiTestBase {
     @Override
@@ -34,6 +35,23 @@ class KeepAliveTest extends ApiTestBase {
                 assertThat(TestClient.readResponse(in)).as("round %d, catalog", round).startsWith("HTTP/1.1 200");
                 assertThat(TestClient.readResponse(in)).as("round %d, /v2/", round).startsWith("HTTP/1.1 200");
                 send(out, "GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(TestClient.readResponse(in)).as("round %d, the next request", round).startsWith("HTTP/1.1 200");
+            }
+        }
+    }
+
+    @Test
+    void theAdminListenerToo() throws IOException {
+        for (int round = 0; round < 10; round++) {
+            try (Socket socket = new Socket("127.0.0.1", registry.server().adminPort())) {
+                socket.setSoTimeout(10_000);
+                OutputStream out = socket.getOutputStream();
+                BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+                // readiness asks the database; /healthz is answered at once
+                send(out, "GET /readyz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(TestClient.readResponse(in)).as("round %d, readyz", round).startsWith("HTTP/1.1 200");
+                assertThat(TestClient.readResponse(in)).as("round %d, healthz", round).startsWith("HTTP/1.1 200");
+                send(out, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
                 assertThat(TestClient.readResponse(in)).as("round %d, the next request", round).startsWith("HTTP/1.1 200");
             }
         }
