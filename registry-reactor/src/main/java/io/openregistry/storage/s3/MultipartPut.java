@@ -1,9 +1,8 @@
 package io.openregistry.storage.s3;
 
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Exceptions;
@@ -15,13 +14,12 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 
 /**
- * One multipart upload: create, upload the parts ({@value #PARTS_IN_FLIGHT} at a time), complete
- * with them in part order; abort on any error or cancel so that no half-written upload keeps
- * costing storage.
+ * One multipart upload: create, upload the parts one after another, complete; abort on any error or
+ * cancel so that no half-written upload keeps costing storage.
  *
  * <p>A part upload is never torn down halfway. S3 may keep a part whose upload outlives the abort,
  * and S3-compatible servers may fail the abort while a part is being written; so on error or
- * cancel the abort waits for the parts in flight (bounded by the SDK's call timeout) to end.
+ * cancel the abort waits for the part in flight (bounded by the SDK's call timeout) to end.
  */
 final class MultipartPut {
     private static final Logger log = LoggerFactory.getLogger(MultipartPut.class);
@@ -29,12 +27,8 @@ final class MultipartPut {
     private final S3AsyncClient client;
     private final String bucket;
     private final String key;
-    /**
-     * Parts uploaded at once. With PartStream's one part of read-ahead, a commit holds at most this
-     * many parts plus one in heap, and reading the staged file overlaps the uploads.
-     */
-    static final int PARTS_IN_FLIGHT = 2;
-    private final Set<CompletableFuture<?>> partsInFlight = ConcurrentHashMap.newKeySet();
+    private final AtomicReference<CompletableFuture<?>> partInFlight =
+            new AtomicReference<>(CompletableFuture.completedFuture(null));
 
     private MultipartPut(S3AsyncClient client, String bucket, String key) {
         this.client = client;
@@ -52,10 +46,9 @@ final class MultipartPut {
                         .map(created -> created.uploadId()),
                 uploadId -> parts
                         .index()
-                        // PARTS_IN_FLIGHT parts at once, results kept in part order; demand for new
-                        // parts only as uploads finish, which slows the source to S3's pace
-                        .flatMapSequential(part -> uploadPart(uploadId, part.getT1().intValue() + 1, part.getT2()),
-                                PARTS_IN_FLIGHT, 1)
+                        // one part in flight and no prefetch: with PartStream's one part of
+                        // read-ahead that bounds memory to two parts and slows the source to S3's pace
+                        .concatMap(part -> uploadPart(uploadId, part.getT1().intValue() + 1, part.getT2()), 0)
                         .collectList()
                         .flatMap(completed -> S3Backend.call(() -> client.completeMultipartUpload(b -> b
                                 .bucket(bucket).key(key).uploadId(uploadId)
@@ -75,8 +68,7 @@ final class MultipartPut {
                                     .uploadId(uploadId).partNumber(partNumber).contentLength((long) bytes.length),
                             AsyncRequestBody.fromBytesUnsafe(bytes))
                     .thenApply(response -> CompletedPart.builder().partNumber(partNumber).eTag(response.eTag()).build());
-            partsInFlight.add(part);
-            part.whenComplete((r, e) -> partsInFlight.remove(part));
+            partInFlight.set(part);
             // suppressCancel: a cancelled put lets this part finish, then aborts (see class doc)
             return Mono.fromFuture(part, true);
         });
@@ -84,9 +76,8 @@ final class MultipartPut {
 
     /** Never fails: the upload's own error is the one to report; a failed abort is only logged. */
     private Mono<Void> abort(String uploadId, String why) {
-        CompletableFuture<?>[] running = partsInFlight.toArray(CompletableFuture<?>[]::new);
-        Mono<Object> partsEnded = Mono.fromFuture(CompletableFuture.allOf(running).handle((result, error) -> "ended"), true);
-        return partsEnded
+        Mono<Object> partEnded = Mono.fromFuture(partInFlight.get().handle((result, error) -> "ended"), true);
+        return partEnded
                 .then(S3Backend.call(() -> client.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId))))
                 // some servers need a moment after a failed or abandoned part write before they can
                 // abort (S3Proxy on a loaded machine: seconds); keep trying for about a minute

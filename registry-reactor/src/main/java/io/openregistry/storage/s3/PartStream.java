@@ -16,7 +16,7 @@ import reactor.core.publisher.Mono;
  *
  * <p>Buffers are pulled one at a time and only while the part being assembled is wanted or is the
  * one right after the last part handed out: at most one finished part waits ahead of demand, so a
- * downstream that works on n parts at a time holds at most n + 1 parts (the ones it works on and the
+ * downstream that takes one part at a time holds at most two parts (the one it works on and the
  * next) plus one incoming buffer. The read-ahead lets reading the next part overlap uploading one.
  */
 final class PartStream {
