@@ -29,6 +29,8 @@ final class MultipartPut {
     private final String key;
     private final AtomicReference<CompletableFuture<?>> partInFlight =
             new AtomicReference<>(CompletableFuture.completedFuture(null));
+    /** Set once the abort has begun: no part may start after it (guarded by {@code this}). */
+    private boolean aborting;
 
     private MultipartPut(S3AsyncClient client, String bucket, String key) {
         this.client = client;
@@ -62,13 +64,22 @@ final class MultipartPut {
 
     private Mono<CompletedPart> uploadPart(String uploadId, int partNumber, byte[] bytes) {
         return Mono.defer(() -> {
-            // fromBytesUnsafe: the array is ours alone and never changes, so the SDK need not copy
-            // it, and can replay it on retry
-            CompletableFuture<CompletedPart> part = client.uploadPart(b -> b.bucket(bucket).key(key)
-                                    .uploadId(uploadId).partNumber(partNumber).contentLength((long) bytes.length),
-                            AsyncRequestBody.fromBytesUnsafe(bytes))
-                    .thenApply(response -> CompletedPart.builder().partNumber(partNumber).eTag(response.eTag()).build());
-            partInFlight.set(part);
+            CompletableFuture<CompletedPart> part;
+            // Starting a part and the abort's look at the part in flight exclude each other: a
+            // cancel arriving (on another thread) while a part starts would otherwise abort first
+            // and let that part land afterwards, leaving it stored. uploadPart only starts a call.
+            synchronized (this) {
+                if (aborting) {
+                    return Mono.error(new IllegalStateException("multipart upload of " + key + " is being aborted"));
+                }
+                // fromBytesUnsafe: the array is ours alone and never changes, so the SDK need not
+                // copy it, and can replay it on retry
+                part = client.uploadPart(b -> b.bucket(bucket).key(key)
+                                        .uploadId(uploadId).partNumber(partNumber).contentLength((long) bytes.length),
+                                AsyncRequestBody.fromBytesUnsafe(bytes))
+                        .thenApply(response -> CompletedPart.builder().partNumber(partNumber).eTag(response.eTag()).build());
+                partInFlight.set(part);
+            }
             // suppressCancel: a cancelled put lets this part finish, then aborts (see class doc)
             return Mono.fromFuture(part, true);
         });
@@ -76,7 +87,12 @@ final class MultipartPut {
 
     /** Never fails: the upload's own error is the one to report; a failed abort is only logged. */
     private Mono<Void> abort(String uploadId, String why) {
-        Mono<Object> partEnded = Mono.fromFuture(partInFlight.get().handle((result, error) -> "ended"), true);
+        CompletableFuture<?> running;
+        synchronized (this) {
+            aborting = true;
+            running = partInFlight.get();
+        }
+        Mono<Object> partEnded = Mono.fromFuture(running.handle((result, error) -> "ended"), true);
         return partEnded
                 .then(S3Backend.call(() -> client.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId))))
                 // some servers need a moment after a failed or abandoned part write before they can
