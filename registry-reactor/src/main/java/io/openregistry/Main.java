@@ -8,6 +8,7 @@ import io.openregistry.config.ConfigLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Hooks;
 
 /** Parses arguments, loads the configuration and starts the registry. */
 public final class Main {
@@ -58,6 +59,11 @@ public final class Main {
         ch.qos.logback.classic.Logger root =
                 (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.toLevel(config.log().level()));
+        // An error that arrives after its subscriber cancelled (typically: the client went away
+        // while a file operation was still running) has nobody left to report to. Reactor logs it at
+        // ERROR by default; it is logged in full, at WARN, so a real problem stays visible.
+        Hooks.onErrorDropped(e -> LoggerFactory.getLogger("openregistry.dropped")
+                .warn("an error arrived after its request had ended: {}", e.toString(), e));
         Registry registry;
         try {
             registry = Registry.start(config);
