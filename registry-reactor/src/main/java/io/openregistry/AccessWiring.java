@@ -82,7 +82,7 @@ final class AccessWiring {
                 new TokenSigner(keys, auth.issuer(), clock), auth.service(), auth.tokenTtl());
         TokenHandlers token = new TokenHandlers(tokens, accounts, throttle, responses);
         AccountHandlers account = new AccountHandlers(accounts, metadata.repositories(), throttle, responses, json,
-                auth.signup(), auth.sessionTtl());
+                auth.signup());
         routes.add(new Route(Endpoint.TOKEN, HttpMethod.GET, token.get()));
         routes.add(new Route(Endpoint.TOKEN, HttpMethod.POST, token.post()));
         routes.add(new Route(Endpoint.AUTH_SIGNUP, HttpMethod.POST, account.signUp()));

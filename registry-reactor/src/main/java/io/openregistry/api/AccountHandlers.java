@@ -42,17 +42,15 @@ public final class AccountHandlers {
     private final Responses responses;
     private final ObjectMapper json;
     private final boolean signupOpen;
-    private final Duration sessionTtl;
 
     public AccountHandlers(Accounts accounts, RepositoryStore repositories, Throttle throttle, Responses responses,
-                           ObjectMapper json, boolean signupOpen, Duration sessionTtl) {
+                           ObjectMapper json, boolean signupOpen) {
         this.accounts = accounts;
         this.repositories = repositories;
         this.throttle = throttle;
         this.responses = responses;
         this.json = json;
         this.signupOpen = signupOpen;
-        this.sessionTtl = sessionTtl;
     }
 
     /** {@code POST /auth/signup {"username","password"}} → 201 {@code {"username"}}. */
@@ -80,7 +78,8 @@ public final class AccountHandlers {
                         Map<String, Object> body = new LinkedHashMap<>();
                         body.put("username", session.credential().username());
                         body.put("session", session.secret());
-                        body.put("expires_in", sessionTtl.toSeconds());
+                        Credential c = session.credential();
+                        body.put("expires_in", Duration.between(c.createdAt(), c.expiresAt()).toSeconds());
                         body.put("expires_at", session.credential().expiresAt().toString());
                         response.header("Cache-Control", "no-store");
                         return responses.json(request, response, 200, "application/json", body);

@@ -8,6 +8,7 @@ import io.openregistry.RegistryServer;
 import io.openregistry.api.AuthFixture.Who;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -355,6 +356,7 @@ abstract class AccessApiContract {
                 "password", alice.secret()), "Content-Type", "application/json");
         assertThat(signin.statusCode()).isEqualTo(200);
         String session = Oci.json(signin).path("session").asText();
+        assertThat(Oci.json(signin).path("expires_in").asLong()).isEqualTo(Duration.ofDays(1).toSeconds());
         assertThat(session).startsWith("orses_");
         HttpResponse<byte[]> me = client.get("/auth/account", "Authorization", "Bearer " + session);
         assertThat(Oci.json(me).path("username").asText()).isEqualTo(alice.username());

@@ -25,36 +25,37 @@ class KeepAliveTest extends ApiTestBase {
 
     @Test
     void aQueuedRequestAnsweredAtOnceDoesNotStallTheConnection() throws IOException {
+        // the catalog finishes on a database thread; /v2/ is answered without waiting for anything
+        assertKeepsReading(registry.server().port(), "/v2/_catalog", "/v2/");
+    }
+
+    @Test
+    void theAdminListenerToo() throws IOException {
+        // readiness asks the database; /healthz is answered at once
+        assertKeepsReading(registry.server().adminPort(), "/readyz", "/healthz");
+    }
+
+    /**
+     * Sends {@code slow} and {@code immediate} pipelined on one connection, reads both answers,
+     * then sends {@code immediate} again: it must be answered too. Ten rounds, new connections.
+     */
+    private static void assertKeepsReading(int port, String slow, String immediate) throws IOException {
         for (int round = 0; round < 10; round++) {
-            try (Socket socket = new Socket("127.0.0.1", registry.server().port())) {
+            try (Socket socket = new Socket("127.0.0.1", port)) {
                 socket.setSoTimeout(10_000);
                 OutputStream out = socket.getOutputStream();
                 BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-                // the catalog finishes on a database thread; /v2/ is answered without waiting for anything
-                send(out, "GET /v2/_catalog HTTP/1.1\r\nHost: x\r\n\r\nGET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n");
-                assertThat(TestClient.readResponse(in)).as("round %d, catalog", round).startsWith("HTTP/1.1 200");
-                assertThat(TestClient.readResponse(in)).as("round %d, /v2/", round).startsWith("HTTP/1.1 200");
-                send(out, "GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n");
+                send(out, get(slow) + get(immediate));
+                assertThat(TestClient.readResponse(in)).as("round %d, %s", round, slow).startsWith("HTTP/1.1 200");
+                assertThat(TestClient.readResponse(in)).as("round %d, %s", round, immediate).startsWith("HTTP/1.1 200");
+                send(out, get(immediate));
                 assertThat(TestClient.readResponse(in)).as("round %d, the next request", round).startsWith("HTTP/1.1 200");
             }
         }
     }
 
-    @Test
-    void theAdminListenerToo() throws IOException {
-        for (int round = 0; round < 10; round++) {
-            try (Socket socket = new Socket("127.0.0.1", registry.server().adminPort())) {
-                socket.setSoTimeout(10_000);
-                OutputStream out = socket.getOutputStream();
-                BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-                // readiness asks the database; /healthz is answered at once
-                send(out, "GET /readyz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-                assertThat(TestClient.readResponse(in)).as("round %d, readyz", round).startsWith("HTTP/1.1 200");
-                assertThat(TestClient.readResponse(in)).as("round %d, healthz", round).startsWith("HTTP/1.1 200");
-                send(out, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-                assertThat(TestClient.readResponse(in)).as("round %d, the next request", round).startsWith("HTTP/1.1 200");
-            }
-        }
+    private static String get(String path) {
+        return "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
     }
 
     private static void send(OutputStream out, String requests) throws IOException {
