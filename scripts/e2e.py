@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Real clients (skopeo, buildah, podman) against the registry jar, on H2 and on PostgreSQL.
+"""Real clients (skopeo, buildah, podman, docker) against the registry jar, on H2 and on PostgreSQL.
 
 Every scenario pushes, pulls back and compares manifest and layer digests with the source. Test
 images are built here without network (umoci, buildah from scratch, or written directly as an
@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import time
 import urllib.request
 
 import e2e_auth  # noqa: E402  (imports this module back for its helpers)
+import e2e_docker  # noqa: E402  (likewise)
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -39,10 +41,10 @@ def check(condition, message):
         raise Failure(message)
 
 
-def run(*cmd, env=None, timeout=900):
-    """Runs a command; raises Failure with its output when it fails."""
+def run(*cmd, env=None, timeout=900, input=None):
+    """Runs a command (input, if given, on its stdin); raises Failure with its output when it fails."""
     started = time.time()
-    proc = subprocess.run(list(cmd), capture_output=True, text=True, env=env, timeout=timeout)
+    proc = subprocess.run(list(cmd), capture_output=True, text=True, env=env, timeout=timeout, input=input)
     if proc.returncode != 0:
         raise Failure(f"command failed ({proc.returncode}): {' '.join(cmd)}\n"
                       f"stdout: {proc.stdout[-3000:]}\nstderr: {proc.stderr[-3000:]}")
@@ -567,7 +569,12 @@ SCENARIOS = [
     ("6 podman", s6_podman),
     ("7 1 GiB layer", s7_big),
     ("8 tags", s8_tags),
+    ("D1 docker build/push/pull", e2e_docker.d1_build_push_pull),
+    ("D2 docker pull --platform", e2e_docker.d2_pull_by_platform),
 ]
+# scenarios that need the docker daemon (one for the whole run, started when any is chosen); with
+# e2e_auth.DOCKER_SCENARIOS
+DOCKER_SCENARIOS = {"D1", "D2"}
 
 
 # name -> (database, storage); storage None is the filesystem. Object-store runs use PostgreSQL so
@@ -584,25 +591,51 @@ def versions():
     return out
 
 
+def scenario_id(name):
+    return name.split()[0]
+
+
+def stop_on_sigterm(signum, frame):
+    # SIGTERM/SIGHUP end the run like Ctrl-C does, so the finally blocks stop every server and the
+    # docker daemon and remove the work directories
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jar", required=True)
     parser.add_argument("--backend", choices=list(BACKENDS), action="append",
                         help="database[-storage]; default: all")
-    parser.add_argument("--only", help="comma-separated scenario numbers")
+    parser.add_argument("--only", help="comma-separated scenario ids (1-8, D1, D2 on the plain backends; "
+                                       "A2-A11 on h2-auth, which adds A1, and A8 for A9/A10); a backend "
+                                       "with none of them chosen is skipped")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
+    signal.signal(signal.SIGHUP, stop_on_sigterm)
     jar = os.path.abspath(args.jar)
     only = set(args.only.split(",")) if args.only else None
-    chosen = [s for s in SCENARIOS if only is None or s[0].split()[0] in only]
+    on_docker = DOCKER_SCENARIOS | e2e_auth.DOCKER_SCENARIOS
+    chosen = [s for s in SCENARIOS if only is None or scenario_id(s[0]) in only]
+    auth_chosen = e2e_auth.with_prerequisites(i for i in e2e_auth.SCENARIO_IDS if only is None or i in only) \
+        if only is None or only & set(e2e_auth.SCENARIO_IDS) else set()
+    backends = [b for b in args.backend or list(BACKENDS) if (auth_chosen if b == "h2-auth" else chosen)]
+    check(backends, f"no scenario chosen by --only {args.only}")
+    wanted = {scenario_id(name) for name, _ in chosen if any(b != "h2-auth" for b in backends)}
+    wanted |= auth_chosen if "h2-auth" in backends else set()
     work = tempfile.mkdtemp(prefix="openregistry-e2e-")
     os.chmod(work, 0o755)
     results = []
+    docker = None
     try:
         print("clients: " + "; ".join(versions()), flush=True)
+        if wanted & on_docker:
+            docker = e2e_docker.DockerDaemon(work)
+            print(f"docker: private dockerd {docker.version} on {docker.sock}, "
+                  f"started in {docker.start_seconds:.1f}s", flush=True)
         src = build_sources(work)
-        big = build_big(work) if any(fn is s7_big for _, fn in chosen) else None
-        for backend in args.backend or list(BACKENDS):
+        big = build_big(work) if any(fn is s7_big for _, fn in chosen) and backends != ["h2-auth"] else None
+        for backend in backends:
             database, storage_kind = BACKENDS[backend]
             bwork = os.path.join(work, backend)
             os.makedirs(bwork)
@@ -610,12 +643,15 @@ def main():
             postgres = Postgres(bwork) if database == "postgres" else None
             store = STORES[storage_kind](bwork) if storage_kind else None
             if backend == "h2-auth":
-                # access control on: its own scenarios (A1-A8), with credentials
+                # access control on: its own scenarios (A1-A11), with credentials
                 registry = e2e_auth.start(jar, bwork)
-                backend_scenarios = e2e_auth.scenarios(registry, src, bwork)
+                backend_scenarios = [(name, fn) for name, fn in e2e_auth.scenarios(registry, src, bwork, docker)
+                                     if scenario_id(name) in e2e_auth.with_prerequisites(auth_chosen)]
             else:
                 registry = Registry(jar, bwork, postgres.url() if postgres else None, store.env() if store else None)
-                backend_scenarios = [(name, functools.partial(fn, registry, big if fn is s7_big else src, bwork))
+                backend_scenarios = [(name, functools.partial(fn, registry, big if fn is s7_big else src, bwork,
+                                                              **({"docker": docker} if scenario_id(name)
+                                                                 in on_docker else {})))
                                      for name, fn in chosen]
             try:
                 for name, fn in backend_scenarios:
@@ -648,13 +684,24 @@ def main():
                     postgres.stop()
                 shutil.rmtree(os.path.join(bwork, "data"), ignore_errors=True)
     finally:
-        if args.keep:
-            print(f"work directory kept: {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        try:
+            if docker:
+                started = time.time()
+                docker.stop()
+                print(f"docker: dockerd stopped and its directory removed in {time.time() - started:.1f}s",
+                      flush=True)
+        finally:
+            if args.keep:
+                print(f"work directory kept: {work}")
+            else:
+                shutil.rmtree(work, ignore_errors=True)
     print("\n== end-to-end summary ==")
     for backend, name, status, seconds, note in results:
         print(f"{backend:13} {name:26} {status:4} {seconds:6.1f}s  {note.splitlines()[0] if note else ''}")
+    docker_results = [r for r in results if scenario_id(r[1]) in on_docker]
+    if docker_results:
+        print(f"docker CLI: {len(docker_results)} checks in {sum(r[3] for r in docker_results):.1f}s"
+              f" (daemon start {docker.start_seconds:.1f}s)")
     failed = [r for r in results if r[2] != "ok"]
     if failed:
         print(f"\n{len(failed)} end-to-end check(s) failed:")

@@ -3,7 +3,9 @@
 skopeo, buildah and podman push and pull with --creds user:password and user:PAT (the Docker token
 flow: 401 challenge, GET /token with Basic credentials, bearer token); anonymous pulls of a public
 image work and of a private image fail; podman login --authfile then push; pushing into another
-account's namespace, with a pull-only PAT or with a revoked PAT fails. Secrets never reach the log.
+account's namespace, with a pull-only PAT or with a revoked PAT fails; the docker CLI logs in with a
+password and with a PAT, pushes and pulls, and is refused a private image after docker logout.
+Secrets never reach the log.
 Imported by e2e.py (run through scripts/e2e).
 """
 import base64
@@ -12,11 +14,21 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import urllib.request
 
 from e2e import PULL, PUSH, SKOPEO, Failure, Registry, check, dir_manifest, run
+from e2e_docker import build_context
 
 ADMIN, ADMIN_PASSWORD = "admin", "e2e-admin-password"
+SCENARIO_IDS = [f"A{i}" for i in range(1, 12)]
+DOCKER_SCENARIOS = {"A8", "A9", "A10"}  # they need e2e_docker's daemon
+
+
+def with_prerequisites(ids):
+    """The scenarios to run for a choice of them: A1 makes the accounts, A8 the docker image."""
+    ids = set(ids)
+    return ids | {"A1"} | ({"A8"} if ids & {"A9", "A10"} else set())
 
 
 class Api:
@@ -57,8 +69,9 @@ def fails(*cmd):
     raise Failure(f"expected to fail but succeeded: {' '.join(cmd)}")
 
 
-def scenarios(reg, src, work):
-    """Yields (name, fn) pairs; each fn returns a note or raises Failure."""
+def scenarios(reg, src, work, docker=None):
+    """(name, fn) pairs; each fn returns a note or raises Failure. The docker ones need `docker`, an
+    e2e_docker.DockerDaemon."""
     api = Api(reg)
     alice, alice_pw = "alice", "alice-e2e-password"
     bob, bob_pw = "bob", "bob-e2e-password-2"
@@ -96,6 +109,7 @@ def scenarios(reg, src, work):
     def a4_anonymous_public():
         status, body = api.call("PATCH", f"/auth/repositories/{alice}/app", {"visibility": "public"}, alice, alice_pw)
         check(status == 200, f"make public: {status} {body}")
+        state["public"] = True
         digest, layers, _ = dir_manifest(_pull(f"docker://{host}/{alice}/app:v1", work, "a4"))
         check(digest == src.manifest_digest("app"), "anonymous pull of the public image differs")
         tags = json.loads(run(*SKOPEO, "list-tags", "--tls-verify=false", f"docker://{host}/{alice}/app"))
@@ -162,7 +176,47 @@ def scenarios(reg, src, work):
               f"dir:{os.path.join(work, 'a7b')}")
         return "pull-only PAT cannot push; revoked PAT refused at once"
 
-    def a8_no_secrets_in_log():
+    def a8_docker_password():
+        image = f"{host}/{alice}/docker:v1"
+        files = {"hello.txt": f"hello from docker, logged in {time.time()}\n".encode()}
+        state["docker_id"] = built = docker.build(build_context(work, "a8-context", files), image)
+        docker.refused("push", image)
+        docker.fails("login", "-u", alice, "--password-stdin", host, input="wrong-password")
+        check(host not in docker.auths(), "a refused docker login stored credentials")
+        docker.login(host, alice, alice_pw)
+        state["docker_digest"] = digest = docker.push(image)
+        docker.rmi(image)
+        docker("pull", image)
+        pulled = docker.inspect(image)
+        check(pulled["Id"] == built and f"{host}/{alice}/docker@{digest}" in pulled["RepoDigests"],
+              f"docker pulled {pulled['Id']} {pulled['RepoDigests']}, pushed {built} as {digest}")
+        docker.rmi(image)
+        docker.logout(host)
+        return "wrong password refused; login with password, push, pull back the same image ID"
+
+    def a9_docker_pat():
+        image = f"{host}/{alice}/docker:v1"
+        docker.login(host, alice, state["pat"])
+        docker("pull", image)
+        check(docker.inspect(image)["Id"] == state["docker_id"], "docker pulled another image with the PAT")
+        docker("tag", image, f"{host}/{alice}/docker:v2")
+        digest = docker.push(f"{host}/{alice}/docker:v2")
+        check(digest == state["docker_digest"], f"v2 pushed as {digest}, v1 was {state['docker_digest']}")
+        docker.rmi(image, f"{host}/{alice}/docker:v2")
+        docker.logout(host)
+        return "login --password-stdin with a PAT, pull, tag and push"
+
+    def a10_docker_logout():
+        docker.refused("pull", f"{host}/{alice}/docker:v1")
+        docker.fails("image", "inspect", f"{host}/{alice}/docker:v1")
+        check(docker.auths() == {}, f"credentials left in DOCKER_CONFIG: {list(docker.auths())}")
+        if not state.get("public"):
+            return "after logout the private image is refused"
+        docker("pull", f"{host}/{alice}/app:v1")  # made public by A4
+        docker.rmi(f"{host}/{alice}/app:v1")
+        return "after logout the private image is refused, the public one pulls"
+
+    def a11_no_secrets_in_log():
         log = reg.read_log()
         for secret in (alice_pw, bob_pw, ADMIN_PASSWORD, state["pat"], state["pull_pat"]):
             check(secret not in log, "a secret appears in the registry log")
@@ -173,7 +227,9 @@ def scenarios(reg, src, work):
     return [("A1 accounts and PATs", a1_accounts), ("A2 skopeo password/PAT", a2_skopeo_password_and_pat),
             ("A3 private: anon refused", a3_anonymous_private_fails), ("A4 public: anon pull", a4_anonymous_public),
             ("A5 buildah --creds PAT", a5_buildah_pat), ("A6 podman login+push", a6_podman_login),
-            ("A7 pull-only, revoked PAT", a7_limited_and_revoked), ("A8 no secrets in log", a8_no_secrets_in_log)]
+            ("A7 pull-only, revoked PAT", a7_limited_and_revoked), ("A8 docker login password", a8_docker_password),
+            ("A9 docker login PAT", a9_docker_pat), ("A10 docker logout: refused", a10_docker_logout),
+            ("A11 no secrets in log", a11_no_secrets_in_log)]
 
 
 def _pull(ref, work, name, *extra):
