@@ -63,7 +63,8 @@ public final class AccountHandlers {
                 return Mono.error(OciError.DENIED.exception("sign-up is disabled on this registry (auth.signup: false)"));
             }
             String address = Credentials.address(request);
-            return object(request).flatMap(body -> accounts.signUp(text(body, "username"), text(body, "password"), address))
+            return object(request)
+                    .flatMap(body -> accounts.signUp(text(body, "username"), text(body, "password"), address))
                     .flatMap(username -> responses.json(request, response, 201, "application/json",
                             Map.of("username", username)));
         };

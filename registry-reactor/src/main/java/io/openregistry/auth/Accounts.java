@@ -64,17 +64,18 @@ public final class Accounts {
     }
 
     /**
-     * Creates an account by sign-up from {@code address} and answers its name: 400 for a bad name or password, 429 when
-     * the address signed up too often, 409 when the name is not available. Whether it is taken
-     * by an account or is a namespace that holds repositories (perhaps private ones) answers
-     * alike: an anonymous caller learns nothing about what the namespace holds.
+     * Creates an account by sign-up from {@code address} and answers its name: 400 for a bad name
+     * or password, 429 when the address signed up too often, 409 when the name is not available.
+     * Whether it is taken by an account or is a namespace that holds repositories (perhaps private
+     * ones) answers alike: an anonymous caller learns nothing about what the namespace holds.
      */
     public Mono<String> signUp(String username, String password, String address) {
         return validate(username, password)
                 .then(Mono.fromRunnable(() -> throttle.admitSignUp(address)))
                 // a namespace that already holds repositories (pushed by an admin, or before access
                 // control) is not free: its first sign-up would own them all
-                .then(Mono.zip(store.find(username).hasElement(), repositories.namespaceInUse(username)))
+                .then(Mono.defer(() -> Mono.zip(store.find(username).hasElement(),
+                        repositories.namespaceInUse(username))))
                 .flatMap(taken -> taken.getT1() || taken.getT2() ? Mono.error(unavailable(username))
                         : create(username, password, false).map(Account::username));
     }
