@@ -83,6 +83,9 @@ class AccessHardeningTest {
         assertError(client.post("/token", ("grant_type=password&username=" + name + "&password=long-password-%FF")
                 .getBytes(StandardCharsets.US_ASCII), "Content-Type", "application/x-www-form-urlencoded"),
                 400, "INVALID_REQUEST");
+        assertError(client.post("/token", ("grant_type=password&username=" + name + "&password=long-password-%G0")
+                .getBytes(StandardCharsets.US_ASCII), "Content-Type", "application/x-www-form-urlencoded"),
+                400, "INVALID_REQUEST");
         // a PAT name is checked alike
         byte[] patName = "{\"name\":\"ci-\\udc00\",\"actions\":[\"pull\"]}".getBytes(StandardCharsets.UTF_8);
         assertError(client.post("/auth/tokens", patName, AuthFixture.concat(owner.basic(), "Content-Type",
