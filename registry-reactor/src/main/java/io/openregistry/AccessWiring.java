@@ -7,7 +7,9 @@ import io.openregistry.api.AccountHandlers;
 import io.openregistry.api.TokenHandlers;
 import io.openregistry.auth.AccessPolicy;
 import io.openregistry.auth.Accounts;
+import io.openregistry.auth.HashingGate;
 import io.openregistry.auth.KeyRing;
+import io.openregistry.auth.RepositorySettings;
 import io.openregistry.auth.Throttle;
 import io.openregistry.auth.TokenService;
 import io.openregistry.auth.TokenSigner;
@@ -72,8 +74,10 @@ final class AccessWiring {
                     + ": " + e.getMessage());
         }
         Clock clock = Clock.systemUTC();
-        Throttle throttle = new Throttle(auth.requestsPerMinute(), auth.failuresPerMinute());
-        Accounts accounts = new Accounts(metadata.accounts(), metadata.repositories(), throttle, hashing,
+        Throttle throttle = new Throttle(auth.requestsPerMinute(), auth.failuresPerMinute(),
+                auth.accountFailuresPerMinute(), auth.signupsPerHour());
+        HashingGate gate = new HashingGate(auth.hashingConcurrency(), auth.hashingQueueDeadline(), hashing);
+        Accounts accounts = new Accounts(metadata.accounts(), metadata.repositories(), throttle, gate,
                 auth.sessionTtl(), clock);
         if (auth.adminUsername() != null) {
             ensureAdmin(accounts, auth);
@@ -81,8 +85,8 @@ final class AccessWiring {
         TokenService tokens = new TokenService(new AccessPolicy(metadata.repositories()),
                 new TokenSigner(keys, auth.issuer(), clock), auth.service(), auth.tokenTtl());
         TokenHandlers token = new TokenHandlers(tokens, accounts, throttle, responses);
-        AccountHandlers account = new AccountHandlers(accounts, metadata.repositories(), throttle, responses, json,
-                auth.signup());
+        AccountHandlers account = new AccountHandlers(accounts, new RepositorySettings(metadata.repositories()), throttle,
+                responses, json, auth.signup());
         routes.add(new Route(Endpoint.TOKEN, HttpMethod.GET, token.get()));
         routes.add(new Route(Endpoint.TOKEN, HttpMethod.POST, token.post()));
         routes.add(new Route(Endpoint.AUTH_SIGNUP, HttpMethod.POST, account.signUp()));

@@ -2,18 +2,17 @@ package io.openregistry.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.openregistry.auth.AccessPolicy;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.openregistry.auth.Accounts;
+import io.openregistry.auth.CredentialInfo;
 import io.openregistry.auth.Principal;
+import io.openregistry.auth.RepositorySettings;
 import io.openregistry.auth.Secrets;
 import io.openregistry.auth.Throttle;
 import io.openregistry.http.Credentials;
 import io.openregistry.http.Handler;
 import io.openregistry.http.Requests;
 import io.openregistry.http.Responses;
-import io.openregistry.metadata.AccountStore;
-import io.openregistry.metadata.AccountStore.Credential;
-import io.openregistry.metadata.RepositoryStore;
 import io.openregistry.oci.Names;
 import io.openregistry.oci.OciError;
 import java.io.IOException;
@@ -23,6 +22,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServerRequest;
@@ -32,18 +32,20 @@ import reactor.netty.http.server.HttpServerRequest;
  * other than sign-up and sign-in authenticate with {@code Authorization: Bearer <session>} (from
  * sign-in) or HTTP Basic with the account's password; never with a personal access token, so a
  * leaked pull-only token cannot mint itself a stronger one. Every request counts against the
- * per-address rate limit.
+ * per-address rate limit. Request bodies must be sent as {@code application/json} (415
+ * otherwise): a cross-site HTML form can send {@code text/plain} without the browser asking the
+ * server first, but not {@code application/json}.
  */
 public final class AccountHandlers {
     private static final int MAX_BODY_BYTES = 64 * 1024;
     private final Accounts accounts;
-    private final RepositoryStore repositories;
+    private final RepositorySettings repositories;
     private final Throttle throttle;
     private final Responses responses;
     private final ObjectMapper json;
     private final boolean signupOpen;
 
-    public AccountHandlers(Accounts accounts, RepositoryStore repositories, Throttle throttle, Responses responses,
+    public AccountHandlers(Accounts accounts, RepositorySettings repositories, Throttle throttle, Responses responses,
                            ObjectMapper json, boolean signupOpen) {
         this.accounts = accounts;
         this.repositories = repositories;
@@ -60,9 +62,11 @@ public final class AccountHandlers {
             if (!signupOpen) {
                 return Mono.error(OciError.DENIED.exception("sign-up is disabled on this registry (auth.signup: false)"));
             }
-            return object(request).flatMap(body -> accounts.signUp(text(body, "username"), text(body, "password"), false))
-                    .flatMap(account -> responses.json(request, response, 201, "application/json",
-                            Map.of("username", account.username())));
+            String address = Credentials.address(request);
+            return object(request)
+                    .flatMap(body -> accounts.signUp(text(body, "username"), text(body, "password"), address))
+                    .flatMap(username -> responses.json(request, response, 201, "application/json",
+                            Map.of("username", username)));
         };
     }
 
@@ -78,7 +82,7 @@ public final class AccountHandlers {
                         Map<String, Object> body = new LinkedHashMap<>();
                         body.put("username", session.credential().username());
                         body.put("session", session.secret());
-                        Credential c = session.credential();
+                        CredentialInfo c = session.credential();
                         body.put("expires_in", Duration.between(c.createdAt(), c.expiresAt()).toSeconds());
                         body.put("expires_at", session.credential().expiresAt().toString());
                         response.header("Cache-Control", "no-store");
@@ -139,43 +143,39 @@ public final class AccountHandlers {
     /** {@code GET /auth/repositories/<name>} → {@code {"name","visibility"}}, for its owner or an admin. */
     public Handler repository() {
         return (request, response, route) -> administered(request, route.name())
-                .flatMap(name -> repositories.exists(name)
-                        .flatMap(exists -> exists ? repositories.isPublic(name) : Mono.error(unknown(name)))
-                        .flatMap(isPublic -> visibility(request, response, name, isPublic)));
+                .flatMap(caller -> repositories.isPublic(caller, route.name())
+                        .flatMap(isPublic -> visibility(request, response, route.name(), isPublic)));
     }
 
     /** {@code PATCH /auth/repositories/<name> {"visibility":"public"|"private"}}, by its owner or an admin. */
     public Handler updateRepository() {
         return (request, response, route) -> administered(request, route.name())
-                .flatMap(name -> object(request).flatMap(body -> {
+                .flatMap(caller -> object(request).flatMap(body -> {
                     String visibility = text(body, "visibility");
                     if (!"public".equals(visibility) && !"private".equals(visibility)) {
                         return Mono.error(OciError.INVALID_REQUEST.exception("visibility must be public or private"));
                     }
                     boolean isPublic = visibility.equals("public");
-                    return repositories.setPublic(name, isPublic)
-                            .flatMap(updated -> updated ? visibility(request, response, name, isPublic)
-                                    : Mono.error(unknown(name)));
+                    return repositories.setPublic(caller, route.name(), isPublic)
+                            .then(Mono.defer(() -> visibility(request, response, route.name(), isPublic)));
                 }));
     }
 
-    /** The repository name, when the caller may administer it; a repository it may not answers as unknown. */
-    private Mono<String> administered(HttpServerRequest request, String name) {
+    /**
+     * The caller, when it may administer the repository; a repository it may not answers as
+     * unknown, before any body is read.
+     */
+    private Mono<Principal> administered(HttpServerRequest request, String name) {
         if (!Names.isValidName(name)) {
             return Mono.error(OciError.NAME_INVALID.exception("invalid repository name: " + name));
         }
-        return caller(request).flatMap(p -> AccessPolicy.mayAdminister(p, name) ? Mono.just(name)
-                : Mono.error(unknown(name)));
+        return caller(request).flatMap(p -> repositories.checkAdministers(p, name).thenReturn(p));
     }
 
     private Mono<Void> visibility(HttpServerRequest request, reactor.netty.http.server.HttpServerResponse response,
                                   String name, boolean isPublic) {
         return responses.json(request, response, 200, "application/json",
                 Map.of("name", name, "visibility", isPublic ? "public" : "private"));
-    }
-
-    private static RuntimeException unknown(String name) {
-        return OciError.NAME_UNKNOWN.exception("repository unknown: " + name).withDetail(Map.of("name", name));
     }
 
     /** The signed-in account: a session bearer token, or Basic with a password (not a PAT). */
@@ -187,7 +187,7 @@ public final class AccountHandlers {
             return accounts.session(session, address);
         }
         Credentials.Basic basic = Credentials.basic(request);
-        if (basic != null && Secrets.idOf(basic.secret(), AccountStore.Kind.PAT) != null) {
+        if (basic != null && Secrets.isPersonalToken(basic.secret())) {
             // refused before any check: not a password guess, and never counted against the account
             return Mono.error(OciError.UNAUTHORIZED.exception(
                     "personal access tokens are not accepted here: sign in with the password"));
@@ -200,7 +200,12 @@ public final class AccountHandlers {
                 .withHeader("WWW-Authenticate", "Bearer realm=\"openregistry\""));
     }
 
+    /** The JSON object of the body; 415 unless it is declared {@code application/json}. */
     private Mono<JsonNode> object(HttpServerRequest request) {
+        if (!isJson(request.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE))) {
+            return Mono.error(OciError.INVALID_REQUEST.exception(415,
+                    "the request body must be sent with Content-Type: application/json"));
+        }
         return Requests.body(request, MAX_BODY_BYTES,
                         size -> OciError.INVALID_REQUEST.exception(413, "request body over " + MAX_BODY_BYTES + " bytes"))
                 .map(bytes -> {
@@ -214,6 +219,16 @@ public final class AccountHandlers {
                         throw OciError.INVALID_REQUEST.exception("request body is not valid JSON");
                     }
                 });
+    }
+
+    /** {@code application/json}, with or without parameters (such as {@code charset=utf-8}). */
+    static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        int semicolon = contentType.indexOf(';');
+        String type = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim();
+        return type.toLowerCase(Locale.ROOT).equals("application/json");
     }
 
     private static String text(JsonNode body, String field) {
@@ -268,7 +283,7 @@ public final class AccountHandlers {
         return null;
     }
 
-    private static Map<String, Object> describe(Credential pat) {
+    private static Map<String, Object> describe(CredentialInfo pat) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", pat.id());
         out.put("name", pat.name());

@@ -1,10 +1,10 @@
 package io.openregistry.api;
 
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.openregistry.auth.Accounts;
 import io.openregistry.auth.Principal;
 import io.openregistry.auth.Scope;
 import io.openregistry.auth.Secrets;
+import io.openregistry.auth.Text;
 import io.openregistry.auth.Throttle;
 import io.openregistry.auth.TokenService;
 import io.openregistry.auth.TokenSigner;
@@ -12,10 +12,9 @@ import io.openregistry.http.Credentials;
 import io.openregistry.http.Handler;
 import io.openregistry.http.Requests;
 import io.openregistry.http.Responses;
-import io.openregistry.metadata.AccountStore;
 import io.openregistry.oci.OciError;
-import io.openregistry.oci.OciException;
-import java.nio.charset.StandardCharsets;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +35,12 @@ import reactor.netty.http.server.HttpServerResponse;
  * Answers {@code {token, access_token, expires_in, issued_at[, refresh_token]}}; the token grants
  * what was asked as far as the account may (possibly nothing: a client learns about denial from
  * the registry's next 401, never here).
+ *
+ * <p>A failed sign-in is a 401 <em>without</em> a {@code WWW-Authenticate: Basic} challenge: such
+ * a challenge makes a browser that opened this URL ask for a password and then send it along on
+ * its own, to every later request here, including ones another site makes it send. Registry
+ * clients need no challenge: docker, podman, skopeo and containerd send their Basic credentials to
+ * the realm from the registry's Bearer challenge unprompted.
  */
 public final class TokenHandlers {
     /** An OAuth2 form is a few hundred bytes; anything near this is not one. */
@@ -62,14 +67,14 @@ public final class TokenHandlers {
             boolean offline = "true".equalsIgnoreCase(Requests.param(query, "offline_token"));
             Credentials.Basic basic = Credentials.basic(request);
             if (basic == null && Credentials.present(request)) {
-                return withBasicChallenge(Mono.error(unauthorized("unsupported or malformed Authorization header; use Basic")));
+                return Mono.error(unauthorized("unsupported or malformed Authorization header; use Basic"));
             }
             Mono<Principal> principal = basic == null ? Mono.just(Principal.ANONYMOUS)
                     : accounts.basic(basic.username(), basic.secret(), address);
             // A refresh token is a session; only a password sign-in starts one (a PAT must not
             // outlive its own revocation through a session it minted).
             boolean session = offline && basic != null && !isPersonalToken(basic.secret());
-            return withBasicChallenge(principal.flatMap(p -> respond(request, response, p, scopes, session, null)));
+            return principal.flatMap(p -> respond(request, response, p, scopes, session, null));
         };
     }
 
@@ -77,11 +82,10 @@ public final class TokenHandlers {
         return (request, response, route) -> {
             String address = Credentials.address(request);
             throttle.admit(address);
-            return withBasicChallenge(Requests.body(request, MAX_FORM_BYTES,
+            return Requests.body(request, MAX_FORM_BYTES,
                             size -> OciError.INVALID_REQUEST.exception(413, "token request form too large"))
                     .flatMap(body -> {
-                        Map<String, List<String>> form = new QueryStringDecoder(
-                                new String(body, StandardCharsets.UTF_8), StandardCharsets.UTF_8, false).parameters();
+                        Map<String, List<String>> form = form(body);
                         checkService(Requests.param(form, "service"));
                         List<Scope> scopes = Scope.parseAll(form.get("scope"));
                         String grant = Requests.param(form, "grant_type");
@@ -106,7 +110,7 @@ public final class TokenHandlers {
                         }
                         return Mono.error(OciError.INVALID_REQUEST.exception(
                                 "unsupported grant_type: use password or refresh_token"));
-                    }));
+                    });
         };
     }
 
@@ -137,16 +141,62 @@ public final class TokenHandlers {
     }
 
     private static boolean isPersonalToken(String secret) {
-        return Secrets.idOf(secret, AccountStore.Kind.PAT) != null;
+        return Secrets.isPersonalToken(secret);
+    }
+
+    /**
+     * An {@code application/x-www-form-urlencoded} body, decoded strictly: a value that is not
+     * valid UTF-8 once its %-escapes are decoded is a 400, not a password with U+FFFD in place of
+     * whatever was sent (which would make several passwords one).
+     */
+    static Map<String, List<String>> form(byte[] body) {
+        Map<String, List<String>> form = new LinkedHashMap<>();
+        int start = 0;
+        while (start <= body.length) {
+            int end = start;
+            while (end < body.length && body[end] != '&') {
+                end++;
+            }
+            if (end > start) {
+                int eq = start;
+                while (eq < end && body[eq] != '=') {
+                    eq++;
+                }
+                String name = component(body, start, eq);
+                String value = eq < end ? component(body, eq + 1, end) : "";
+                form.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+            }
+            start = end + 1;
+        }
+        return form;
+    }
+
+    private static String component(byte[] body, int from, int to) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(to - from);
+        for (int i = from; i < to; i++) {
+            byte b = body[i];
+            if (b == '+') {
+                out.write(' ');
+            } else if (b == '%') {
+                int hi = i + 2 < to ? Character.digit(body[i + 1], 16) : -1;
+                int lo = i + 2 < to ? Character.digit(body[i + 2], 16) : -1;
+                if (hi < 0 || lo < 0) {
+                    throw OciError.INVALID_REQUEST.exception("malformed %-escape in the token request form");
+                }
+                out.write(hi << 4 | lo);
+                i += 2;
+            } else {
+                out.write(b);
+            }
+        }
+        String text = Text.decodeUtf8(out.toByteArray());
+        if (text == null) {
+            throw OciError.INVALID_REQUEST.exception("the token request form is not valid UTF-8");
+        }
+        return text;
     }
 
     private static RuntimeException unauthorized(String message) {
         return OciError.UNAUTHORIZED.exception(message);
-    }
-
-    /** A failed sign-in here also says how to sign in (HTTP Basic), which curl users appreciate. */
-    private <T> Mono<T> withBasicChallenge(Mono<T> work) {
-        return work.onErrorMap(OciException.class, e -> e.code() == OciError.UNAUTHORIZED
-                ? e.withHeader("WWW-Authenticate", "Basic realm=\"" + tokens.service() + "\"") : e);
     }
 }

@@ -17,13 +17,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
 
 /**
  * Accounts and their credentials: sign-up, the checks of passwords, personal access tokens and
  * sessions (each answering the {@link Principal} they prove), and issuing and revoking PATs and
- * sessions. Password hashing runs on {@code hashing}, never on an event loop. Every failed check
- * answers the same 401, whatever failed, and is counted by the {@link Throttle}.
+ * sessions. Password hashing goes through the {@link HashingGate}, never on an event loop and
+ * never more at once than it allows. Every failed check answers the same 401, whatever failed, and
+ * is counted by the {@link Throttle}. Passwords must be valid Unicode: a lone UTF-16 surrogate
+ * cannot be encoded faithfully, so it is refused rather than hashed as something else.
  */
 public final class Accounts {
     private static final Logger log = LoggerFactory.getLogger(Accounts.class);
@@ -34,19 +35,19 @@ public final class Accounts {
     private final AccountStore store;
     private final RepositoryStore repositories;
     private final Throttle throttle;
-    private final Scheduler hashing;
+    private final HashingGate hashing;
     private final Duration sessionTtl;
     private final Clock clock;
 
     /** A secret just issued, shown to its owner once, and what it is. */
-    public record IssuedSecret(String secret, Credential credential) {
+    public record IssuedSecret(String secret, CredentialInfo credential) {
         @Override
         public String toString() {
             return "IssuedSecret[" + credential.id() + "]";
         }
     }
 
-    public Accounts(AccountStore store, RepositoryStore repositories, Throttle throttle, Scheduler hashing,
+    public Accounts(AccountStore store, RepositoryStore repositories, Throttle throttle, HashingGate hashing,
                     Duration sessionTtl, Clock clock) {
         this.store = store;
         this.repositories = repositories;
@@ -62,8 +63,24 @@ public final class Accounts {
                 && Names.isValidName(username);
     }
 
-    /** Creates an account; 400 for a bad name or password, 409 when the name is taken. */
-    public Mono<Account> signUp(String username, String password, boolean admin) {
+    /**
+     * Creates an account by sign-up from {@code address} and answers its name: 400 for a bad name
+     * or password, 429 when the address signed up too often, 409 when the name is not available.
+     * Whether it is taken by an account or is a namespace that holds repositories (perhaps private
+     * ones) answers alike: an anonymous caller learns nothing about what the namespace holds.
+     */
+    public Mono<String> signUp(String username, String password, String address) {
+        return validate(username, password)
+                .then(Mono.fromRunnable(() -> throttle.admitSignUp(address)))
+                // a namespace that already holds repositories (pushed by an admin, or before access
+                // control) is not free: its first sign-up would own them all
+                .then(Mono.defer(() -> Mono.zip(store.find(username).hasElement(),
+                        repositories.namespaceInUse(username))))
+                .flatMap(taken -> taken.getT1() || taken.getT2() ? Mono.error(unavailable(username))
+                        : create(username, password, false).map(Account::username));
+    }
+
+    private static Mono<Void> validate(String username, String password) {
         if (!isValidUsername(username)) {
             return Mono.error(OciError.INVALID_REQUEST.exception("username must be 1-" + MAX_USERNAME
                     + " characters forming one repository path component: a-z, 0-9, separated by '.', '_', '__' or '-'"));
@@ -72,15 +89,24 @@ public final class Accounts {
             return Mono.error(OciError.INVALID_REQUEST.exception("password must be " + Passwords.MIN_LENGTH + "-"
                     + Passwords.MAX_LENGTH + " characters"));
         }
-        // A namespace that already holds repositories (pushed by an admin, or before access
-        // control) is not free: its first sign-up would own them all.
-        Mono<Boolean> free = admin ? Mono.just(true) : repositories.namespaceInUse(username).map(used -> !used);
-        return free.flatMap(isFree -> isFree ? Mono.fromCallable(() -> Passwords.hash(password)).subscribeOn(hashing)
-                        : Mono.error(OciError.ALREADY_EXISTS.exception("the namespace " + username + "/ is in use")))
+        if (!Text.isValidUnicode(password)) {
+            return Mono.error(OciError.INVALID_REQUEST.exception("password must be valid Unicode "
+                    + "(no unpaired UTF-16 surrogates)"));
+        }
+        return Mono.empty();
+    }
+
+    private Mono<Account> create(String username, String password, boolean admin) {
+        return hashing.run(() -> Passwords.hash(password))
                 .map(hash -> new Account(username, hash, admin, now()))
                 .flatMap(account -> store.create(account).flatMap(created -> created
                         ? Mono.just(account)
-                        : Mono.error(OciError.ALREADY_EXISTS.exception("username is taken: " + username))));
+                        // lost a race with a sign-up of the same name
+                        : Mono.error(unavailable(username))));
+    }
+
+    private static RuntimeException unavailable(String username) {
+        return OciError.ALREADY_EXISTS.exception("username is not available: " + username);
     }
 
     /** Creates the configured admin account unless an account of that name exists (which is left as it is). */
@@ -93,7 +119,8 @@ public final class Accounts {
                     }
                 })
                 .hasElement()
-                .flatMap(exists -> exists ? Mono.empty() : signUp(username, password, true)
+                .flatMap(exists -> exists ? Mono.empty() : validate(username, password)
+                        .then(create(username, password, true))
                         .doOnNext(a -> log.info("created admin account '{}'", username))
                         .onErrorResume(e -> e instanceof io.openregistry.oci.OciException oci
                                         && oci.code() == OciError.ALREADY_EXISTS,
@@ -106,7 +133,7 @@ public final class Accounts {
      * or one of its personal access tokens.
      */
     public Mono<Principal> basic(String username, String secret, String address) {
-        if (Secrets.idOf(secret, Kind.PAT) != null) {
+        if (Secrets.isPersonalToken(secret)) {
             return personalToken(username, secret, address);
         }
         return password(username, secret, address);
@@ -116,17 +143,26 @@ public final class Accounts {
     public Mono<Principal> password(String username, String password, String address) {
         String name = isValidUsername(username) ? username : null;
         Throttle.PasswordAttempt attempt = throttle.attemptPassword(address, name);
+        java.util.concurrent.atomic.AtomicBoolean checked = new java.util.concurrent.atomic.AtomicBoolean();
         return (name == null ? Mono.<Account>empty() : store.find(name))
                 .map(java.util.Optional::of)
                 .defaultIfEmpty(java.util.Optional.empty())
-                .publishOn(hashing)
-                .flatMap(account -> {
-                    if (Passwords.verify(password, account.map(Account::passwordHash).orElse(null))) {
+                .flatMap(account -> hashing.run(() -> {
+                    checked.set(true);
+                    return Passwords.verify(password, account.map(Account::passwordHash).orElse(null));
+                }).flatMap(right -> {
+                    if (right) {
                         attempt.succeeded();
                         return Mono.just(Principal.account(account.get().username(), account.get().admin()));
                     }
                     attempt.failed("wrong username or password");
                     return Mono.error(unauthorized("wrong username or password"));
+                }))
+                // refused by the gate or the database before the password was looked at: no guess was made
+                .doOnError(e -> {
+                    if (!checked.get()) {
+                        attempt.notChecked();
+                    }
                 });
     }
 
@@ -137,6 +173,7 @@ public final class Accounts {
                         ? Mono.error(failed(address, "personal access token of another account"))
                         : store.find(pat.username())
                                 .switchIfEmpty(Mono.error(() -> failed(address, "personal access token of a deleted account")))
+                                .doOnNext(account -> throttle.succeededFor(account.username(), address))
                                 .map(account -> new Principal(account.username(), account.admin(),
                                         Set.copyOf(pat.actions()), pat.repositories())));
     }
@@ -146,6 +183,7 @@ public final class Accounts {
         return credential(secret, Kind.SESSION, address)
                 .flatMap(session -> store.find(session.username())
                         .switchIfEmpty(Mono.error(() -> failed(address, "session of a deleted account")))
+                        .doOnNext(account -> throttle.succeededFor(account.username(), address))
                         .map(account -> Principal.account(account.username(), account.admin())));
     }
 
@@ -167,7 +205,7 @@ public final class Accounts {
         Instant now = now();
         Credential session = new Credential(issued.id(), principal.username(), Kind.SESSION, null, issued.hash(),
                 List.of(), List.of(), now.plus(sessionTtl), now);
-        return store.addCredential(session).thenReturn(new IssuedSecret(issued.secret(), session));
+        return store.addCredential(session).thenReturn(new IssuedSecret(issued.secret(), CredentialInfo.of(session)));
     }
 
     /** Ends the session whose secret this is (sign-out); unknown secrets are ignored. */
@@ -191,7 +229,8 @@ public final class Accounts {
      */
     public Mono<IssuedSecret> createToken(Principal owner, String name, List<String> actions, List<String> repositories,
                                           Instant expiresAt) {
-        if (name == null || name.isBlank() || name.length() > 128 || name.chars().anyMatch(Character::isISOControl)) {
+        if (name == null || name.isBlank() || name.length() > 128 || name.chars().anyMatch(Character::isISOControl)
+                || !Text.isValidUnicode(name)) {
             return Mono.error(OciError.INVALID_REQUEST.exception("name must be 1-128 printable characters"));
         }
         if (actions == null || actions.isEmpty() || !PAT_ACTIONS.containsAll(actions)) {
@@ -209,11 +248,11 @@ public final class Accounts {
         Credential pat = new Credential(issued.id(), owner.username(), Kind.PAT, name.trim(), issued.hash(),
                 actions.stream().distinct().toList(), repositories.stream().distinct().toList(),
                 expiresAt == null ? null : expiresAt.truncatedTo(ChronoUnit.SECONDS), now);
-        return store.addCredential(pat).thenReturn(new IssuedSecret(issued.secret(), pat));
+        return store.addCredential(pat).thenReturn(new IssuedSecret(issued.secret(), CredentialInfo.of(pat)));
     }
 
-    public Flux<Credential> tokens(Principal owner) {
-        return store.credentials(owner.username(), Kind.PAT);
+    public Flux<CredentialInfo> tokens(Principal owner) {
+        return store.credentials(owner.username(), Kind.PAT).map(CredentialInfo::of);
     }
 
     /** Revokes a PAT of this account: the next token request with it fails. 404 when it has none with that id. */

@@ -1,6 +1,5 @@
 package io.openregistry.auth;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Base64;
@@ -32,7 +31,10 @@ public final class Passwords {
     private Passwords() {
     }
 
-    /** A new PHC string for {@code password} with a fresh random salt. */
+    /**
+     * A new PHC string for {@code password} with a fresh random salt; IllegalArgumentException
+     * when it is not valid Unicode (callers refuse such passwords first).
+     */
     public static String hash(String password) {
         byte[] salt = Randomness.bytes(SALT_BYTES);
         byte[] out = argon2(password, salt, MEMORY_KIB, PASSES, LANES, HASH_BYTES);
@@ -46,7 +48,9 @@ public final class Passwords {
      * a real check.
      */
     public static boolean verify(String password, String phc) {
-        if (password == null || password.length() > MAX_LENGTH) {
+        if (password == null || password.length() > MAX_LENGTH || !Text.isValidUnicode(password)) {
+            // no account's password is invalid Unicode; still as slow as a real check
+            verifyDecoy();
             return false;
         }
         Parsed parsed = phc == null ? null : parse(phc);
@@ -56,6 +60,11 @@ public final class Passwords {
         }
         byte[] computed = argon2(password, parsed.salt, parsed.memoryKib, parsed.passes, parsed.lanes, parsed.hash.length);
         return MessageDigest.isEqual(computed, parsed.hash) && real;
+    }
+
+    private static void verifyDecoy() {
+        Parsed decoy = parse(DECOY);
+        argon2("", decoy.salt, decoy.memoryKib, decoy.passes, decoy.lanes, decoy.hash.length);
     }
 
     private record Parsed(int memoryKib, int passes, int lanes, byte[] salt, byte[] hash) {}
@@ -103,7 +112,8 @@ public final class Passwords {
                 .withParallelism(lanes)
                 .withSalt(salt)
                 .build());
-        byte[] secret = password.getBytes(StandardCharsets.UTF_8);
+        // strict: a lossy encoding would make several passwords one
+        byte[] secret = Text.utf8(password);
         byte[] out = new byte[length];
         try {
             generator.generateBytes(secret, out);

@@ -51,6 +51,11 @@ public final class Secrets {
         return secret.substring(prefix.length(), prefix.length() + ID_CHARS);
     }
 
+    /** Whether {@code secret} has the shape of a personal access token. */
+    public static boolean isPersonalToken(String secret) {
+        return idOf(secret, Kind.PAT) != null;
+    }
+
     /** Whether {@code secret} hashes to {@code storedHash}, compared in constant time. */
     public static boolean matches(String secret, String storedHash) {
         return MessageDigest.isEqual(hash(secret).getBytes(StandardCharsets.US_ASCII),
@@ -60,7 +65,7 @@ public final class Secrets {
     static String hash(String secret) {
         try {
             return HexFormat.of().formatHex(
-                    MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
+                    MessageDigest.getInstance("SHA-256").digest(Text.utf8(secret)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }

@@ -133,18 +133,24 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
      * @param publicByDefault  visibility of a repository created by a first push
      * @param sessionTtl       lifetime of sign-in sessions and refresh tokens
      * @param requestsPerMinute sign-in and token requests allowed per client address per minute
-     * @param failuresPerMinute failed credential checks allowed per client address, and failed
-     *                          password checks per account, per minute
+     * @param failuresPerMinute failed credential checks allowed per client address per minute
+     * @param accountFailuresPerMinute failed password checks per account per minute, counted
+     *                          and enforced only for addresses that have not signed in to it
+     * @param signupsPerHour    sign-ups allowed per client address per hour
+     * @param hashingConcurrency password hashes computed at once in the whole process
+     * @param hashingQueueDeadline how long a password hash may wait for its turn before 429
      */
     public record Auth(boolean enabled, String service, String issuer, String realm, java.time.Duration tokenTtl,
                        Path keysDir, String adminUsername, String adminPassword, boolean signup,
                        boolean publicByDefault, java.time.Duration sessionTtl, int requestsPerMinute,
-                       int failuresPerMinute) {
+                       int failuresPerMinute, int accountFailuresPerMinute, int signupsPerHour,
+                       int hashingConcurrency, java.time.Duration hashingQueueDeadline) {
 
         /** Open mode. */
         public static Auth disabled() {
             return new Auth(false, "openregistry", "openregistry", null, java.time.Duration.ofMinutes(5), null, null,
-                    null, true, false, java.time.Duration.ofDays(7), 600, 10);
+                    null, true, false, java.time.Duration.ofDays(7), 600, 10, 30, 5,
+                    Math.max(1, Runtime.getRuntime().availableProcessors()), java.time.Duration.ofSeconds(5));
         }
 
         @Override
@@ -152,7 +158,10 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
             return "Auth[enabled=" + enabled + ", service=" + service + ", issuer=" + issuer + ", realm=" + realm
                     + ", tokenTtl=" + tokenTtl + ", keysDir=" + keysDir + ", adminUsername=" + adminUsername
                     + ", signup=" + signup + ", publicByDefault=" + publicByDefault + ", sessionTtl=" + sessionTtl
-                    + ", requestsPerMinute=" + requestsPerMinute + ", failuresPerMinute=" + failuresPerMinute + "]";
+                    + ", requestsPerMinute=" + requestsPerMinute + ", failuresPerMinute=" + failuresPerMinute
+                    + ", accountFailuresPerMinute=" + accountFailuresPerMinute + ", signupsPerHour=" + signupsPerHour
+                    + ", hashingConcurrency=" + hashingConcurrency + ", hashingQueueDeadline=" + hashingQueueDeadline
+                    + "]";
         }
     }
 }

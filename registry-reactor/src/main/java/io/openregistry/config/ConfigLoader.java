@@ -67,6 +67,11 @@ public final class ConfigLoader {
         DEFAULTS.put("auth.sessionTtlSeconds", String.valueOf(7 * 24 * 3600));
         DEFAULTS.put("auth.rateLimit.requestsPerMinute", "600");
         DEFAULTS.put("auth.rateLimit.failuresPerMinute", "10");
+        DEFAULTS.put("auth.rateLimit.accountFailuresPerMinute", "30");
+        DEFAULTS.put("auth.rateLimit.signupsPerHour", "5");
+        // empty: one per CPU core
+        DEFAULTS.put("auth.hashing.concurrency", "");
+        DEFAULTS.put("auth.hashing.queueDeadlineMillis", "5000");
     }
 
     private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
@@ -213,9 +218,17 @@ public final class ConfigLoader {
                 1, 1_000_000);
         int failures = (int) number("auth.rateLimit.failuresPerMinute", v.get("auth.rateLimit.failuresPerMinute"),
                 1, 1_000_000);
+        int accountFailures = (int) number("auth.rateLimit.accountFailuresPerMinute",
+                v.get("auth.rateLimit.accountFailuresPerMinute"), 1, 1_000_000);
+        int signups = (int) number("auth.rateLimit.signupsPerHour", v.get("auth.rateLimit.signupsPerHour"), 1, 1_000_000);
+        String concurrencyText = v.get("auth.hashing.concurrency").trim();
+        int concurrency = concurrencyText.isEmpty() ? Math.max(1, Runtime.getRuntime().availableProcessors())
+                : (int) number("auth.hashing.concurrency", concurrencyText, 1, 1024);
+        long queueDeadline = number("auth.hashing.queueDeadlineMillis", v.get("auth.hashing.queueDeadlineMillis"),
+                1, 600_000);
         return new Config.Auth(enabled, service, issuer, realm, Duration.ofSeconds(tokenTtl), keysDir, adminUser,
                 adminPassword, bool(v, "auth.signup"), visibility.equals("public"), Duration.ofSeconds(sessionTtl),
-                requests, failures);
+                requests, failures, accountFailures, signups, concurrency, Duration.ofMillis(queueDeadline));
     }
 
     private static Config.Storage storage(Map<String, String> v) {

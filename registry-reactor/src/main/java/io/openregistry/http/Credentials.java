@@ -1,7 +1,7 @@
 package io.openregistry.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
-import java.nio.charset.StandardCharsets;
+import io.openregistry.auth.Text;
 import java.util.Base64;
 import reactor.netty.http.server.HttpServerRequest;
 
@@ -18,7 +18,11 @@ public final class Credentials {
     private Credentials() {
     }
 
-    /** Basic credentials, or null when the header is absent, of another scheme, or malformed. */
+    /**
+     * Basic credentials, or null when the header is absent, of another scheme, or malformed,
+     * including credentials that are not valid UTF-8: decoded leniently they would turn into
+     * U+FFFD, and several different passwords into one.
+     */
     public static Basic basic(HttpServerRequest request) {
         String value = credentials(request, "Basic");
         if (value == null) {
@@ -26,8 +30,11 @@ public final class Credentials {
         }
         String decoded;
         try {
-            decoded = new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8);
+            decoded = Text.decodeUtf8(Base64.getDecoder().decode(value));
         } catch (IllegalArgumentException e) {
+            return null;
+        }
+        if (decoded == null) {
             return null;
         }
         int colon = decoded.indexOf(':');

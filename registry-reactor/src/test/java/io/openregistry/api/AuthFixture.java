@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -46,18 +47,107 @@ final class AuthFixture implements AutoCloseable {
     }
 
     static AuthFixture start(RegistryServer.Backend backend, boolean signup, int requestsPerMinute, int failuresPerMinute) {
-        return new AuthFixture(RegistryServer.start(backend, null, null, dir -> auth(dir, signup, requestsPerMinute,
-                failuresPerMinute)));
+        return start(backend, dir -> auth(dir, signup, requestsPerMinute, failuresPerMinute));
+    }
+
+    /** A registry with access control as {@code auth} makes it from the data directory. */
+    static AuthFixture start(RegistryServer.Backend backend, java.util.function.Function<Path, Config.Auth> auth) {
+        return new AuthFixture(RegistryServer.start(backend, null, null, auth));
     }
 
     static AuthFixture start(RegistryServer.Backend backend) {
         return start(backend, true, 100_000, 100_000);
     }
 
+    /** Per-account failures three times the per-address ones; sign-ups and hashing practically unlimited. */
     static Config.Auth auth(Path dir, boolean signup, int requestsPerMinute, int failuresPerMinute) {
+        return auth(dir, signup, requestsPerMinute, failuresPerMinute,
+                (int) Math.min(1_000_000L, 3L * failuresPerMinute), 100_000);
+    }
+
+    static Config.Auth auth(Path dir, boolean signup, int requestsPerMinute, int failuresPerMinute,
+                            int accountFailuresPerMinute, int signupsPerHour) {
         return new Config.Auth(true, SERVICE, "openregistry-test-issuer", null, Duration.ofMinutes(5),
                 dir.resolve("keys"), ADMIN, ADMIN_PASSWORD, signup, false, Duration.ofDays(1), requestsPerMinute,
-                failuresPerMinute);
+                failuresPerMinute, accountFailuresPerMinute, signupsPerHour, 4, Duration.ofSeconds(30));
+    }
+
+    /** An answer read off a raw socket. */
+    record Raw(int status, Map<String, String> headers, byte[] body) {
+        String header(String name) {
+            return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+        }
+
+        JsonNode json() {
+            try {
+                return Oci.JSON.readTree(body);
+            } catch (java.io.IOException e) {
+                throw new AssertionError("not JSON: " + new String(body, StandardCharsets.UTF_8), e);
+            }
+        }
+
+        /** Asserts the status and that the body is the OCI error JSON with this code. */
+        void assertError(int expectedStatus, String code) {
+            assertThat(status).as(new String(body, StandardCharsets.UTF_8)).isEqualTo(expectedStatus);
+            assertThat(header("Content-Type")).isEqualTo("application/json");
+            assertThat(json().path("errors").path(0).path("code").asText()).isEqualTo(code);
+        }
+    }
+
+    /**
+     * Sends one request from the loopback address {@code from} (any of 127.0.0.0/8: the
+     * registry keys its rate limits by the TCP peer's address, so this is another client).
+     */
+    Raw from(String from, String method, String path, byte[] body, String... headers) {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.bind(new java.net.InetSocketAddress(from, 0));
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", server.port()), 10_000);
+            socket.setSoTimeout(60_000);
+            StringBuilder head = new StringBuilder(method).append(' ').append(path)
+                    .append(" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+            for (int i = 0; i < headers.length; i += 2) {
+                head.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+            }
+            head.append("Content-Length: ").append(body == null ? 0 : body.length).append("\r\n\r\n");
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+            if (body != null) {
+                out.write(body);
+            }
+            out.flush();
+            byte[] all = socket.getInputStream().readAllBytes();
+            String text = new String(all, StandardCharsets.ISO_8859_1);
+            int end = text.indexOf("\r\n\r\n");
+            assertThat(end).as(text).isPositive();
+            String[] lines = text.substring(0, end).split("\r\n");
+            Map<String, String> answerHeaders = new java.util.HashMap<>();
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                answerHeaders.put(lines[i].substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
+                        lines[i].substring(colon + 1).trim());
+            }
+            String length = answerHeaders.get("content-length");
+            int bodyLength = length == null ? all.length - end - 4 : Integer.parseInt(length);
+            return new Raw(Integer.parseInt(lines[0].split(" ")[1]), answerHeaders,
+                    java.util.Arrays.copyOfRange(all, end + 4, end + 4 + bodyLength));
+        } catch (java.io.IOException e) {
+            throw new AssertionError(method + " " + path + " from " + from + " failed: " + e, e);
+        }
+    }
+
+    /** A token request for {@code who} from the loopback address {@code from}. */
+    Raw tokenFrom(String from, Who who, String... scopes) {
+        StringBuilder path = new StringBuilder("/token?service=").append(SERVICE);
+        for (String scope : scopes) {
+            path.append("&scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
+        }
+        return from(from, "GET", path.toString(), null, who.basic());
+    }
+
+    /** A sign-in through the account API from the loopback address {@code from}. */
+    Raw signInFrom(String from, Who who) {
+        return from(from, "POST", "/auth/signin", json("username", who.username(), "password", who.secret()),
+                "Content-Type", "application/json");
     }
 
     /** A fresh account; returns its credentials. */

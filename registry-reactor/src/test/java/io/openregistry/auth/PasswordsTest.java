@@ -33,6 +33,32 @@ class PasswordsTest {
         assertThat(java.util.Base64.getDecoder().decode(parts[5])).isEqualTo(expected);
     }
 
+    /** A lone surrogate used to be encoded as '?': then "pw\uD800" and "pw\uDBFF" and "pw?" were one password. */
+    @Test
+    void invalidUnicodeIsNeverHashedNorMatched() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Passwords.hash("long-password-\uD800"))
+                .isInstanceOf(IllegalArgumentException.class);
+        String question = Passwords.hash("long-password-?");
+        assertThat(Passwords.verify("long-password-?", question)).isTrue();
+        assertThat(Passwords.verify("long-password-\uD800", question)).isFalse();
+        assertThat(Passwords.verify("long-password-\uDC00", question)).isFalse();
+        // a proper pair is fine
+        String pair = Passwords.hash("long-password-\uD83D\uDE00");
+        assertThat(Passwords.verify("long-password-\uD83D\uDE00", pair)).isTrue();
+        assertThat(Passwords.verify("long-password-\uD83D", pair)).isFalse();
+    }
+
+    @Test
+    void strictTextConversions() {
+        assertThat(Text.isValidUnicode("ok \uD83D\uDE00")).isTrue();
+        assertThat(Text.isValidUnicode("\uDE00\uD83D")).isFalse();
+        assertThat(Text.isValidUnicode("\uD83D")).isFalse();
+        assertThat(Text.decodeUtf8(new byte[] {'a', (byte) 0xff})).isNull();
+        assertThat(Text.decodeUtf8(new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80})).isNull(); // an encoded surrogate
+        assertThat(Text.decodeUtf8("pässwörd".getBytes(java.nio.charset.StandardCharsets.UTF_8))).isEqualTo("pässwörd");
+        assertThat(Text.utf8("pässwörd")).isEqualTo("pässwörd".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     @Test
     void otherCostParametersStillVerify() {
         // a hash made with cheaper parameters (as an older release might have) verifies by what it says

@@ -157,4 +157,27 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_AUTH_ENABLED", "yes")))
                 .hasMessageContaining("auth.enabled");
     }
+
+    @Test
+    void authLimitAndHashingKeys() {
+        Config.Auth defaults = ConfigLoader.load(null, Map.of()).auth();
+        assertThat(defaults.accountFailuresPerMinute()).isEqualTo(30);
+        assertThat(defaults.signupsPerHour()).isEqualTo(5);
+        assertThat(defaults.hashingConcurrency()).isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        assertThat(defaults.hashingQueueDeadline()).hasMillis(5000);
+        Config.Auth set = ConfigLoader.load(null, Map.of("OPENREGISTRY_AUTH_RATE_LIMIT_ACCOUNT_FAILURES_PER_MINUTE", "40",
+                "OPENREGISTRY_AUTH_RATE_LIMIT_SIGNUPS_PER_HOUR", "3", "OPENREGISTRY_AUTH_HASHING_CONCURRENCY", "7",
+                "OPENREGISTRY_AUTH_HASHING_QUEUE_DEADLINE_MILLIS", "250")).auth();
+        assertThat(set.accountFailuresPerMinute()).isEqualTo(40);
+        assertThat(set.signupsPerHour()).isEqualTo(3);
+        assertThat(set.hashingConcurrency()).isEqualTo(7);
+        assertThat(set.hashingQueueDeadline()).hasMillis(250);
+        for (String[] bad : new String[][] {
+                {"OPENREGISTRY_AUTH_RATE_LIMIT_ACCOUNT_FAILURES_PER_MINUTE", "0", "auth.rateLimit.accountFailuresPerMinute"},
+                {"OPENREGISTRY_AUTH_RATE_LIMIT_SIGNUPS_PER_HOUR", "many", "auth.rateLimit.signupsPerHour"},
+                {"OPENREGISTRY_AUTH_HASHING_CONCURRENCY", "0", "auth.hashing.concurrency"},
+                {"OPENREGISTRY_AUTH_HASHING_QUEUE_DEADLINE_MILLIS", "-1", "auth.hashing.queueDeadlineMillis"}}) {
+            assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(bad[0], bad[1]))).hasMessageContaining(bad[2]);
+        }
+    }
 }

@@ -1,0 +1,49 @@
+package io.openregistry.auth;
+
+import io.openregistry.metadata.RepositoryStore;
+import io.openregistry.oci.OciError;
+import java.util.Map;
+import reactor.core.publisher.Mono;
+
+/**
+ * A repository's settings (its visibility) as its owner or an admin sees and changes them. A
+ * repository the caller may not administer answers exactly like a missing one, so the account API
+ * tells nobody which private repositories exist.
+ */
+public final class RepositorySettings {
+    private final RepositoryStore repositories;
+
+    public RepositorySettings(RepositoryStore repositories) {
+        this.repositories = repositories;
+    }
+
+    /**
+     * Empty when {@code caller} may administer {@code name}, else the NAME_UNKNOWN a missing
+     * repository gets (checked before a request body is read).
+     */
+    public Mono<Void> checkAdministers(Principal caller, String name) {
+        return AccessPolicy.mayAdminister(caller, name) ? Mono.empty() : Mono.error(unknown(name));
+    }
+
+    /** Whether the repository is public; NAME_UNKNOWN when it does not exist or the caller may not administer it. */
+    public Mono<Boolean> isPublic(Principal caller, String name) {
+        if (!AccessPolicy.mayAdminister(caller, name)) {
+            return Mono.error(unknown(name));
+        }
+        return repositories.exists(name)
+                .flatMap(exists -> exists ? repositories.isPublic(name) : Mono.error(unknown(name)));
+    }
+
+    /** Sets the visibility; NAME_UNKNOWN as for {@link #isPublic}. */
+    public Mono<Void> setPublic(Principal caller, String name, boolean isPublic) {
+        if (!AccessPolicy.mayAdminister(caller, name)) {
+            return Mono.error(unknown(name));
+        }
+        return repositories.setPublic(name, isPublic)
+                .flatMap(updated -> updated ? Mono.<Void>empty() : Mono.error(unknown(name)));
+    }
+
+    private static RuntimeException unknown(String name) {
+        return OciError.NAME_UNKNOWN.exception("repository unknown: " + name).withDetail(Map.of("name", name));
+    }
+}
