@@ -10,6 +10,7 @@ import io.openregistry.oci.Digest;
 import io.openregistry.oci.Manifest;
 import io.openregistry.oci.ManifestParser;
 import io.openregistry.oci.OciError;
+import io.openregistry.oci.OciException;
 import io.openregistry.oci.Reference;
 import java.util.HashSet;
 import java.util.List;
@@ -84,8 +85,13 @@ public final class ManifestService {
         Mono<ManifestRecord> found = reference.isDigest()
                 ? manifests.get(repository, reference.digest())
                 : manifests.getByTag(repository, reference.tag());
-        return found.switchIfEmpty(Mono.error(() -> OciError.MANIFEST_UNKNOWN.exception("manifest unknown: " + reference)
-                .withDetail(Map.of("name", repository, "reference", reference.toString()))));
+        return found.switchIfEmpty(Mono.error(() -> unknown(repository, reference.toString())));
+    }
+
+    /** The 404 of a manifest that is not in the repository. */
+    public static OciException unknown(String repository, String reference) {
+        return OciError.MANIFEST_UNKNOWN.exception("manifest unknown: " + reference)
+                .withDetail(Map.of("name", repository, "reference", reference));
     }
 
     /** Deleting a tag removes only the tag; deleting a digest removes the manifest and its tags. */
@@ -94,7 +100,7 @@ public final class ManifestService {
                 ? manifests.delete(repository, reference.digest())
                 : manifests.deleteTag(repository, reference.tag());
         return deleted.flatMap(existed -> existed ? Mono.<Void>empty()
-                : Mono.error(OciError.MANIFEST_UNKNOWN.exception("manifest unknown: " + reference)));
+                : Mono.error(unknown(repository, reference.toString())));
     }
 
     /** Descriptors of the manifests in {@code repository} that refer to {@code subject}. */

@@ -106,6 +106,26 @@ abstract class ManifestApiContract extends ApiTestBase {
     }
 
     @Test
+    void aLookupByAnInvalidReferenceIsAnUnknownManifest() {
+        String repo = repo("badref");
+        byte[] manifest = pushImage(repo, "v1", Oci.OCI_MANIFEST);
+        String[] invalid = {".INVALID_MANIFEST_NAME", "-leadingdash", "a".repeat(129), "sha256:1234",
+                "sha256:" + "A".repeat(64), "md5:" + "a".repeat(32), "sha384:" + "a".repeat(96), "sha256:"};
+        for (String ref : invalid) {
+            String path = "/v2/" + repo + "/manifests/" + ref;
+            assertError(client.get(path), 404, "MANIFEST_UNKNOWN");
+            assertError(client.head(path), 404, "MANIFEST_UNKNOWN");
+            assertError(client.delete(path), 404, "MANIFEST_UNKNOWN");
+        }
+        assertThat(Oci.json(client.get("/v2/" + repo + "/manifests/.INVALID_MANIFEST_NAME")).path("errors").path(0)
+                .path("detail").path("reference").asText()).isEqualTo(".INVALID_MANIFEST_NAME");
+        // a PUT would create it, so there the client learns what is wrong with the reference
+        assertError(putManifest(repo, ".INVALID_MANIFEST_NAME", Oci.OCI_MANIFEST, manifest), 400, "TAG_INVALID");
+        assertError(putManifest(repo, "sha256:1234", Oci.OCI_MANIFEST, manifest), 400, "DIGEST_INVALID");
+        assertThat(client.get("/v2/" + repo + "/manifests/v1").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void oversizedManifestIs413() {
         String repo = repo("large");
         byte[] config = "{}".getBytes();
