@@ -126,6 +126,33 @@ abstract class ManifestApiContract extends ApiTestBase {
     }
 
     @Test
+    void theBodyMustFitItsContentType() {
+        String repo = repo("mediatype");
+        byte[] config = "{}".getBytes();
+        pushBlob(repo, config);
+        String withType = new String(Oci.imageManifest(Oci.OCI_MANIFEST, config), StandardCharsets.UTF_8);
+        byte[] untyped = withType.replace("\"mediaType\":\"" + Oci.OCI_MANIFEST + "\",", "")
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(new String(untyped, StandardCharsets.UTF_8)).startsWith("{\"schemaVersion\":2,\"config\"");
+        // an OCI manifest without mediaType is not a Docker schema2 manifest
+        assertError(putManifest(repo, "docker", Oci.DOCKER_MANIFEST, untyped), 400, "MANIFEST_INVALID");
+        assertError(client.get("/v2/" + repo + "/manifests/docker"), 404, "MANIFEST_UNKNOWN");
+        // ... but it is an OCI image manifest (mediaType is optional there), served as one
+        assertThat(putManifest(repo, "oci", Oci.OCI_MANIFEST, untyped).statusCode()).isEqualTo(201);
+        HttpResponse<byte[]> r = client.get("/v2/" + repo + "/manifests/oci");
+        assertThat(r.headers().firstValue("Content-Type")).hasValue(Oci.OCI_MANIFEST);
+        assertThat(r.body()).isEqualTo(untyped);
+        // the wrong shape for the declared type
+        assertError(putManifest(repo, "idx", Oci.OCI_INDEX, untyped), 400, "MANIFEST_INVALID");
+        byte[] index = Oci.index(Oci.OCI_INDEX, Oci.OCI_MANIFEST, untyped);
+        byte[] untypedIndex = new String(index, StandardCharsets.UTF_8)
+                .replace("\"mediaType\":\"" + Oci.OCI_INDEX + "\",", "").getBytes(StandardCharsets.UTF_8);
+        assertError(putManifest(repo, "img", Oci.OCI_MANIFEST, untypedIndex), 400, "MANIFEST_INVALID");
+        assertError(putManifest(repo, "list", Oci.DOCKER_LIST, untypedIndex), 400, "MANIFEST_INVALID");
+        assertThat(putManifest(repo, "idx", Oci.OCI_INDEX, untypedIndex).statusCode()).isEqualTo(201);
+    }
+
+    @Test
     void oversizedManifestIs413() {
         String repo = repo("large");
         byte[] config = "{}".getBytes();
