@@ -39,8 +39,8 @@ public final class ManifestHandlers {
             Reference reference = Reference.parse(route.item());
             String contentType = request.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE);
             return readLimited(request).flatMap(bytes -> manifests.put(name, reference, contentType, bytes)).flatMap(p -> {
-                response.header(HttpHeaderNames.LOCATION, "/v2/" + name + "/manifests/" + p.record().digest());
-                response.header("Docker-Content-Digest", p.record().digest().toString());
+                response.header(HttpHeaderNames.LOCATION, "/v2/" + name + "/manifests/" + p.digest());
+                response.header("Docker-Content-Digest", p.digest().toString());
                 if (p.manifest().subject() != null) {
                     response.header("OCI-Subject", p.manifest().subject().digest().toString());
                 }

@@ -33,8 +33,12 @@ public final class ManifestService {
         this.json = json;
     }
 
-    /** The result of a push: the stored record and the parsed view (for {@code OCI-Subject}). */
-    public record Pushed(ManifestRecord record, Manifest manifest) {
+    /** The result of a push: the manifest's digest and the parsed view (for {@code OCI-Subject}). */
+    public record Pushed(Digest digest, Manifest manifest) {
+    }
+
+    /** A pulled manifest: its exact bytes, their digest and the media type it was pushed as. */
+    public record Pulled(Digest digest, String mediaType, byte[] content) {
     }
 
     /**
@@ -53,7 +57,7 @@ public final class ManifestService {
                     manifest.artifactType(), annotationsJson(manifest.annotations()));
             return requireAll(repository, manifest)
                     .then(manifests.put(record, reference.isDigest() ? null : reference.tag()))
-                    .thenReturn(new Pushed(record, manifest));
+                    .thenReturn(new Pushed(digest, manifest));
         });
     }
 
@@ -81,11 +85,11 @@ public final class ManifestService {
                 .withDetail(Map.of("digest", first.toString())));
     }
 
-    public Mono<ManifestRecord> get(String repository, Reference reference) {
+    public Mono<Pulled> get(String repository, Reference reference) {
         Mono<ManifestRecord> found = reference.isDigest()
                 ? manifests.get(repository, reference.digest())
                 : manifests.getByTag(repository, reference.tag());
-        return found.switchIfEmpty(Mono.error(() -> unknown(repository, reference.toString())));
+        return found.map(m -> new Pulled(m.digest(), m.mediaType(), m.content())).switchIfEmpty(Mono.error(() -> unknown(repository, reference.toString())));
     }
 
     /** The 404 of a manifest that is not in the repository. */
