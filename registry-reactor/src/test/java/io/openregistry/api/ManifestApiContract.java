@@ -3,7 +3,11 @@ package io.openregistry.api;
 import static io.openregistry.api.Oci.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.openregistry.RegistryServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -161,6 +165,54 @@ abstract class ManifestApiContract extends ApiTestBase {
         byte[] manifest = Oci.imageManifest(Oci.OCI_MANIFEST, "application/vnd.oci.image.config.v1+json", null, big, config);
         assertError(putManifest(repo, "big", Oci.OCI_MANIFEST, manifest), 413, "MANIFEST_INVALID");
         assertError(client.get("/v2/" + repo + "/manifests/big"), 404, "MANIFEST_UNKNOWN");
+    }
+
+    /**
+     * A client that sends its whole oversized manifest before it reads (5 MiB, far beyond the limit
+     * and the 1 MiB the registry reads to keep a connection) gets the 413 and its error JSON, not a
+     * reset: with Content-Length (refused before the body is read) and chunked (refused while
+     * streaming).
+     */
+    @Test
+    void anOversizedManifestSentWholeStillGetsItsAnswer() throws IOException {
+        String repo = repo("huge");
+        byte[] body = new byte[5 * 1024 * 1024];
+        java.util.Arrays.fill(body, (byte) ' ');
+        for (boolean chunked : new boolean[] {false, true}) {
+            String response = sendWhole("PUT /v2/" + repo + "/manifests/big", Oci.OCI_MANIFEST, body, chunked);
+            assertThat(response).as("chunked: %s", chunked).startsWith("HTTP/1.1 413 ");
+            assertThat(response.toLowerCase(java.util.Locale.ROOT)).contains("\r\nconnection: close\r\n");
+            JsonNode error = Oci.JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
+            assertThat(error.path("errors").path(0).path("code").asText()).isEqualTo("MANIFEST_INVALID");
+        }
+        assertError(client.get("/v2/" + repo + "/manifests/big"), 404, "MANIFEST_UNKNOWN");
+    }
+
+    /** Writes the request head and the whole body, only then reads the response until the server closes. */
+    private String sendWhole(String requestLine, String contentType, byte[] body, boolean chunked) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", registry.server().port())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write((requestLine + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + contentType + "\r\n"
+                    + (chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + body.length + "\r\n") + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            int step = 64 * 1024;
+            for (int off = 0; off < body.length; off += step) {
+                int n = Math.min(step, body.length - off);
+                if (chunked) {
+                    out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                }
+                out.write(body, off, n);
+                if (chunked) {
+                    out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                }
+            }
+            if (chunked) {
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            out.flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     @Test
