@@ -75,7 +75,7 @@ public final class ErrorMapper {
      * consumed (or began to) is left alone.
      */
     private static Mono<Void> drain(HttpServerRequest request, HttpServerResponse response) {
-        if (declaredLength(request) > DRAIN_LIMIT) {
+        if (declaredLength(request) > DRAIN_LIMIT && !allRead(request)) {
             return Mono.fromRunnable(() -> closeAfter(request, response));
         }
         long[] seen = {0};
@@ -90,6 +90,11 @@ public final class ErrorMapper {
                 .timeout(DRAIN_TIMEOUT, Mono.fromRunnable(() -> closeAfter(request, response)))
                 .onErrorResume(e -> Mono.fromRunnable(() -> closeAfter(request, response)))
                 .then();
+    }
+
+    /** Whether the whole body has arrived and been consumed (then a new receiver simply completes). */
+    private static boolean allRead(HttpServerRequest request) {
+        return request instanceof reactor.netty.channel.ChannelOperations<?, ?> ops && ops.isInboundDisposed();
     }
 
     /** The Content-Length the request announced (Netty's decoder has checked its form), or -1. */
