@@ -185,6 +185,8 @@ abstract class ManifestApiContract extends ApiTestBase {
             JsonNode error = Oci.JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
             assertThat(error.path("errors").path(0).path("code").asText()).isEqualTo("MANIFEST_INVALID");
         }
+        // and a client that reads while it sends
+        assertError(putManifest(repo, "big", Oci.OCI_MANIFEST, body), 413, "MANIFEST_INVALID");
         assertError(client.get("/v2/" + repo + "/manifests/big"), 404, "MANIFEST_UNKNOWN");
     }
 
