@@ -14,6 +14,7 @@ import io.openregistry.api.UploadHandlers;
 import io.openregistry.config.Config;
 import io.openregistry.config.ConfigException;
 import io.openregistry.config.DatabaseUrls;
+import io.openregistry.content.ListingService;
 import io.openregistry.content.ManifestService;
 import io.openregistry.http.AccessLog;
 import io.openregistry.http.Endpoint;
@@ -138,7 +139,8 @@ public final class Registry implements AutoCloseable {
             BlobHandlers blobs = new BlobHandlers(metadata.blobs(), store, io, meters);
             UploadHandlers uploads = new UploadHandlers(uploadService, config.upload().chunkMinLength());
             ManifestHandlers manifests = new ManifestHandlers(manifestService, config.manifest().maxBytes());
-            ListingHandlers listings = new ListingHandlers(metadata.manifests(), metadata.repositories(), responses);
+            ListingHandlers listings = new ListingHandlers(new ListingService(metadata.manifests(), metadata.repositories()),
+                    responses);
             BaseHandler base = new BaseHandler(responses);
             AccessWiring.AccessControl access = AccessWiring.build(config.auth(), metadata, responses, json, hashing,
                     meters);

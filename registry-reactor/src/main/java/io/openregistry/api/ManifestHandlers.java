@@ -24,7 +24,7 @@ public final class ManifestHandlers {
     public Handler get() {
         return (request, response, route) -> {
             String name = Names.requireName(route.name());
-            Reference reference = Reference.parse(route.item());
+            Reference reference = lookup(name, route.item());
             return manifests.get(name, reference).flatMap(m -> {
                 response.header("Docker-Content-Digest", m.digest().toString());
                 response.header(HttpHeaderNames.ETAG, "\"" + m.digest() + "\"");
@@ -39,8 +39,8 @@ public final class ManifestHandlers {
             Reference reference = Reference.parse(route.item());
             String contentType = request.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE);
             return readLimited(request).flatMap(bytes -> manifests.put(name, reference, contentType, bytes)).flatMap(p -> {
-                response.header(HttpHeaderNames.LOCATION, "/v2/" + name + "/manifests/" + p.record().digest());
-                response.header("Docker-Content-Digest", p.record().digest().toString());
+                response.header(HttpHeaderNames.LOCATION, "/v2/" + name + "/manifests/" + p.digest());
+                response.header("Docker-Content-Digest", p.digest().toString());
                 if (p.manifest().subject() != null) {
                     response.header("OCI-Subject", p.manifest().subject().digest().toString());
                 }
@@ -52,9 +52,24 @@ public final class ManifestHandlers {
     public Handler delete() {
         return (request, response, route) -> {
             String name = Names.requireName(route.name());
-            Reference reference = Reference.parse(route.item());
+            Reference reference = lookup(name, route.item());
             return manifests.delete(name, reference).then(Mono.defer(() -> Responses.empty(response, 202)));
         };
+    }
+
+    /**
+     * The reference of a GET, HEAD or DELETE. One that is neither a tag nor a supported digest
+     * names no manifest, so it is a 404 MANIFEST_UNKNOWN like any other absent manifest (as
+     * Distribution answers, and the distribution-spec conformance suite expects of
+     * {@code .INVALID_MANIFEST_NAME}); only a PUT, which would create it, is told the reference is
+     * invalid.
+     */
+    private static Reference lookup(String name, String item) {
+        Reference reference = Reference.tryParse(item);
+        if (reference == null) {
+            throw ManifestService.unknown(name, item);
+        }
+        return reference;
     }
 
     /** Reads the body, refusing anything over the limit without buffering more than the limit. */

@@ -10,6 +10,7 @@ import io.openregistry.oci.Digest;
 import io.openregistry.oci.Manifest;
 import io.openregistry.oci.ManifestParser;
 import io.openregistry.oci.OciError;
+import io.openregistry.oci.OciException;
 import io.openregistry.oci.Reference;
 import java.util.HashSet;
 import java.util.List;
@@ -32,8 +33,12 @@ public final class ManifestService {
         this.json = json;
     }
 
-    /** The result of a push: the stored record and the parsed view (for {@code OCI-Subject}). */
-    public record Pushed(ManifestRecord record, Manifest manifest) {
+    /** The result of a push: the manifest's digest and the parsed view (for {@code OCI-Subject}). */
+    public record Pushed(Digest digest, Manifest manifest) {
+    }
+
+    /** A pulled manifest: its exact bytes, their digest and the media type it was pushed as. */
+    public record Pulled(Digest digest, String mediaType, byte[] content) {
     }
 
     /**
@@ -52,7 +57,7 @@ public final class ManifestService {
                     manifest.artifactType(), annotationsJson(manifest.annotations()));
             return requireAll(repository, manifest)
                     .then(manifests.put(record, reference.isDigest() ? null : reference.tag()))
-                    .thenReturn(new Pushed(record, manifest));
+                    .thenReturn(new Pushed(digest, manifest));
         });
     }
 
@@ -80,12 +85,17 @@ public final class ManifestService {
                 .withDetail(Map.of("digest", first.toString())));
     }
 
-    public Mono<ManifestRecord> get(String repository, Reference reference) {
+    public Mono<Pulled> get(String repository, Reference reference) {
         Mono<ManifestRecord> found = reference.isDigest()
                 ? manifests.get(repository, reference.digest())
                 : manifests.getByTag(repository, reference.tag());
-        return found.switchIfEmpty(Mono.error(() -> OciError.MANIFEST_UNKNOWN.exception("manifest unknown: " + reference)
-                .withDetail(Map.of("name", repository, "reference", reference.toString()))));
+        return found.map(m -> new Pulled(m.digest(), m.mediaType(), m.content())).switchIfEmpty(Mono.error(() -> unknown(repository, reference.toString())));
+    }
+
+    /** The 404 of a manifest that is not in the repository. */
+    public static OciException unknown(String repository, String reference) {
+        return OciError.MANIFEST_UNKNOWN.exception("manifest unknown: " + reference)
+                .withDetail(Map.of("name", repository, "reference", reference));
     }
 
     /** Deleting a tag removes only the tag; deleting a digest removes the manifest and its tags. */
@@ -94,7 +104,7 @@ public final class ManifestService {
                 ? manifests.delete(repository, reference.digest())
                 : manifests.deleteTag(repository, reference.tag());
         return deleted.flatMap(existed -> existed ? Mono.<Void>empty()
-                : Mono.error(OciError.MANIFEST_UNKNOWN.exception("manifest unknown: " + reference)));
+                : Mono.error(unknown(repository, reference.toString())));
     }
 
     /** Descriptors of the manifests in {@code repository} that refer to {@code subject}. */

@@ -70,22 +70,51 @@ public final class ErrorMapper {
 
     /**
      * Reads and drops what is left of the request body, so the connection stays usable for the
-     * client's next request; a large remainder is not worth reading, so the connection is closed
-     * after the error instead. A body the handler already consumed (or began to) is left alone.
+     * client's next request; a large remainder (declared, or found while reading) is not worth
+     * reading, so the connection is closed after the error instead. A body the handler already
+     * consumed (or began to) is left alone.
      */
     private static Mono<Void> drain(HttpServerRequest request, HttpServerResponse response) {
+        if (declaredLength(request) > DRAIN_LIMIT && !allRead(request)) {
+            return Mono.fromRunnable(() -> closeAfter(request, response));
+        }
         long[] seen = {0};
         return request.receive()
                 .doOnNext(buf -> seen[0] += buf.readableBytes())
                 .takeUntil(buf -> seen[0] > DRAIN_LIMIT)
                 .then(Mono.fromRunnable(() -> {
                     if (seen[0] > DRAIN_LIMIT) {
-                        response.keepAlive(false);
+                        closeAfter(request, response);
                     }
                 }))
-                .timeout(DRAIN_TIMEOUT, Mono.fromRunnable(() -> response.keepAlive(false)))
-                .onErrorResume(e -> Mono.fromRunnable(() -> response.keepAlive(false)))
+                .timeout(DRAIN_TIMEOUT, Mono.fromRunnable(() -> closeAfter(request, response)))
+                .onErrorResume(e -> Mono.fromRunnable(() -> closeAfter(request, response)))
                 .then();
+    }
+
+    /** Whether the whole body has arrived and been consumed (then a new receiver simply completes). */
+    private static boolean allRead(HttpServerRequest request) {
+        return request instanceof reactor.netty.channel.ChannelOperations<?, ?> ops && ops.isInboundDisposed();
+    }
+
+    /** The Content-Length the request announced (Netty's decoder has checked its form), or -1. */
+    private static long declaredLength(HttpServerRequest request) {
+        String value = request.requestHeaders().get(HttpHeaderNames.CONTENT_LENGTH);
+        try {
+            return value == null ? -1 : Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Closes the connection after the error response, gracefully: the client may still be sending
+     * a body nobody reads, and a plain close would then reset the connection and lose the response
+     * before the client reads it ({@link LingeringClose}).
+     */
+    private static void closeAfter(HttpServerRequest request, HttpServerResponse response) {
+        response.keepAlive(false);
+        LingeringClose.arm(request);
     }
 
     /** Aborted or reset connections: the client left, nothing to answer and nothing to alarm about. */

@@ -59,6 +59,8 @@ public final class RegistryHttpHandler implements BiFunction<HttpServerRequest, 
 
     private Publisher<Void> dispatch(HttpServerRequest request, HttpServerResponse response, String path,
                                      RouteMatch match) {
+        // before routing: a request whose host is in doubt gets no answer about any resource
+        Requests.requireValidHost(request);
         if (match == null) {
             return Mono.error(OciError.UNSUPPORTED.exception(404, "no such endpoint: " + path));
         }

@@ -2,6 +2,7 @@ package io.openregistry.http;
 
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.openregistry.oci.OciError;
 import java.io.ByteArrayOutputStream;
@@ -14,6 +15,49 @@ import reactor.netty.http.server.HttpServerRequest;
 /** Small, strict readers of request parts shared by the handlers. */
 public final class Requests {
     private Requests() {
+    }
+
+    /**
+     * The checks of RFC 9112 section 3.2 on the request's {@code Host}, which every route relies on
+     * (the token realm is built from it): a server MUST answer 400 to a request with more than one
+     * {@code Host} line, with a {@code Host} value that is not {@code uri-host [ ":" port ]}, or to
+     * an HTTP/1.1 request without one. Netty passes all three through; serving such a request with
+     * one of its hosts picked is how requests get smuggled past a proxy that picked the other.
+     */
+    public static void requireValidHost(HttpServerRequest request) {
+        List<String> hosts = request.requestHeaders().getAll(HttpHeaderNames.HOST);
+        if (hosts.size() > 1) {
+            throw OciError.UNSUPPORTED.exception(400, "more than one Host header");
+        }
+        if (hosts.isEmpty()) {
+            if (HttpVersion.HTTP_1_1.equals(request.version())) {
+                throw OciError.UNSUPPORTED.exception(400, "an HTTP/1.1 request must have a Host header");
+            }
+            return;
+        }
+        if (!isHostValue(hosts.get(0))) {
+            throw OciError.UNSUPPORTED.exception(400, "malformed Host header");
+        }
+    }
+
+    /**
+     * {@code uri-host [ ":" port ]} of RFC 3986, loosely: the characters of a registered name
+     * (unreserved, percent-encoded, sub-delims), of an IP literal ({@code [ ] :}) and of a port. Empty
+     * is allowed (RFC 9112: for a target URI without an authority).
+     */
+    private static boolean isHostValue(String host) {
+        if (host.length() > 1024) {
+            return false;
+        }
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || "-._~%!$&'()*+,;=:[]".indexOf(c) >= 0;
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static Map<String, List<String>> query(HttpServerRequest request) {

@@ -75,6 +75,27 @@ public final class ManifestParser {
         return new Manifest(mediaType, List.of(), List.copyOf(manifests), subject, artifactType, annotations);
     }
 
+    /**
+     * The manifest's media type, from the request's Content-Type and the body's own
+     * {@code mediaType}, checked the way the specifications ask:
+     * <ul>
+     * <li>The distribution-spec: "All manifests SHOULD include a mediaType field ... If a manifest
+     * includes a mediaType field, clients MUST set the Content-Type header to the value specified by
+     * the mediaType field." A body type that differs from the header is refused.</li>
+     * <li>The OCI image-spec (image manifest and image index): {@code mediaType} "SHOULD be used"
+     * and "when used, this field MUST contain" the OCI type itself. So an OCI manifest or index
+     * without {@code mediaType} is accepted when PUT as its OCI type, and its type comes from the
+     * header.</li>
+     * <li>Docker's image manifest v2 schema 2 has no such latitude: {@code mediaType} is part of the
+     * format, and Distribution refuses a schema2 manifest or manifest list whose {@code mediaType}
+     * is not exactly its type. A body without it is an OCI document (or nothing), so storing it
+     * under the Docker type the client claimed would serve it as something it is not.</li>
+     * <li>Without Content-Type (clients SHOULD send it, not MUST), the body's {@code mediaType}
+     * decides; without both, the shape does: {@code manifests} makes an OCI index, {@code config} an
+     * OCI image manifest.</li>
+     * </ul>
+     * Whatever the type, the body's shape must fit it ({@link #requireShape}).
+     */
     private static String effectiveType(String headerType, String bodyType, JsonNode root) {
         if (headerType != null && !MediaTypes.isManifest(headerType)) {
             throw invalid("unsupported manifest media type: " + headerType);
@@ -85,20 +106,44 @@ public final class ManifestParser {
         if (headerType != null && bodyType != null && !headerType.equals(bodyType)) {
             throw invalid("Content-Type " + headerType + " does not match the manifest's mediaType " + bodyType);
         }
+        String type;
         if (headerType != null) {
-            return headerType;
+            type = headerType;
+        } else if (bodyType != null) {
+            type = bodyType;
+        } else if (present(root, "manifests") && !present(root, "config") && !present(root, "layers")) {
+            type = MediaTypes.OCI_INDEX;
+        } else if (present(root, "config") && !present(root, "manifests")) {
+            type = MediaTypes.OCI_MANIFEST;
+        } else {
+            throw invalid("manifest media type is missing and the body's shape does not tell it");
         }
-        if (bodyType != null) {
-            return bodyType;
+        if (MediaTypes.isDocker(type) && bodyType == null) {
+            throw invalid("a " + type + " manifest must carry its mediaType field");
         }
-        // OCI manifests may omit mediaType; infer it from the shape, as the image spec allows.
-        if (root.has("manifests")) {
-            return MediaTypes.OCI_INDEX;
+        requireShape(type, root);
+        return type;
+    }
+
+    /**
+     * A body that has the members of the other kind is ambiguous: a client that reads it as an index
+     * and one that reads it as an image manifest see different content under one digest (CVE-2021-41190,
+     * GHSA-mc8v-mgrf-8f4m; since then Distribution and containerd refuse such a body). So an image
+     * manifest has no {@code manifests}, an index neither {@code config} nor {@code layers}.
+     */
+    private static void requireShape(String type, JsonNode root) {
+        if (MediaTypes.isImageManifest(type) && present(root, "manifests")) {
+            throw invalid("an image manifest (" + type + ") must not have a manifests member; is it an index?");
         }
-        if (root.has("config")) {
-            return MediaTypes.OCI_MANIFEST;
+        if (MediaTypes.isIndex(type) && (present(root, "config") || present(root, "layers"))) {
+            throw invalid("an index (" + type + ") must not have config or layers members; is it an image manifest?");
         }
-        throw invalid("manifest media type is missing");
+    }
+
+    /** Present and not JSON null: Distribution's Go decoding does not tell a null member from an absent one. */
+    private static boolean present(JsonNode root, String field) {
+        JsonNode v = root.get(field);
+        return v != null && !v.isNull();
     }
 
     private static Descriptor descriptor(JsonNode node, String where) {

@@ -34,6 +34,11 @@ public final class MediaTypes {
         return isImageManifest(mediaType) || isIndex(mediaType);
     }
 
+    /** Docker's schema2 manifest and manifest list, whose bodies must name their own type. */
+    public static boolean isDocker(String mediaType) {
+        return DOCKER_MANIFEST.equals(mediaType) || DOCKER_MANIFEST_LIST.equals(mediaType);
+    }
+
     public static boolean isNonDistributable(String mediaType) {
         return mediaType != null && NON_DISTRIBUTABLE.contains(mediaType);
     }

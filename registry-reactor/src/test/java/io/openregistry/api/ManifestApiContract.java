@@ -3,7 +3,11 @@ package io.openregistry.api;
 import static io.openregistry.api.Oci.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.openregistry.RegistryServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -106,6 +110,53 @@ abstract class ManifestApiContract extends ApiTestBase {
     }
 
     @Test
+    void aLookupByAnInvalidReferenceIsAnUnknownManifest() {
+        String repo = repo("badref");
+        byte[] manifest = pushImage(repo, "v1", Oci.OCI_MANIFEST);
+        String[] invalid = {".INVALID_MANIFEST_NAME", "-leadingdash", "a".repeat(129), "sha256:1234",
+                "sha256:" + "A".repeat(64), "md5:" + "a".repeat(32), "sha384:" + "a".repeat(96), "sha256:"};
+        for (String ref : invalid) {
+            String path = "/v2/" + repo + "/manifests/" + ref;
+            assertError(client.get(path), 404, "MANIFEST_UNKNOWN");
+            assertError(client.head(path), 404, "MANIFEST_UNKNOWN");
+            assertError(client.delete(path), 404, "MANIFEST_UNKNOWN");
+        }
+        assertThat(Oci.json(client.get("/v2/" + repo + "/manifests/.INVALID_MANIFEST_NAME")).path("errors").path(0)
+                .path("detail").path("reference").asText()).isEqualTo(".INVALID_MANIFEST_NAME");
+        // a PUT would create it, so there the client learns what is wrong with the reference
+        assertError(putManifest(repo, ".INVALID_MANIFEST_NAME", Oci.OCI_MANIFEST, manifest), 400, "TAG_INVALID");
+        assertError(putManifest(repo, "sha256:1234", Oci.OCI_MANIFEST, manifest), 400, "DIGEST_INVALID");
+        assertThat(client.get("/v2/" + repo + "/manifests/v1").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void theBodyMustFitItsContentType() {
+        String repo = repo("mediatype");
+        byte[] config = "{}".getBytes();
+        pushBlob(repo, config);
+        String withType = new String(Oci.imageManifest(Oci.OCI_MANIFEST, config), StandardCharsets.UTF_8);
+        byte[] untyped = withType.replace("\"mediaType\":\"" + Oci.OCI_MANIFEST + "\",", "")
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(new String(untyped, StandardCharsets.UTF_8)).startsWith("{\"schemaVersion\":2,\"config\"");
+        // an OCI manifest without mediaType is not a Docker schema2 manifest
+        assertError(putManifest(repo, "docker", Oci.DOCKER_MANIFEST, untyped), 400, "MANIFEST_INVALID");
+        assertError(client.get("/v2/" + repo + "/manifests/docker"), 404, "MANIFEST_UNKNOWN");
+        // ... but it is an OCI image manifest (mediaType is optional there), served as one
+        assertThat(putManifest(repo, "oci", Oci.OCI_MANIFEST, untyped).statusCode()).isEqualTo(201);
+        HttpResponse<byte[]> r = client.get("/v2/" + repo + "/manifests/oci");
+        assertThat(r.headers().firstValue("Content-Type")).hasValue(Oci.OCI_MANIFEST);
+        assertThat(r.body()).isEqualTo(untyped);
+        // the wrong shape for the declared type
+        assertError(putManifest(repo, "idx", Oci.OCI_INDEX, untyped), 400, "MANIFEST_INVALID");
+        byte[] index = Oci.index(Oci.OCI_INDEX, Oci.OCI_MANIFEST, untyped);
+        byte[] untypedIndex = new String(index, StandardCharsets.UTF_8)
+                .replace("\"mediaType\":\"" + Oci.OCI_INDEX + "\",", "").getBytes(StandardCharsets.UTF_8);
+        assertError(putManifest(repo, "img", Oci.OCI_MANIFEST, untypedIndex), 400, "MANIFEST_INVALID");
+        assertError(putManifest(repo, "list", Oci.DOCKER_LIST, untypedIndex), 400, "MANIFEST_INVALID");
+        assertThat(putManifest(repo, "idx", Oci.OCI_INDEX, untypedIndex).statusCode()).isEqualTo(201);
+    }
+
+    @Test
     void oversizedManifestIs413() {
         String repo = repo("large");
         byte[] config = "{}".getBytes();
@@ -114,6 +165,56 @@ abstract class ManifestApiContract extends ApiTestBase {
         byte[] manifest = Oci.imageManifest(Oci.OCI_MANIFEST, "application/vnd.oci.image.config.v1+json", null, big, config);
         assertError(putManifest(repo, "big", Oci.OCI_MANIFEST, manifest), 413, "MANIFEST_INVALID");
         assertError(client.get("/v2/" + repo + "/manifests/big"), 404, "MANIFEST_UNKNOWN");
+    }
+
+    /**
+     * A client that sends its whole oversized manifest before it reads (5 MiB, far beyond the limit
+     * and the 1 MiB the registry reads to keep a connection) gets the 413 and its error JSON, not a
+     * reset: with Content-Length (refused before the body is read) and chunked (refused while
+     * streaming).
+     */
+    @Test
+    void anOversizedManifestSentWholeStillGetsItsAnswer() throws IOException {
+        String repo = repo("huge");
+        byte[] body = new byte[5 * 1024 * 1024];
+        java.util.Arrays.fill(body, (byte) ' ');
+        for (boolean chunked : new boolean[] {false, true}) {
+            String response = sendWhole("PUT /v2/" + repo + "/manifests/big", Oci.OCI_MANIFEST, body, chunked);
+            assertThat(response).as("chunked: %s", chunked).startsWith("HTTP/1.1 413 ");
+            assertThat(response.toLowerCase(java.util.Locale.ROOT)).contains("\r\nconnection: close\r\n");
+            JsonNode error = Oci.JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
+            assertThat(error.path("errors").path(0).path("code").asText()).isEqualTo("MANIFEST_INVALID");
+        }
+        // and a client that reads while it sends
+        assertError(putManifest(repo, "big", Oci.OCI_MANIFEST, body), 413, "MANIFEST_INVALID");
+        assertError(client.get("/v2/" + repo + "/manifests/big"), 404, "MANIFEST_UNKNOWN");
+    }
+
+    /** Writes the request head and the whole body, only then reads the response until the server closes. */
+    private String sendWhole(String requestLine, String contentType, byte[] body, boolean chunked) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", registry.server().port())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write((requestLine + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + contentType + "\r\n"
+                    + (chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + body.length + "\r\n") + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            int step = 64 * 1024;
+            for (int off = 0; off < body.length; off += step) {
+                int n = Math.min(step, body.length - off);
+                if (chunked) {
+                    out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                }
+                out.write(body, off, n);
+                if (chunked) {
+                    out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                }
+            }
+            if (chunked) {
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            out.flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     @Test

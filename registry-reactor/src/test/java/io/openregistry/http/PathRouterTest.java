@@ -21,6 +21,14 @@ class PathRouterTest {
     }
 
     @Test
+    void anInvalidReferenceStillRoutesToItsManifest() {
+        // the handler answers 404 MANIFEST_UNKNOWN for it (400 on PUT), not the router's "no such endpoint"
+        assertThat(PathRouter.route("/v2/a/manifests/.INVALID_MANIFEST_NAME"))
+                .isEqualTo(new RouteMatch(Endpoint.MANIFEST, "a", ".INVALID_MANIFEST_NAME"));
+        assertThat(PathRouter.route("/v2/a/manifests/sha256:")).isEqualTo(new RouteMatch(Endpoint.MANIFEST, "a", "sha256:"));
+    }
+
+    @Test
     void namesMayContainResourceWords() {
         assertThat(PathRouter.route("/v2/manifests/tags/manifests/v1"))
                 .isEqualTo(new RouteMatch(Endpoint.MANIFEST, "manifests/tags", "v1"));

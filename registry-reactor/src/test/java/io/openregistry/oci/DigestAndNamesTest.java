@@ -60,4 +60,14 @@ class DigestAndNamesTest {
         assertThatThrownBy(() -> Reference.parse("-bad")).isInstanceOfSatisfying(OciException.class,
                 e -> assertThat(e.code()).isEqualTo(OciError.TAG_INVALID));
     }
+
+    @Test
+    void tryParseAnswersNullForWhatParseRefuses() {
+        assertThat(Reference.tryParse("v1")).isEqualTo(Reference.parse("v1"));
+        String digest = "sha256:" + "b".repeat(64);
+        assertThat(Reference.tryParse(digest)).isEqualTo(Reference.parse(digest));
+        for (String bad : new String[] {null, "", ".INVALID_MANIFEST_NAME", "-bad", "sha256:zz", "a:b", "a".repeat(129)}) {
+            assertThat(Reference.tryParse(bad)).as(bad).isNull();
+        }
+    }
 }

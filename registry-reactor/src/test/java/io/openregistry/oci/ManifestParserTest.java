@@ -78,4 +78,46 @@ class ManifestParserTest {
                 + "\"," + config + ",\"layers\":[]}"));
         assertInvalid(() -> parse(null, "{\"schemaVersion\":2}"));
     }
+
+    @Test
+    void theBodyMustFitTheDeclaredType() {
+        String config = "\"config\":{\"mediaType\":\"c/t\",\"digest\":\"" + D1 + "\",\"size\":2}";
+        String image = "{\"schemaVersion\":2," + config + ",\"layers\":[]}";
+        String children = "\"manifests\":[{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"" + D2
+                + "\",\"size\":7}]";
+        String index = "{\"schemaVersion\":2," + children + "}";
+        // OCI: mediaType is optional (SHOULD); the header then gives the type
+        assertThat(parse(MediaTypes.OCI_MANIFEST, image).mediaType()).isEqualTo(MediaTypes.OCI_MANIFEST);
+        assertThat(parse(MediaTypes.OCI_INDEX, index).mediaType()).isEqualTo(MediaTypes.OCI_INDEX);
+        assertThat(parse(null, index).mediaType()).isEqualTo(MediaTypes.OCI_INDEX);
+        // Docker schema2: the body must name its type
+        assertInvalid(() -> parse(MediaTypes.DOCKER_MANIFEST, image));
+        assertInvalid(() -> parse(MediaTypes.DOCKER_MANIFEST_LIST, index));
+        assertInvalid(() -> parse(MediaTypes.DOCKER_MANIFEST, withType(MediaTypes.OCI_MANIFEST, image)));
+        assertThat(parse(MediaTypes.DOCKER_MANIFEST, withType(MediaTypes.DOCKER_MANIFEST, image)).mediaType())
+                .isEqualTo(MediaTypes.DOCKER_MANIFEST);
+        assertThat(parse(null, withType(MediaTypes.DOCKER_MANIFEST_LIST, index)).mediaType())
+                .isEqualTo(MediaTypes.DOCKER_MANIFEST_LIST);
+        // a present mediaType must equal the header
+        assertInvalid(() -> parse(MediaTypes.OCI_MANIFEST, withType(MediaTypes.DOCKER_MANIFEST, image)));
+        assertInvalid(() -> parse(MediaTypes.OCI_INDEX, withType(MediaTypes.OCI_MANIFEST, index)));
+        // members of the other kind make the document ambiguous
+        String both = "{\"schemaVersion\":2," + config + ",\"layers\":[]," + children + "}";
+        assertInvalid(() -> parse(MediaTypes.OCI_MANIFEST, both));
+        assertInvalid(() -> parse(MediaTypes.OCI_INDEX, both));
+        assertInvalid(() -> parse(null, both));
+        assertInvalid(() -> parse(MediaTypes.OCI_MANIFEST, withType(MediaTypes.OCI_MANIFEST, both)));
+        assertInvalid(() -> parse(MediaTypes.DOCKER_MANIFEST_LIST, withType(MediaTypes.DOCKER_MANIFEST_LIST, both)));
+        assertInvalid(() -> parse(MediaTypes.OCI_INDEX, "{\"schemaVersion\":2," + children + ",\"layers\":[]}"));
+        assertInvalid(() -> parse(MediaTypes.OCI_MANIFEST, image.replace("\"layers\":[]", "\"layers\":[],\"manifests\":[]")));
+        assertInvalid(() -> parse(MediaTypes.OCI_INDEX, image));
+        assertInvalid(() -> parse(MediaTypes.OCI_MANIFEST, index));
+        // a null member is no member (as in Distribution)
+        assertThat(parse(MediaTypes.OCI_MANIFEST, image.replace("\"layers\":[]", "\"layers\":[],\"manifests\":null"))
+                .mediaType()).isEqualTo(MediaTypes.OCI_MANIFEST);
+    }
+
+    private static String withType(String type, String json) {
+        return "{\"mediaType\":\"" + type + "\"," + json.substring(1);
+    }
 }

@@ -1,0 +1,62 @@
+package io.openregistry.content;
+
+import io.openregistry.metadata.ManifestStore;
+import io.openregistry.metadata.Page;
+import io.openregistry.metadata.RepositoryStore;
+import io.openregistry.oci.OciError;
+import java.util.List;
+import java.util.Map;
+import reactor.core.publisher.Mono;
+
+/**
+ * The tags of a repository and the catalog of repositories, one page at a time in byte order.
+ * With access control on, the catalog holds only what the asking account may see.
+ */
+public final class ListingService {
+    /** Without a page size a listing is complete; this only guards the query from an absurd page. */
+    public static final int UNBOUNDED = 1_000_000;
+    private static final Listing EMPTY = new Listing(List.of(), false);
+    private final ManifestStore manifests;
+    private final RepositoryStore repositories;
+
+    public ListingService(ManifestStore manifests, RepositoryStore repositories) {
+        this.manifests = manifests;
+        this.repositories = repositories;
+    }
+
+    /**
+     * Up to {@code n} tags of {@code repository} after {@code last} (when not null); NAME_UNKNOWN
+     * when there is no such repository, even for {@code n} 0.
+     */
+    public Mono<Listing> tags(String repository, String last, int n) {
+        return repositories.exists(repository).flatMap(exists -> {
+            if (!exists) {
+                return Mono.error(OciError.NAME_UNKNOWN.exception("repository unknown: " + repository)
+                        .withDetail(Map.of("name", repository)));
+            }
+            return n == 0 ? Mono.just(EMPTY) : manifests.tags(repository, last, bounded(n)).map(ListingService::listing);
+        });
+    }
+
+    /**
+     * Up to {@code n} repository names after {@code last} (when not null): all of them when
+     * {@code everything}, else those {@code username} may see (null: an anonymous caller, public
+     * repositories only).
+     */
+    public Mono<Listing> catalog(boolean everything, String username, String last, int n) {
+        if (n == 0) {
+            return Mono.just(EMPTY);
+        }
+        Mono<Page> page = everything ? repositories.catalog(last, bounded(n))
+                : repositories.catalogVisibleTo(username, last, bounded(n));
+        return page.map(ListingService::listing);
+    }
+
+    private static int bounded(int n) {
+        return Math.min(n, UNBOUNDED);
+    }
+
+    private static Listing listing(Page page) {
+        return new Listing(page.items(), page.hasMore());
+    }
+}
