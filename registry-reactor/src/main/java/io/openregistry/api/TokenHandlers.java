@@ -1,6 +1,5 @@
 package io.openregistry.api;
 
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.openregistry.auth.Accounts;
 import io.openregistry.auth.Principal;
 import io.openregistry.auth.Scope;
@@ -15,7 +14,6 @@ import io.openregistry.http.Responses;
 import io.openregistry.metadata.AccountStore;
 import io.openregistry.oci.OciError;
 import io.openregistry.oci.OciException;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,8 +78,7 @@ public final class TokenHandlers {
             return withBasicChallenge(Requests.body(request, MAX_FORM_BYTES,
                             size -> OciError.INVALID_REQUEST.exception(413, "token request form too large"))
                     .flatMap(body -> {
-                        Map<String, List<String>> form = new QueryStringDecoder(
-                                new String(body, StandardCharsets.UTF_8), StandardCharsets.UTF_8, false).parameters();
+                        Map<String, List<String>> form = Requests.form(body);
                         checkService(Requests.param(form, "service"));
                         List<Scope> scopes = Scope.parseAll(form.get("scope"));
                         String grant = Requests.param(form, "grant_type");

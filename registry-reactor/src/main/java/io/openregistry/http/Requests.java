@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.openregistry.oci.OciError;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.LongFunction;
 import reactor.core.publisher.Mono;
@@ -21,6 +22,20 @@ public final class Requests {
             return new QueryStringDecoder(request.uri()).parameters();
         } catch (IllegalArgumentException e) {
             throw OciError.UNSUPPORTED.exception(400, "malformed query string: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The parameters of an {@code application/x-www-form-urlencoded} body. A malformed
+     * percent-escape is the client's mistake (400 INVALID_REQUEST), not a server error.
+     */
+    public static Map<String, List<String>> form(byte[] body) {
+        try {
+            return new QueryStringDecoder(new String(body, StandardCharsets.UTF_8), StandardCharsets.UTF_8, false)
+                    .parameters();
+        } catch (IllegalArgumentException e) {
+            // not the decoder's message: it quotes the form, password included
+            throw OciError.INVALID_REQUEST.exception("malformed form: a percent-escape is incomplete or not hex");
         }
     }
 
