@@ -102,7 +102,6 @@ class FuzzAuthTest {
                 default -> "Bearer " + token;
             };
             String ref = r.nextInt(3) == 0 ? "latest" : FuzzGen.reference(r);
-            boolean refRoutable = !ref.isEmpty() && !ref.contains("/");
             String[] op = pick(r, new String[][] {
                     {"GET", "/tags/list", "pull"}, {"GET", "/manifests/" + ref, "pull"}, {"HEAD", "/manifests/" + ref, "pull"},
                     {"GET", "/blobs/" + layerDigest, "pull"}, {"POST", "/blobs/uploads/", "pull,push"},
@@ -111,8 +110,10 @@ class FuzzAuthTest {
             if (credential != null) {
                 req.header("Authorization", credential);
             }
+            String item = op[1].substring(op[1].indexOf('/', 1) + 1);
+            boolean refRoutable = !op[1].startsWith("/manifests/") || (!item.isEmpty() && !item.contains("/"));
             Expect expect;
-            if (op[1].startsWith("/manifests/") && !refRoutable) {
+            if (!refRoutable) {
                 expect = status(404, 401);
             } else if (!valid) {
                 expect = FuzzOpenTest.INVALID_NAME;
@@ -145,7 +146,7 @@ class FuzzAuthTest {
     private Expect challenge(String scope, String error) {
         String expected = "Bearer realm=\"" + server.baseUrl() + "/token\",service=\"" + AuthFixture.SERVICE
                 + "\",scope=\"" + scope + "\"" + error;
-        return r -> expected.equals(r.header("WWW-Authenticate")) ? null : "expected WWW-Authenticate " + expected;
+        return r -> expected.equals(r.header("WWW-Authenticate")) ? null : "expected WWW-Authenticate: " + expected;
     }
 
     /** Tokens that are not tokens, and real ones broken in small ways. */

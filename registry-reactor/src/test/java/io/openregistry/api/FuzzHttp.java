@@ -73,7 +73,9 @@ final class FuzzHttp {
                 sb.append(" | ").append(h[0]).append(": ").append(h[1]);
             }
             String text = bodyText();
-            return sb.append(" || ").append(text.length() > 400 ? text.substring(0, 400) + "…" : text).toString();
+            text = text.length() > 400 ? text.substring(0, 400) + "…" : text;
+            return sb.append(" || ").append(text.chars().allMatch(c -> c >= 0x20 && c != 0xfffd || c == '\n')
+                    ? text : "(" + body.length + " bytes, binary)").toString();
         }
     }
 

@@ -119,6 +119,21 @@ final class FuzzRunner {
             return this;
         }
 
+        /**
+         * Whether the request line or head is beyond the HTTP codec's limits (Reactor Netty's
+         * defaults: a 4096-byte request line, 8192 bytes of headers), which it refuses with a bare
+         * 414 or 431 before any handler sees the request.
+         */
+        boolean beyondCodecLimits(int port) {
+            byte[] all = bytes(port);
+            int lineEnd = 0;
+            while (lineEnd < all.length && all[lineEnd] != '\n') {
+                lineEnd++;
+            }
+            int headEnd = new String(all, StandardCharsets.ISO_8859_1).indexOf("\r\n\r\n");
+            return lineEnd > 4096 || headEnd - lineEnd > 8192;
+        }
+
         boolean isHead() {
             return method.equals("HEAD");
         }
@@ -207,8 +222,8 @@ final class FuzzRunner {
                     timeouts++;
                 }
             } else {
-                problem = common(req, r);
-                if (problem == null) {
+                problem = refusedByCodec(req, r, http.port()) ? null : common(req, r);
+                if (problem == null && !refusedByCodec(req, r, http.port())) {
                     problem = expect.check(r);
                 }
                 if (problem == null && outcome.afterwards() != null) {
@@ -258,15 +273,18 @@ final class FuzzRunner {
     }
 
     /** What every response must be, whatever was asked. */
+    /** Refused by the HTTP codec, before the registry saw a request: bare, complete, and the connection closed. */
+    private static boolean refusedByCodec(Req req, FuzzHttp.Response r, int port) {
+        return r.body().length == 0 && r.closes() && ((req.framingBroken && r.status() == 400)
+                || ((r.status() == 414 || r.status() == 431) && req.beyondCodecLimits(port)));
+    }
+
     private static String common(Req req, FuzzHttp.Response r) {
         if (r.status() >= 500) {
             return "server error " + r.status() + ": " + r.bodyText();
         }
         if (r.status() < 200) {
             return "unexpected status " + r.status();
-        }
-        if (req.framingBroken && r.status() == 400 && r.body().length == 0 && r.closes()) {
-            return null;
         }
         if (r.status() >= 400 && !req.isHead()) {
             String type = r.header("Content-Type");
