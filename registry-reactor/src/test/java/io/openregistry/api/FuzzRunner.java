@@ -167,10 +167,16 @@ final class FuzzRunner {
                 char c = s.charAt(i);
                 if (c < 256) {
                     out.write(c);
+                } else if (i + 1 < s.length() && Character.isSurrogatePair(c, s.charAt(i + 1))) {
+                    out.writeBytes(s.substring(i, i + 2).getBytes(StandardCharsets.UTF_8));
+                    i++;
+                } else if (Character.isSurrogate(c)) {
+                    // a lone surrogate as the three bytes UTF-8 forbids (the JDK's encoder would send '?')
+                    out.write(0xE0 | (c >> 12));
+                    out.write(0x80 | ((c >> 6) & 0x3F));
+                    out.write(0x80 | (c & 0x3F));
                 } else {
-                    int end = Character.isHighSurrogate(c) && i + 1 < s.length() ? i + 2 : i + 1;
-                    out.writeBytes(s.substring(i, end).getBytes(StandardCharsets.UTF_8));
-                    i = end - 1;
+                    out.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
                 }
             }
         }
