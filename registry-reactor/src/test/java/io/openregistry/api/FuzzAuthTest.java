@@ -59,6 +59,7 @@ class FuzzAuthTest {
         }
         StringBuilder scopes = new StringBuilder("/token?service=" + AuthFixture.SERVICE);
         pool.forEach(n -> scopes.append("&scope=repository:").append(n).append(":pull,push,delete"));
+        scopes.append("&scope=registry:catalog:*");
         AuthFixture.Who admin = new AuthFixture.Who(AuthFixture.ADMIN, AuthFixture.ADMIN_PASSWORD);
         HttpResponse<byte[]> r = client.get(scopes.toString(), admin.basic());
         assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(200);
@@ -77,7 +78,33 @@ class FuzzAuthTest {
         r = client.put("/v2/" + REPO + "/manifests/latest", Oci.imageManifest(Oci.OCI_MANIFEST, config, layer),
                 "Content-Type", Oci.OCI_MANIFEST, "Authorization", "Bearer " + token);
         assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(201);
+        // a user's catalog, filtered to what it may see, is another query
+        AuthFixture.Who user = new AuthFixture.Who("fuzzer", "fuzzer-password-1");
+        r = client.post("/auth/signup", AuthFixture.json("username", user.username(), "password", user.secret()),
+                "Content-Type", "application/json");
+        assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(201);
+        r = client.get("/token?service=" + AuthFixture.SERVICE + "&scope=registry:catalog:*", user.basic());
+        assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(200);
+        userCatalogToken = Oci.json(r).path("token").asText();
+        r = client.get("/token?service=" + AuthFixture.SERVICE + "&scope=registry:catalog:*");
+        assertThat(r.statusCode()).as(new String(r.body())).isEqualTo(200);
+        anonymousCatalogToken = Oci.json(r).path("token").asText();
         started = System.nanoTime();
+    }
+
+    private String userCatalogToken;
+    private String anonymousCatalogToken;
+
+    @Test
+    void catalogPages() {
+        fuzz.forAll("catalog pages", 400, (r, t) -> {
+            String bearer = pick(r, token, userCatalogToken, anonymousCatalogToken);
+            if (r.nextInt(4) == 0) {
+                FuzzOpenTest.listing(r, t, "/v2/" + REPO + "/tags/list", "tags", "Authorization", "Bearer " + token);
+            } else {
+                FuzzOpenTest.listing(r, t, "/v2/_catalog", "repositories", "Authorization", "Bearer " + bearer);
+            }
+        });
     }
 
     @AfterAll
