@@ -73,6 +73,10 @@ final class FuzzRunner {
 
         Req header(String name, String value) {
             headers.add(new String[] {name, value});
+            if (value.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f)) {
+                // a control character makes the field value invalid HTTP (RFC 9110 5.5): the codec may refuse it
+                framingBroken();
+            }
             return this;
         }
 
@@ -104,9 +108,10 @@ final class FuzzRunner {
         }
 
         /**
-         * The request's framing is broken (Content-Length and Transfer-Encoding garbled or in
-         * conflict): the HTTP codec may refuse it before any handler sees it, with a bare 400 that
-         * closes the connection, since it cannot know where the request ends. Not probed afterwards.
+         * The request is not valid HTTP (Content-Length and Transfer-Encoding garbled or in
+         * conflict, control characters in a header): the HTTP codec may refuse it before any
+         * handler sees it, with a bare 400 that closes the connection, since it cannot know where
+         * the request ends. Not probed afterwards.
          */
         Req framingBroken() {
             framingBroken = true;
