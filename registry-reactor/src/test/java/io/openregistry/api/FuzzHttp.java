@@ -21,8 +21,8 @@ import java.util.Locale;
  * did not read, no body after a HEAD response).
  */
 final class FuzzHttp {
-    /** A hang is a failure: no read may wait longer than this. */
-    static final int READ_TIMEOUT_MS = 10_000;
+    /** A hang is a failure: no read may wait longer than this (generous: the machine may be busy; the server's own read timeout is 60 s). */
+    static final int READ_TIMEOUT_MS = 30_000;
     private static final int MAX_HEAD_BYTES = 64 * 1024;
     private final int port;
     private final int probeStatus;
