@@ -1,8 +1,10 @@
 package io.openregistry.oci;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -15,10 +17,14 @@ import java.util.Map;
  * layer media types are accepted on purpose: encrypted layers and artifacts use them.
  */
 public final class ManifestParser {
-    private final ObjectMapper json;
+    /**
+     * A manifest is exactly one JSON value: bytes after it would be stored, digested and served,
+     * and clients would then fail to parse what the registry accepted.
+     */
+    private final ObjectReader json;
 
     public ManifestParser(ObjectMapper json) {
-        this.json = json;
+        this.json = json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     /**
@@ -41,7 +47,9 @@ public final class ManifestParser {
         String headerType = MediaTypes.bare(contentType);
         String mediaType = effectiveType(headerType, bodyType, root);
         JsonNode schemaVersion = root.get("schemaVersion");
-        if (schemaVersion == null || !schemaVersion.isIntegralNumber() || schemaVersion.asInt() != 2) {
+        // canConvertToInt first: asInt() wraps, and 2^32 + 2 would read as 2
+        if (schemaVersion == null || !schemaVersion.isIntegralNumber() || !schemaVersion.canConvertToInt()
+                || schemaVersion.intValue() != 2) {
             throw invalid("schemaVersion must be 2");
         }
         String artifactType = optionalText(root, "artifactType");
