@@ -204,18 +204,34 @@ public final class UploadService {
         }
         long expected = chunk != null ? chunk.length() : contentLength;
         return ensureDigest(state, s, algorithm)
-                .then(Mono.defer(() -> store.append(s.id(), s.offset(),
-                        DigestingPipeline.of(body, state.digest, expected, workers, bytesPushed))))
-                // bytes may have reached the digest but not the store: rebuild it next time
-                .doOnError(e -> state.digest = null)
-                .flatMap(length -> uploads.advance(s.id(), s.offset(), length).flatMap(moved -> {
-                    if (!moved) {
-                        state.digest = null;
-                        return Mono.error(outOfOrder(s, "upload was modified concurrently"));
-                    }
-                    state.offset = length;
-                    return Mono.just(new UploadRecord(s.id(), s.repository(), length, s.startedAt(), s.updatedAt()));
+                .then(Mono.defer(() -> {
+                    // The chunk is hashed into a copy: the session's digest stays the digest of the
+                    // recorded offset until the database has recorded the new one. Whatever fails
+                    // in between (the body, the store, the offset update), the next request starts
+                    // from the recorded offset with a digest that matches it, and the store
+                    // truncates the staged bytes back to that offset before writing.
+                    MessageDigest running = copy(state.digest);
+                    return store.append(s.id(), s.offset(), DigestingPipeline.of(body, running, expected, workers, bytesPushed))
+                            .flatMap(length -> uploads.advance(s.id(), s.offset(), length).flatMap(moved -> {
+                                if (!moved) {
+                                    state.digest = null;
+                                    return Mono.error(outOfOrder(s, "upload was modified concurrently"));
+                                }
+                                state.digest = running;
+                                state.offset = length;
+                                return Mono.just(new UploadRecord(s.id(), s.repository(), length, s.startedAt(),
+                                        s.updatedAt()));
+                            }));
                 }));
+    }
+
+    /** A copy of a running digest (the JDK's SHA-2 digests are all cloneable). */
+    private static MessageDigest copy(MessageDigest digest) {
+        try {
+            return (MessageDigest) digest.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("running digest " + digest.getAlgorithm() + " cannot be copied", e);
+        }
     }
 
     /** Makes sure {@code state} holds the digest of the first {@code s.offset()} staged bytes. */
