@@ -43,6 +43,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import io.openregistry.upload.BlobCollector;
 import io.openregistry.upload.DigestingPipeline;
+import io.openregistry.upload.UploadLimits;
 import io.openregistry.upload.UploadService;
 import java.time.Duration;
 import java.time.Instant;
@@ -134,7 +135,8 @@ public final class Registry implements AutoCloseable {
             ManifestService manifestService = new ManifestService(metadata.manifests(), metadata.blobs(), json);
             BlobCollector collector = new BlobCollector(metadata.blobs(), store);
             UploadService uploadService = new UploadService(store, metadata.blobs(), metadata.uploads(), collector,
-                    workers, meters);
+                    workers, meters, new UploadLimits(config.upload().maxBlobBytes(),
+                            config.upload().maxSessionsPerAccount(), config.upload().maxSessionsPerRepository()));
             BlobHandlers blobs = new BlobHandlers(metadata.blobs(), store, io, meters);
             UploadHandlers uploads = new UploadHandlers(uploadService, config.upload().chunkMinLength());
             ManifestHandlers manifests = new ManifestHandlers(manifestService, config.manifest().maxBytes());
