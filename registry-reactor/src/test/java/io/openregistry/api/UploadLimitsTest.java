@@ -128,6 +128,29 @@ class UploadLimitsTest {
         assertThat(sessionsAvailable("again")).isEqualTo(PER_ACCOUNT);
     }
 
+    @Test
+    void withAccessControlEachAccountHasItsOwnBudgetWhateverItsAddress() {
+        registry.close();
+        registry = RegistryServer.start(RegistryServer.Backend.H2, null, null,
+                dir -> AuthFixture.auth(dir, true, 100_000, 100_000),
+                new Config.Uploads(1024, Duration.ofDays(1), MAX_BLOB, PER_ACCOUNT, PER_REPOSITORY));
+        AuthFixture auth = AuthFixture.of(registry);
+        AuthFixture.Who alice = auth.signUp("alice");
+        AuthFixture.Who bob = auth.signUp("bob");
+        for (int i = 0; i < PER_ACCOUNT; i++) {
+            String repo = alice.username() + "/r" + i;
+            assertThat(auth.call(auth.token(alice, "repository:" + repo + ":pull,push"), "POST",
+                    "/v2/" + repo + "/blobs/uploads/", null).statusCode()).isEqualTo(202);
+        }
+        String next = alice.username() + "/r" + PER_ACCOUNT;
+        assertError(auth.call(auth.token(alice, "repository:" + next + ":pull,push"), "POST",
+                "/v2/" + next + "/blobs/uploads/", null), 429, "TOOMANYREQUESTS");
+        // bob, from the same address, is not affected
+        String bobs = bob.username() + "/r";
+        assertThat(auth.call(auth.token(bob, "repository:" + bobs + ":pull,push"), "POST",
+                "/v2/" + bobs + "/blobs/uploads/", null).statusCode()).isEqualTo(202);
+    }
+
     /** Opens sessions (each in a repository of its own) until refused, counts them, and cancels them again. */
     private int sessionsAvailable(String repo) {
         List<String> opened = new ArrayList<>();
