@@ -69,6 +69,7 @@ public final class UploadHandlers {
                 long length = Requests.contentLength(request);
                 return uploads.monolithic(name, owner, digest, length, body(request))
                         .onErrorMap(TooManyUploadsException.class, UploadHandlers::tooMany)
+                        .onErrorMap(UploadOutOfOrderException.class, UploadHandlers::outOfOrder)
                         .flatMap(blob -> created(response, name, blob));
             }
             return session(response, name, owner);
