@@ -85,7 +85,9 @@ class Server:
         if kind == OURS:
             env = {k: v for k, v in os.environ.items() if not k.startswith("OPENREGISTRY_")}
             env.update(OPENREGISTRY_HTTP_ADDR=f"127.0.0.1:{self.port}", OPENREGISTRY_STORAGE_ROOT=self.dir,
-                       OPENREGISTRY_LOG_LEVEL="WARN", OPENREGISTRY_ADMIN_ADDR="127.0.0.1:0")
+                       OPENREGISTRY_LOG_LEVEL="WARN", OPENREGISTRY_ADMIN_ADDR="127.0.0.1:0",
+                       # the CI burst holds up to 64 x 3 sessions from one address (Distribution has no limit)
+                       OPENREGISTRY_UPLOAD_MAX_SESSIONS_PER_ACCOUNT="0")
             cmd = ["java", f"-Xmx{heap}", *jvm_opts, "-jar", JAR]
         else:
             config = os.path.join(self.dir, "config.yml")

@@ -29,6 +29,8 @@ import io.openregistry.storage.fs.FilesystemBlobStore;
 import io.openregistry.storage.ipfs.IpfsBackend;
 import io.openregistry.storage.ipfs.IpfsSettings;
 import io.openregistry.storage.remote.RemoteBlobStore;
+import io.openregistry.storage.staging.LocalStaging;
+import java.nio.file.Path;
 import io.openregistry.storage.s3.S3Backend;
 import io.openregistry.storage.s3.S3Settings;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -44,6 +46,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import io.openregistry.upload.BlobCollector;
 import io.openregistry.upload.DigestingPipeline;
+import io.openregistry.upload.UploadLimits;
 import io.openregistry.upload.UploadService;
 import java.time.Duration;
 import java.time.Instant;
@@ -135,8 +138,9 @@ public final class Registry implements AutoCloseable {
             ManifestService manifestService = new ManifestService(metadata.manifests(), metadata.blobs(), json);
             BlobCollector collector = new BlobCollector(metadata.blobs(), store);
             UploadService uploadService = new UploadService(store, metadata.blobs(), metadata.uploads(), collector,
-                    workers, meters);
-            BlobHandlers blobs = new BlobHandlers(metadata.blobs(), store, io, meters);
+                    workers, meters, new UploadLimits(config.upload().maxBlobBytes(),
+                            config.upload().maxSessionsPerAccount(), config.upload().maxSessionsPerRepository()));
+            BlobHandlers blobs = new BlobHandlers(metadata.blobs(), store, meters);
             UploadHandlers uploads = new UploadHandlers(uploadService, config.upload().chunkMinLength());
             ManifestHandlers manifests = new ManifestHandlers(manifestService, config.manifest().maxBytes());
             ListingHandlers listings = new ListingHandlers(new ListingService(metadata.manifests(), metadata.repositories()),
@@ -253,21 +257,23 @@ public final class Registry implements AutoCloseable {
      * that hold connections are added to {@code closeables}.
      */
     private static BlobStore blobStore(Config.Storage storage, Scheduler io, List<AutoCloseable> closeables) {
-        FilesystemBlobStore local = new FilesystemBlobStore(storage.root().resolve("storage"), io);
+        Path root = storage.root().resolve("storage");
+        // every backend stages uploads here; the filesystem store renames them into root/blobs
+        LocalStaging staging = new LocalStaging(root.resolve("uploads"), io);
         return switch (storage.driver()) {
-            case "filesystem" -> local;
+            case "filesystem" -> new FilesystemBlobStore(root, staging, io);
             case "ipfs" -> {
                 Config.Ipfs c = storage.ipfs();
                 IpfsBackend backend = new IpfsBackend(new IpfsSettings(c.api(), c.gateway(), c.pin(), BACKEND_TIMEOUT));
                 closeables.add(backend);
-                yield new RemoteBlobStore(local, backend, storage.redirect());
+                yield new RemoteBlobStore(staging, backend, storage.redirect());
             }
             case "s3" -> {
                 Config.S3 c = storage.s3();
                 S3Backend backend = new S3Backend(new S3Settings(c.endpoint(), c.region(), c.bucket(), c.accessKey(),
                         c.secretKey(), c.pathStyle(), c.partSize(), storage.redirect() ? PRESIGN_TTL : null));
                 closeables.add(backend);
-                yield new RemoteBlobStore(local, backend, storage.redirect());
+                yield new RemoteBlobStore(staging, backend, storage.redirect());
             }
             default -> throw new ConfigException("storage.driver: unsupported value '" + storage.driver() + "'");
         };

@@ -54,6 +54,15 @@ public final class RegistryServer implements AutoCloseable {
     /** A registry with access control configured by {@code auth}, given the data directory. */
     public static RegistryServer start(Backend backend, URI ipfsApi, S3ProxyServer s3,
                                        java.util.function.Function<Path, Config.Auth> auth) {
+        // Session limits high enough that the sessions the shared suites leave open never reach them
+        // (they are all one anonymous caller), yet counted on every start; UploadLimitsTest tests them.
+        return start(backend, ipfsApi, s3, auth, new Config.Uploads(1024 * 1024, java.time.Duration.ofDays(1),
+                Config.Uploads.DEFAULT_MAX_BLOB_BYTES, 100_000, 100_000));
+    }
+
+    /** A registry with the given upload settings (limits) and access control. */
+    public static RegistryServer start(Backend backend, URI ipfsApi, S3ProxyServer s3,
+                                       java.util.function.Function<Path, Config.Auth> auth, Config.Uploads uploads) {
         installBlockHound();
         EmbeddedPostgres pg = null;
         try {
@@ -77,7 +86,7 @@ public final class RegistryServer implements AutoCloseable {
                     storage,
                     db,
                     new Config.Manifests(MANIFEST_MAX_BYTES),
-                    new Config.Uploads(1024 * 1024, java.time.Duration.ofDays(1)),
+                    uploads,
                     new Config.Log("INFO"),
                     new Config.Admin(InetSocketAddress.createUnresolved("127.0.0.1", 0)),
                     auth.apply(dir));

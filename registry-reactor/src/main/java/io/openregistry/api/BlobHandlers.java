@@ -13,33 +13,23 @@ import io.openregistry.metrics.Meters;
 import io.openregistry.oci.Digest;
 import io.openregistry.oci.Names;
 import io.openregistry.oci.OciError;
+import io.openregistry.storage.BlobContent;
 import io.openregistry.storage.BlobStore;
 import io.netty.channel.DefaultFileRegion;
-import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.Optional;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
 import reactor.netty.http.server.HttpServerResponse;
 
 /** {@code GET}, {@code HEAD} and {@code DELETE /v2/<name>/blobs/<digest>}. */
 public final class BlobHandlers {
     private final BlobIndex blobs;
     private final BlobStore store;
-    private final Scheduler io;
     private final Counter bytesPulled;
 
-    /**
-     * @param io     where blocking file opens run
-     * @param meters where {@link Meters#BLOB_BYTES_PULLED} is registered
-     */
-    public BlobHandlers(BlobIndex blobs, BlobStore store, Scheduler io, MeterRegistry meters) {
+    /** @param meters where {@link Meters#BLOB_BYTES_PULLED} is registered */
+    public BlobHandlers(BlobIndex blobs, BlobStore store, MeterRegistry meters) {
         this.bytesPulled = Meters.blobBytesPulled(meters);
         this.blobs = blobs;
         this.store = store;
-        this.io = io;
     }
 
     /** GET and HEAD: streams the blob (zero-copy from a local file when the store has one), honouring Range. */
@@ -79,23 +69,13 @@ public final class BlobHandlers {
     }
 
     private Mono<Void> send(HttpServerResponse response, BlobRecord blob, long start, long length) {
-        Optional<Path> file = store.localFile(blob.location());
-        if (file.isPresent()) {
-            // Zero-copy (sendfile) from a channel opened off the event loop; the region closes it.
-            return Mono.fromCallable(() -> FileChannel.open(file.get(), StandardOpenOption.READ))
-                    .subscribeOn(io)
-                    .doOnDiscard(FileChannel.class, BlobHandlers::closeQuietly)
-                    .flatMap(channel -> response.sendObject(new DefaultFileRegion(channel, start, length)).then());
-        }
-        return response.send(store.read(blob.location(), blob.digest(), blob.size(), start, length)).then();
-    }
-
-    private static void closeQuietly(FileChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // nothing was sent from it
-        }
+        return store.content(blob.location(), blob.digest(), blob.size(), start, length).flatMap(content -> {
+            if (content instanceof BlobContent.FileRegion file) {
+                // zero-copy (sendfile); the region closes the channel once sent (or failed)
+                return response.sendObject(new DefaultFileRegion(file.channel(), file.position(), file.count())).then();
+            }
+            return response.send(((BlobContent.Stream) content).buffers()).then();
+        });
     }
 
     /** DELETE: unlinks the blob from the repository; the bytes stay while other repositories use them. */

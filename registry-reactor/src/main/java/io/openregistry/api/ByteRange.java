@@ -1,49 +1,68 @@
 package io.openregistry.api;
 
 import io.openregistry.oci.OciError;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A single {@code Range: bytes=...} request over a blob of known size (RFC 9110). Multiple ranges
- * and malformed headers are ignored (the whole blob is served), as the RFC allows.
+ * A single {@code Range: bytes=...} request over a blob of known size (RFC 9110 §14.1.2, §14.2).
+ * A header that is not a valid single byte range (malformed, another unit, several ranges, a last
+ * position before the first) is ignored and the whole blob served, as the RFC allows. A valid
+ * range that selects nothing of the blob is a 416 with {@code Content-Range: bytes *}{@code /<size>}.
+ *
+ * <p>Positions are parsed exactly: a number too large for a {@code long} is still a number, and
+ * larger than any blob (so a first position of 2^63 is unsatisfiable, and a last position or a
+ * suffix length that large reaches the end of the blob).
  */
 record ByteRange(long start, long end) {
-    private static final Pattern SINGLE = Pattern.compile("bytes=(\\d{0,18})-(\\d{0,18})");
+    private static final Pattern SINGLE = Pattern.compile("bytes=[ \\t]*(\\d*)-(\\d*)[ \\t]*");
+    /** Stands for a position too large for a long: beyond the end of every blob. */
+    private static final long HUGE = Long.MAX_VALUE;
 
     /** @return the range to serve, or null for the whole blob; throws 416 when unsatisfiable */
     static ByteRange parse(String header, long size) {
         if (header == null) {
             return null;
         }
-        Matcher m = SINGLE.matcher(header.trim());
+        // the range unit is case-insensitive
+        Matcher m = SINGLE.matcher(header.strip().toLowerCase(Locale.ROOT));
         if (!m.matches() || (m.group(1).isEmpty() && m.group(2).isEmpty())) {
             return null;
         }
-        long start;
-        long end;
         if (m.group(1).isEmpty()) {
-            long suffix = Long.parseLong(m.group(2));
-            if (suffix == 0) {
+            long suffix = number(m.group(2));
+            if (suffix == 0 || size == 0) {
                 throw unsatisfiable(size);
             }
-            start = Math.max(0, size - suffix);
-            end = size - 1;
-        } else {
-            start = Long.parseLong(m.group(1));
-            end = m.group(2).isEmpty() ? size - 1 : Math.min(Long.parseLong(m.group(2)), size - 1);
-            if (m.group(2).length() > 0 && Long.parseLong(m.group(2)) < start) {
-                return null;
-            }
+            return new ByteRange(Math.max(0, size - suffix), size - 1);
         }
-        if (start >= size) {
+        long first = number(m.group(1));
+        long last = m.group(2).isEmpty() ? HUGE : number(m.group(2));
+        if (last < first) {
+            return null; // invalid, not unsatisfiable: ignored
+        }
+        if (first >= size) {
             throw unsatisfiable(size);
         }
-        return new ByteRange(start, end);
+        return new ByteRange(first, Math.min(last, size - 1));
     }
 
     long length() {
         return end - start + 1;
+    }
+
+    /** A run of ASCII digits as a long, {@link #HUGE} when it does not fit. */
+    private static long number(String digits) {
+        long n = 0;
+        for (int i = 0; i < digits.length(); i++) {
+            int d = digits.charAt(i) - '0';
+            if (n > (HUGE - d) / 10) {
+                return HUGE;
+            }
+            n = n * 10 + d;
+        }
+        return n;
     }
 
     private static RuntimeException unsatisfiable(long size) {

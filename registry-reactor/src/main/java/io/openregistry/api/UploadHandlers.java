@@ -12,6 +12,9 @@ import io.openregistry.metadata.UploadRecord;
 import io.openregistry.oci.Digest;
 import io.openregistry.oci.Names;
 import io.openregistry.oci.OciError;
+import io.openregistry.http.Credentials;
+import io.openregistry.upload.TooManyUploadsException;
+import io.openregistry.upload.UploadOutOfOrderException;
 import io.openregistry.upload.UploadService;
 import java.util.Optional;
 import reactor.core.publisher.Flux;
@@ -19,8 +22,17 @@ import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
-/** The blob upload endpoints: start (or monolithic, or mount), PATCH, PUT, status and cancel. */
+/**
+ * The blob upload endpoints: start (or monolithic, or mount), PATCH, PUT, status and cancel. The
+ * HTTP face of upload sessions lives here: their URLs, their {@code Range} headers, and the answers
+ * to a request that does not fit the session.
+ */
 public final class UploadHandlers {
+    /**
+     * Retry-After of a refused session: sessions free up as other pushes finish (in seconds to
+     * minutes), or at the latest when idle ones expire.
+     */
+    static final int SESSION_RETRY_AFTER_SECONDS = 30;
     private final UploadService uploads;
     private final long chunkMinLength;
 
@@ -31,8 +43,9 @@ public final class UploadHandlers {
 
     /** {@code POST /v2/<name>/blobs/uploads/}, with {@code ?digest=} (monolithic) or {@code ?mount=&from=}. */
     public Handler start() {
-        return (request, response, route) -> {
+        return (request, response, route) -> Mono.deferContextual(ctx -> {
             String name = Names.requireName(route.name());
+            String owner = owner(ctx.get(Caller.class), request);
             var query = Requests.query(request);
             String mount = Requests.param(query, "mount");
             String from = Requests.param(query, "from");
@@ -41,24 +54,55 @@ public final class UploadHandlers {
             if (mountDigest != null && Names.isValidName(from)) {
                 // A caller who may not read the source repository gets a plain upload session, just
                 // as if the source did not have the blob: nothing about it is revealed.
-                return Mono.deferContextual(ctx -> ctx.get(Caller.class).mayOnRepository(from, Scope.PULL)
+                return ctx.get(Caller.class).mayOnRepository(from, Scope.PULL)
                         ? uploads.mount(name, mountDigest, from)
                                 .map(Optional::of)
                                 .defaultIfEmpty(Optional.empty())
                                 .flatMap(mounted -> mounted.isPresent()
                                         ? created(response, name, mounted.get())
-                                        : uploads.start(name).flatMap(s -> accepted(response, s, 202)))
-                        : uploads.start(name).flatMap(s -> accepted(response, s, 202)));
+                                        : session(response, name, owner))
+                        : session(response, name, owner);
             }
             // A mount with invalid arguments falls back to a plain upload, as the spec asks.
             if (digestParam != null) {
                 Digest digest = Digest.parse(digestParam);
                 long length = Requests.contentLength(request);
-                return uploads.monolithic(name, digest, length, body(request))
+                return uploads.monolithic(name, owner, digest, length, body(request))
+                        .onErrorMap(TooManyUploadsException.class, UploadHandlers::tooMany)
+                        .onErrorMap(UploadOutOfOrderException.class, UploadHandlers::outOfOrder)
                         .flatMap(blob -> created(response, name, blob));
             }
-            return uploads.start(name).flatMap(s -> accepted(response, s, 202));
-        };
+            return session(response, name, owner);
+        });
+    }
+
+    private Mono<Void> session(HttpServerResponse response, String name, String owner) {
+        return uploads.start(name, owner)
+                .onErrorMap(TooManyUploadsException.class, UploadHandlers::tooMany)
+                .flatMap(s -> accepted(response, s, 202));
+    }
+
+    /**
+     * Whose sessions a new one counts against: the account behind the token, or, for a caller
+     * without one (open mode, anonymous tokens), the client's address.
+     */
+    static String owner(Caller caller, HttpServerRequest request) {
+        String username = caller.username();
+        return username != null ? "account:" + username : "address:" + Credentials.address(request);
+    }
+
+    private static Throwable tooMany(TooManyUploadsException e) {
+        return OciError.TOOMANYREQUESTS.exception(e.getMessage())
+                .withHeader("Retry-After", String.valueOf(SESSION_RETRY_AFTER_SECONDS));
+    }
+
+    /** A request that does not fit the session: 416 with where the session is, so the client can resume. */
+    private static Throwable outOfOrder(UploadOutOfOrderException e) {
+        UploadRecord s = e.session();
+        return OciError.RANGE_INVALID.exception(e.getMessage())
+                .withHeader("Range", rangeHeader(s.offset()))
+                .withHeader("Location", location(s))
+                .withHeader("Docker-Upload-UUID", s.id());
     }
 
     /** {@code PATCH /v2/<name>/blobs/uploads/<id>}: a streamed or ranged chunk. */
@@ -68,6 +112,7 @@ public final class UploadHandlers {
             String range = request.requestHeaders().get(HttpHeaderNames.CONTENT_RANGE);
             long length = Requests.contentLength(request);
             return uploads.append(name, route.item(), range, length, body(request))
+                    .onErrorMap(UploadOutOfOrderException.class, UploadHandlers::outOfOrder)
                     .flatMap(s -> accepted(response, s, 202));
         };
     }
@@ -84,6 +129,7 @@ public final class UploadHandlers {
             String range = request.requestHeaders().get(HttpHeaderNames.CONTENT_RANGE);
             long length = Requests.contentLength(request);
             return uploads.finish(name, route.item(), digest, range, length, body(request))
+                    .onErrorMap(UploadOutOfOrderException.class, UploadHandlers::outOfOrder)
                     .flatMap(blob -> created(response, name, blob));
         };
     }
@@ -100,7 +146,9 @@ public final class UploadHandlers {
     public Handler cancel() {
         return (request, response, route) -> {
             String name = Names.requireName(route.name());
-            return uploads.cancel(name, route.item()).then(Responses.empty(response, 204));
+            return uploads.cancel(name, route.item())
+                    .onErrorMap(UploadOutOfOrderException.class, UploadHandlers::outOfOrder)
+                    .then(Responses.empty(response, 204));
         };
     }
 
@@ -109,13 +157,22 @@ public final class UploadHandlers {
     }
 
     private Mono<Void> accepted(HttpServerResponse response, UploadRecord s, int status) {
-        response.header(HttpHeaderNames.LOCATION, UploadService.location(s));
-        response.header(HttpHeaderNames.RANGE, UploadService.rangeHeader(s.offset()));
+        response.header(HttpHeaderNames.LOCATION, location(s));
+        response.header(HttpHeaderNames.RANGE, rangeHeader(s.offset()));
         response.header("Docker-Upload-UUID", s.id());
         if (chunkMinLength > 0) {
             response.header("OCI-Chunk-Min-Length", String.valueOf(chunkMinLength));
         }
         return Responses.empty(response, status);
+    }
+
+    /** The {@code Range} header of an upload at {@code offset}: {@code 0-<last byte>}, as Distribution writes it. */
+    static String rangeHeader(long offset) {
+        return "0-" + Math.max(0, offset - 1);
+    }
+
+    static String location(UploadRecord s) {
+        return "/v2/" + s.repository() + "/blobs/uploads/" + s.id();
     }
 
     private static Mono<Void> created(HttpServerResponse response, String name, BlobRecord blob) {

@@ -97,10 +97,24 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
     }
 
     /**
-     * @param chunkMinLength advertised in {@code OCI-Chunk-Min-Length}
-     * @param ttl            how long an upload session may sit idle before it is discarded
+     * @param chunkMinLength           advertised in {@code OCI-Chunk-Min-Length}
+     * @param ttl                      how long an upload session may sit idle before it is discarded
+     * @param maxBlobBytes             the largest blob an upload may carry (0 = no limit)
+     * @param maxSessionsPerAccount    open upload sessions one account (or, for anonymous callers,
+     *                                 one client address) may hold at once (0 = no limit)
+     * @param maxSessionsPerRepository open upload sessions one repository may have at once (0 = no limit)
      */
-    public record Uploads(long chunkMinLength, java.time.Duration ttl) {
+    public record Uploads(long chunkMinLength, java.time.Duration ttl, long maxBlobBytes, int maxSessionsPerAccount,
+                          int maxSessionsPerRepository) {
+        public static final long DEFAULT_MAX_BLOB_BYTES = 32L << 30;
+        public static final int DEFAULT_MAX_SESSIONS_PER_ACCOUNT = 100;
+        public static final int DEFAULT_MAX_SESSIONS_PER_REPOSITORY = 500;
+
+        /** Upload settings with the default limits. */
+        public Uploads(long chunkMinLength, java.time.Duration ttl) {
+            this(chunkMinLength, ttl, DEFAULT_MAX_BLOB_BYTES, DEFAULT_MAX_SESSIONS_PER_ACCOUNT,
+                    DEFAULT_MAX_SESSIONS_PER_REPOSITORY);
+        }
     }
 
     /** @param addr the listen address of the admin listener ({@code /metrics}, {@code /healthz}, {@code /readyz}) */

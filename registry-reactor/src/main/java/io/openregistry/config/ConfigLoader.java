@@ -52,6 +52,9 @@ public final class ConfigLoader {
         DEFAULTS.put("manifest.maxBytes", String.valueOf(4 * 1024 * 1024));
         DEFAULTS.put("upload.chunkMinLength", String.valueOf(1024 * 1024));
         DEFAULTS.put("upload.ttlSeconds", String.valueOf(24 * 3600));
+        DEFAULTS.put("upload.maxBlobBytes", String.valueOf(Config.Uploads.DEFAULT_MAX_BLOB_BYTES));
+        DEFAULTS.put("upload.maxSessionsPerAccount", String.valueOf(Config.Uploads.DEFAULT_MAX_SESSIONS_PER_ACCOUNT));
+        DEFAULTS.put("upload.maxSessionsPerRepository", String.valueOf(Config.Uploads.DEFAULT_MAX_SESSIONS_PER_REPOSITORY));
         DEFAULTS.put("log.level", "INFO");
         DEFAULTS.put("log.access", "true");
         DEFAULTS.put("auth.enabled", "false");
@@ -178,6 +181,11 @@ public final class ConfigLoader {
         int maxBytes = (int) number("manifest.maxBytes", v.get("manifest.maxBytes"), 1024, 64L * 1024 * 1024);
         long chunkMin = number("upload.chunkMinLength", v.get("upload.chunkMinLength"), 0, 1L << 31);
         long ttl = number("upload.ttlSeconds", v.get("upload.ttlSeconds"), 60, 365L * 24 * 3600);
+        long maxBlob = number("upload.maxBlobBytes", v.get("upload.maxBlobBytes"), 0, Long.MAX_VALUE);
+        int perAccount = (int) number("upload.maxSessionsPerAccount", v.get("upload.maxSessionsPerAccount"), 0,
+                1_000_000);
+        int perRepository = (int) number("upload.maxSessionsPerRepository", v.get("upload.maxSessionsPerRepository"),
+                0, 1_000_000);
         String level = v.get("log.level").toUpperCase(Locale.ROOT);
         if (!LOG_LEVELS.contains(level)) {
             throw new ConfigException("log.level: '" + v.get("log.level") + "' is not one of " + LOG_LEVELS);
@@ -185,7 +193,8 @@ public final class ConfigLoader {
         return new Config(new Config.Http(addr, Duration.ofSeconds(shutdownTimeout)), storage,
                 new Config.Database(url, emptyToNull(v.get("database.username")),
                         emptyToNull(v.get("database.password")), poolSize),
-                new Config.Manifests(maxBytes), new Config.Uploads(chunkMin, Duration.ofSeconds(ttl)),
+                new Config.Manifests(maxBytes), new Config.Uploads(chunkMin, Duration.ofSeconds(ttl), maxBlob, perAccount,
+                        perRepository),
                 new Config.Log(level, bool(v, "log.access")), new Config.Admin(adminAddr), auth(v, root));
     }
 

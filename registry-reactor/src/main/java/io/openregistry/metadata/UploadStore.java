@@ -10,8 +10,20 @@ import reactor.core.publisher.Mono;
  */
 public interface UploadStore {
 
-    /** Records a new session at offset 0. */
-    Mono<UploadRecord> create(String id, String repository);
+    /** Records a new session at offset 0, with no owner and no limits. */
+    default Mono<UploadRecord> create(String id, String repository) {
+        return create(id, repository, null, 0, 0);
+    }
+
+    /**
+     * Records a new session at offset 0 for {@code owner} (an opaque key; null = none), unless the
+     * owner already holds {@code maxPerOwner} sessions or the repository has {@code maxPerRepository}
+     * (0 = no limit). The check and the insert are one statement; concurrent creations on different
+     * connections may still pass together, so a limit can be exceeded by at most that concurrency.
+     *
+     * @return the session, or empty when a limit is reached
+     */
+    Mono<UploadRecord> create(String id, String repository, String owner, int maxPerOwner, int maxPerRepository);
 
     Mono<UploadRecord> find(String id);
 

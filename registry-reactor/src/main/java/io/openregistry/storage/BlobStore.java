@@ -3,7 +3,6 @@ package io.openregistry.storage;
 import io.netty.buffer.ByteBuf;
 import io.openregistry.oci.Digest;
 import java.net.URI;
-import java.nio.file.Path;
 import java.util.Optional;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -75,11 +74,15 @@ public interface BlobStore {
     }
 
     /**
-     * A local file holding the blob, when the backend has one, so pulls can use zero-copy
-     * transfer. Never blocks: it does not check that the file exists.
+     * What to send for {@code length} bytes from {@code offset} of a committed blob known to have
+     * {@code digest} and {@code size}: by default a {@link BlobContent.Stream} of
+     * {@link #read(String, Digest, long, long, long)}; a store holding the blob in a local file
+     * opens a {@link BlobContent.FileRegion} of it (off the caller's thread) so that pulls use
+     * zero-copy transfer. Pulls use this one; a range outside the blob is an
+     * {@link IllegalArgumentException}.
      */
-    default Optional<Path> localFile(String location) {
-        return Optional.empty();
+    default Mono<BlobContent> content(String location, Digest digest, long size, long offset, long length) {
+        return Mono.fromSupplier(() -> new BlobContent.Stream(read(location, digest, size, offset, length)));
     }
 
     /** A URL clients may be redirected to instead of streaming through the registry, if configured. */

@@ -6,7 +6,6 @@ import io.openregistry.metrics.Meters;
 import io.openregistry.metrics.Timing;
 import io.openregistry.oci.Digest;
 import java.net.URI;
-import java.nio.file.Path;
 import java.util.Optional;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -15,7 +14,7 @@ import reactor.core.publisher.Mono;
  * A {@link BlobStore} that times every operation of the one it wraps into
  * {@value Meters#STORAGE_OPERATION}, tagged with the backend, the operation and how it ended.
  * Streamed operations are timed from subscription to their last buffer. Zero-copy pulls of local
- * files bypass the store and are not timed here (Reactor Netty's meters see them).
+ * files are sent by the HTTP layer and not timed here (Reactor Netty's meters see them).
  */
 public final class MeteredBlobStore implements BlobStore {
     private final BlobStore store;
@@ -79,9 +78,11 @@ public final class MeteredBlobStore implements BlobStore {
         return read.time(store.read(location, digest, size, offset, length));
     }
 
+    /** Streams are timed as reads; a file region is sent by the HTTP layer, whose meters see it. */
     @Override
-    public Optional<Path> localFile(String location) {
-        return store.localFile(location);
+    public Mono<BlobContent> content(String location, Digest digest, long size, long offset, long length) {
+        return store.content(location, digest, size, offset, length)
+                .map(c -> c instanceof BlobContent.Stream s ? new BlobContent.Stream(read.time(s.buffers())) : c);
     }
 
     @Override

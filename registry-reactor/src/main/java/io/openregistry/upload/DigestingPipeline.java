@@ -32,6 +32,19 @@ public final class DigestingPipeline {
      * @param pushed   counts every body byte hashed (the bytes-pushed meter), or null
      */
     static Flux<ByteBuf> of(Flux<ByteBuf> body, MessageDigest digest, long expected, Scheduler workers, Counter pushed) {
+        return of(body, digest, expected, 0, 0, workers, pushed);
+    }
+
+    /**
+     * Like {@link #of(Flux, MessageDigest, long, Scheduler, Counter)}, within a blob size limit.
+     *
+     * @param offset   the bytes already staged before this body
+     * @param maxBlob  the blob size limit, or 0 for none: a body taking the blob past it fails with a
+     *                 413 before the buffer that crosses it is hashed or written
+     */
+    static Flux<ByteBuf> of(Flux<ByteBuf> body, MessageDigest digest, long expected, long offset, long maxBlob,
+                            Scheduler workers, Counter pushed) {
+        long allowed = maxBlob == 0 ? Long.MAX_VALUE : maxBlob - offset;
         long[] received = {0};
         return body
                 // Reactor Netty releases each buffer once onNext returns; keep it until the store wrote it.
@@ -43,6 +56,10 @@ public final class DigestingPipeline {
                     if (expected >= 0 && received[0] > expected) {
                         buf.release();
                         throw OciError.SIZE_INVALID.exception("request body is longer than its declared length " + expected);
+                    }
+                    if (received[0] > allowed) {
+                        buf.release();
+                        throw UploadService.tooLarge(offset + received[0], maxBlob);
                     }
                     Buffers.hash(digest, buf);
                     if (pushed != null) {

@@ -55,10 +55,18 @@ public final class UploadService {
     private final Timer commitSucceeded;
     private final Timer commitFailed;
     private final Timer uploadDuration;
+    private final UploadLimits limits;
+
+    /** An upload service without limits. */
+    public UploadService(BlobStore store, BlobIndex blobs, UploadStore uploads, BlobCollector collector,
+                         Scheduler workers, MeterRegistry meters) {
+        this(store, blobs, uploads, collector, workers, meters, UploadLimits.NONE);
+    }
 
     /** @param meters where the upload meters of {@link Meters} are registered */
     public UploadService(BlobStore store, BlobIndex blobs, UploadStore uploads, BlobCollector collector,
-                         Scheduler workers, MeterRegistry meters) {
+                         Scheduler workers, MeterRegistry meters, UploadLimits limits) {
+        this.limits = limits;
         this.bytesPushed = Meters.blobBytesPushed(meters);
         this.commitSucceeded = Meters.uploadCommit(meters, Meters.OUTCOME_SUCCESS);
         this.commitFailed = Meters.uploadCommit(meters, Meters.OUTCOME_ERROR);
@@ -77,14 +85,32 @@ public final class UploadService {
         ids.nextBytes(new byte[16]);
     }
 
-    /** Opens a session for {@code repository}. */
+    /** Opens a session for {@code repository}, not counted against any owner. */
     public Mono<UploadRecord> start(String repository) {
+        return start(repository, null);
+    }
+
+    /**
+     * Opens a session for {@code repository} on behalf of {@code owner} (an opaque key: the account,
+     * or the client's address; null = none), within the session limits.
+     *
+     * @throws TooManyUploadsException (as the error signal) when the owner or the repository is at its limit
+     */
+    public Mono<UploadRecord> start(String repository, String owner) {
         byte[] random = new byte[16];
         ids.nextBytes(random);
         random[6] = (byte) ((random[6] & 0x0f) | 0x40);
         random[8] = (byte) ((random[8] & 0x3f) | 0x80);
         ByteBuffer b = ByteBuffer.wrap(random);
-        return uploads.create(new UUID(b.getLong(), b.getLong()).toString(), repository);
+        return uploads.create(new UUID(b.getLong(), b.getLong()).toString(), repository, owner,
+                        limits.maxSessionsPerOwner(), limits.maxSessionsPerRepository())
+                .switchIfEmpty(Mono.error(() -> new TooManyUploadsException("too many open upload sessions (at most "
+                        + limitText(limits.maxSessionsPerOwner()) + " per account and "
+                        + limitText(limits.maxSessionsPerRepository()) + " per repository): finish or cancel some")));
+    }
+
+    private static String limitText(int limit) {
+        return limit == 0 ? "unlimited" : String.valueOf(limit);
     }
 
     /** Mounts a blob from another repository; empty if {@code from} does not have it. */
@@ -115,9 +141,19 @@ public final class UploadService {
                 .flatMap(done -> commit(state, done, digest)));
     }
 
-    /** A monolithic upload: one request carrying the whole blob. */
+    /** A monolithic upload (one request carrying the whole blob), not counted against any owner. */
     public Mono<BlobRecord> monolithic(String repository, Digest digest, long contentLength, Flux<ByteBuf> body) {
-        return start(repository).flatMap(created -> exclusively(repository, created.id(),
+        return monolithic(repository, null, digest, contentLength, body);
+    }
+
+    /** A monolithic upload on behalf of {@code owner} (see {@link #start(String, String)}). */
+    public Mono<BlobRecord> monolithic(String repository, String owner, Digest digest, long contentLength,
+                                       Flux<ByteBuf> body) {
+        if (overLimit(0, contentLength)) {
+            // known before a byte is read or a session is opened
+            return Mono.error(tooLarge(contentLength));
+        }
+        return start(repository, owner).flatMap(created -> exclusively(repository, created.id(),
                 (state, s) -> appendTo(state, s, null, contentLength, body, digest.algorithm())
                         .flatMap(done -> commit(state, done, digest))
                         .onErrorResume(e -> discard(s.id()).then(Mono.error(e)))));
@@ -203,19 +239,39 @@ public final class UploadService {
                     + " does not match Content-Range length " + chunk.length()));
         }
         long expected = chunk != null ? chunk.length() : contentLength;
+        if (overLimit(s.offset(), expected)) {
+            return Mono.error(tooLarge(expected > Long.MAX_VALUE - s.offset() ? Long.MAX_VALUE : s.offset() + expected));
+        }
         return ensureDigest(state, s, algorithm)
-                .then(Mono.defer(() -> store.append(s.id(), s.offset(),
-                        DigestingPipeline.of(body, state.digest, expected, workers, bytesPushed))))
-                // bytes may have reached the digest but not the store: rebuild it next time
-                .doOnError(e -> state.digest = null)
-                .flatMap(length -> uploads.advance(s.id(), s.offset(), length).flatMap(moved -> {
-                    if (!moved) {
-                        state.digest = null;
-                        return Mono.error(outOfOrder(s, "upload was modified concurrently"));
-                    }
-                    state.offset = length;
-                    return Mono.just(new UploadRecord(s.id(), s.repository(), length, s.startedAt(), s.updatedAt()));
+                .then(Mono.defer(() -> {
+                    // The chunk is hashed into a copy: the session's digest stays the digest of the
+                    // recorded offset until the database has recorded the new one. Whatever fails
+                    // in between (the body, the store, the offset update), the next request starts
+                    // from the recorded offset with a digest that matches it, and the store
+                    // truncates the staged bytes back to that offset before writing.
+                    MessageDigest running = copy(state.digest);
+                    return store.append(s.id(), s.offset(), DigestingPipeline.of(body, running, expected, s.offset(),
+                            limits.maxBlobBytes(), workers, bytesPushed))
+                            .flatMap(length -> uploads.advance(s.id(), s.offset(), length).flatMap(moved -> {
+                                if (!moved) {
+                                    state.digest = null;
+                                    return Mono.error(outOfOrder(s, "upload was modified concurrently"));
+                                }
+                                state.digest = running;
+                                state.offset = length;
+                                return Mono.just(new UploadRecord(s.id(), s.repository(), length, s.startedAt(),
+                                        s.updatedAt()));
+                            }));
                 }));
+    }
+
+    /** A copy of a running digest (the JDK's SHA-2 digests are all cloneable). */
+    private static MessageDigest copy(MessageDigest digest) {
+        try {
+            return (MessageDigest) digest.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("running digest " + digest.getAlgorithm() + " cannot be copied", e);
+        }
     }
 
     /** Makes sure {@code state} holds the digest of the first {@code s.offset()} staged bytes. */
@@ -292,19 +348,22 @@ public final class UploadService {
         return uploads.delete(id).then(store.abort(id));
     }
 
-    private static OciException outOfOrder(UploadRecord s, String message) {
-        return OciError.RANGE_INVALID.exception(message)
-                .withHeader("Range", rangeHeader(s.offset()))
-                .withHeader("Location", location(s))
-                .withHeader("Docker-Upload-UUID", s.id());
+    private static UploadOutOfOrderException outOfOrder(UploadRecord s, String message) {
+        return new UploadOutOfOrderException(s, message);
     }
 
-    /** The {@code Range} header of an upload at {@code offset}: {@code 0-<last byte>}, as Distribution writes it. */
-    public static String rangeHeader(long offset) {
-        return "0-" + Math.max(0, offset - 1);
+    /** Whether {@code length} more bytes (-1: unknown) after {@code offset} would pass the blob size limit. */
+    private boolean overLimit(long offset, long length) {
+        return limits.maxBlobBytes() > 0 && length > limits.maxBlobBytes() - offset;
     }
 
-    public static String location(UploadRecord s) {
-        return "/v2/" + s.repository() + "/blobs/uploads/" + s.id();
+    private OciException tooLarge(long size) {
+        return tooLarge(size, limits.maxBlobBytes());
+    }
+
+    /** The 413 of a blob of (at least) {@code size} bytes over the limit {@code max}. */
+    static OciException tooLarge(long size, long max) {
+        return OciError.BLOB_UPLOAD_INVALID.exception(413, "the blob (at least " + size
+                + " bytes) is larger than the limit of " + max + " bytes").withDetail(java.util.Map.of("maxBlobBytes", max));
     }
 }

@@ -55,6 +55,11 @@ final class AuthFixture implements AutoCloseable {
         return new AuthFixture(RegistryServer.start(backend, null, null, auth));
     }
 
+    /** The client side for a registry started elsewhere with {@link #auth} (for example with other upload settings). */
+    static AuthFixture of(RegistryServer server) {
+        return new AuthFixture(server);
+    }
+
     static AuthFixture start(RegistryServer.Backend backend) {
         return start(backend, true, 100_000, 100_000);
     }

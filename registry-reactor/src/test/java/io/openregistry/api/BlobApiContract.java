@@ -57,6 +57,57 @@ abstract class BlobApiContract extends ApiTestBase {
     }
 
     @Test
+    void oddRangesAreAnsweredExactly() {
+        String repo = repo("odd-range");
+        byte[] content = Oci.random(1000);
+        String path = "/v2/" + repo + "/blobs/" + pushBlob(repo, content);
+        // valid ranges that select nothing: 416 with the size, whatever the size of the numbers
+        for (String range : new String[] {"bytes=9223372036854775807-", "bytes=9223372036854775808-",
+                "bytes=99999999999999999999999999-", "bytes=1000-1000", "bytes=1000-99999999999999999999", "bytes=-0",
+                "bytes=9223372036854775807-9223372036854775807"}) {
+            HttpResponse<byte[]> r = client.get(path, "Range", range);
+            assertError(r, 416, "RANGE_INVALID");
+            assertThat(r.headers().firstValue("Content-Range")).as(range).hasValue("bytes */1000");
+        }
+        HttpResponse<byte[]> head = client.head(path, "Range", "bytes=9223372036854775807-");
+        assertThat(head.statusCode()).isEqualTo(416);
+        // huge last positions and suffix lengths reach the end of the blob
+        for (String range : new String[] {"bytes=990-9223372036854775807", "bytes=990-99999999999999999999",
+                "BYTES=990-", "bytes= 990-"}) {
+            HttpResponse<byte[]> r = client.get(path, "Range", range);
+            assertThat(r.statusCode()).as(range).isEqualTo(206);
+            assertThat(r.headers().firstValue("Content-Range")).as(range).hasValue("bytes 990-999/1000");
+            assertThat(r.body()).isEqualTo(Arrays.copyOfRange(content, 990, 1000));
+        }
+        for (String range : new String[] {"bytes=-9223372036854775807", "bytes=-99999999999999999999", "bytes=-1000"}) {
+            HttpResponse<byte[]> r = client.get(path, "Range", range);
+            assertThat(r.statusCode()).as(range).isEqualTo(206);
+            assertThat(r.headers().firstValue("Content-Range")).as(range).hasValue("bytes 0-999/1000");
+            assertThat(r.body()).isEqualTo(content);
+        }
+        // not a valid single byte range: ignored, the whole blob
+        for (String range : new String[] {"bytes=20-10", "bytes=-", "bytes=abc", "items=0-5", "bytes=0-1,5-6",
+                "bytes=1-2-3", "bytes=+5-9", "bytes=5--9"}) {
+            HttpResponse<byte[]> r = client.get(path, "Range", range);
+            assertThat(r.statusCode()).as(range).isEqualTo(200);
+            assertThat(r.headers().firstValue("Content-Range")).as(range).isEmpty();
+            assertThat(r.body()).as(range).isEqualTo(content);
+        }
+    }
+
+    @Test
+    void anyRangeOfAnEmptyBlobIsUnsatisfiable() {
+        String repo = repo("empty-range");
+        String path = "/v2/" + repo + "/blobs/" + pushBlob(repo, new byte[0]);
+        for (String range : new String[] {"bytes=0-", "bytes=-1", "bytes=0-0"}) {
+            HttpResponse<byte[]> r = client.get(path, "Range", range);
+            assertError(r, 416, "RANGE_INVALID");
+            assertThat(r.headers().firstValue("Content-Range")).as(range).hasValue("bytes */0");
+        }
+        assertThat(client.get(path, "Range", "bytes=5-1").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void unknownBlobIs404() {
         String repo = repo("unknown");
         String digest = Oci.digest(Oci.random(10));

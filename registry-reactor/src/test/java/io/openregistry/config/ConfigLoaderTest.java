@@ -25,6 +25,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void uploadLimits() {
+        Config.Uploads defaults = ConfigLoader.load(null, Map.of()).upload();
+        assertThat(defaults.maxBlobBytes()).isEqualTo(32L << 30);
+        assertThat(defaults.maxSessionsPerAccount()).isEqualTo(100);
+        assertThat(defaults.maxSessionsPerRepository()).isEqualTo(500);
+        Config.Uploads set = ConfigLoader.load(null, Map.of("OPENREGISTRY_UPLOAD_MAX_BLOB_BYTES", "0",
+                "OPENREGISTRY_UPLOAD_MAX_SESSIONS_PER_ACCOUNT", "7", "OPENREGISTRY_UPLOAD_MAX_SESSIONS_PER_REPOSITORY", "0"))
+                .upload();
+        assertThat(set.maxBlobBytes()).isZero();
+        assertThat(set.maxSessionsPerAccount()).isEqualTo(7);
+        assertThat(set.maxSessionsPerRepository()).isZero();
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_UPLOAD_MAX_BLOB_BYTES", "-1")))
+                .hasMessageContaining("upload.maxBlobBytes");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_UPLOAD_MAX_SESSIONS_PER_ACCOUNT", "many")))
+                .hasMessageContaining("upload.maxSessionsPerAccount");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_UPLOAD_MAX_SESSIONS_PER_REPOSITORY", "-3")))
+                .hasMessageContaining("upload.maxSessionsPerRepository");
+    }
+
+    @Test
     void envNamesSplitCamelCase() {
         assertThat(ConfigLoader.envName("http.addr")).isEqualTo("OPENREGISTRY_HTTP_ADDR");
         assertThat(ConfigLoader.envName("manifest.maxBytes")).isEqualTo("OPENREGISTRY_MANIFEST_MAX_BYTES");

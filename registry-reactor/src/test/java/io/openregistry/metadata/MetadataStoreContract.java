@@ -389,6 +389,27 @@ public abstract class MetadataStoreContract {
     // ---- uploads ----
 
     @Test
+    void sessionsAreCreatedWithinTheirOwnersAndRepositorysLimits() {
+        assertThat(await(meta.uploads().create("l1", "lim/a", "account:alice", 2, 3))).isNotNull();
+        assertThat(await(meta.uploads().create("l2", "lim/b", "account:alice", 2, 3))).isNotNull();
+        assertThat(await(meta.uploads().create("l3", "lim/a", "account:alice", 2, 3))).as("alice's limit").isNull();
+        assertThat(await(meta.uploads().create("l3", "lim/a", "account:bob", 2, 3))).isNotNull();
+        assertThat(await(meta.uploads().create("l4", "lim/a", "account:bob", 2, 2))).as("lim/a's limit").isNull();
+        assertThat(await(meta.uploads().create("l4", "lim/a", "account:bob", 2, 3))).isNotNull();
+        assertThat(await(meta.uploads().create("l5", "lim/a", "account:carol", 2, 3))).as("lim/a's limit").isNull();
+        // 0 = no limit; no owner = never over an owner's limit
+        assertThat(await(meta.uploads().create("l5", "lim/a", "account:alice", 0, 0))).isNotNull();
+        assertThat(await(meta.uploads().create("l6", "lim/c", null, 1, 0))).isNotNull();
+        assertThat(await(meta.uploads().create("l7", "lim/c", null, 1, 0))).isNotNull();
+        assertThat(await(meta.uploads().find("l1")).offset()).isZero();
+        assertThat(await(meta.uploads().delete("l1"))).isTrue();
+        assertThat(await(meta.uploads().create("l8", "lim/b", "account:bob", 3, 3))).isNotNull();
+        for (String id : List.of("l2", "l3", "l4", "l5", "l6", "l7", "l8")) {
+            assertThat(await(meta.uploads().delete(id))).as(id).isTrue();
+        }
+    }
+
+    @Test
     void uploadsAdvanceOptimistically() {
         UploadRecord created = await(meta.uploads().create("u", "r"));
         assertThat(created.offset()).isZero();

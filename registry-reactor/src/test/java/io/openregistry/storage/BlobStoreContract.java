@@ -193,6 +193,32 @@ public abstract class BlobStoreContract {
     }
 
     @Test
+    void contentOfACommittedBlobIsTheRequestedRange() throws Exception {
+        byte[] content = random(200_000, 11);
+        String location = commit(stage(content), content);
+        Digest digest = Digest.sha256(content);
+        assertThat(contentBytes(location, digest, content.length, 0, content.length)).isEqualTo(content);
+        assertThat(contentBytes(location, digest, content.length, 1000, 5000))
+                .isEqualTo(java.util.Arrays.copyOfRange(content, 1000, 6000));
+    }
+
+    private byte[] contentBytes(String location, Digest digest, long size, long offset, long length) throws Exception {
+        BlobContent c = store.content(location, digest, size, offset, length).block(TIMEOUT);
+        if (c instanceof BlobContent.FileRegion file) {
+            try (var channel = file.channel()) {
+                java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate((int) file.count());
+                while (out.hasRemaining()) {
+                    if (channel.read(out, file.position() + out.position()) < 0) {
+                        break;
+                    }
+                }
+                return java.util.Arrays.copyOf(out.array(), out.position());
+            }
+        }
+        return drain(((BlobContent.Stream) c).buffers());
+    }
+
+    @Test
     void readIsDrivenByDemand() {
         byte[] content = random(1024 * 1024, 3);
         String location = commit(stage(content), content);

@@ -16,11 +16,16 @@ final class R2dbcUploadStore implements UploadStore {
     }
 
     @Override
-    public Mono<UploadRecord> create(String id, String repository) {
+    public Mono<UploadRecord> create(String id, String repository, String owner, int maxPerOwner, int maxPerRepository) {
         Instant now = Sql.now();
-        return db.update("INSERT INTO uploads (id, repository, byte_offset, started_at, updated_at)"
-                        + " VALUES ($1, $2, 0, $3, $3)", id, repository, now)
-                .thenReturn(new UploadRecord(id, repository, 0, now, now));
+        // A null owner matches no row, so it is never over its limit.
+        return db.update("INSERT INTO uploads (id, repository, owner, byte_offset, started_at, updated_at)"
+                        + " SELECT $1, $2, $3, 0, $4, $4 WHERE"
+                        + " ($5 = 0 OR (SELECT COUNT(*) FROM uploads WHERE owner = $3) < $5)"
+                        + " AND ($6 = 0 OR (SELECT COUNT(*) FROM uploads WHERE repository = $2) < $6)",
+                        id, repository, owner, now, maxPerOwner, maxPerRepository)
+                .filter(count -> count > 0)
+                .map(count -> new UploadRecord(id, repository, 0, now, now));
     }
 
     @Override

@@ -2,7 +2,10 @@ package io.openregistry.storage.fs;
 
 import io.netty.buffer.ByteBuf;
 import io.openregistry.oci.Digest;
+import io.openregistry.storage.BlobContent;
 import io.openregistry.storage.BlobStore;
+import io.openregistry.storage.staging.FileChunks;
+import io.openregistry.storage.staging.LocalStaging;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
@@ -11,8 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.regex.Pattern;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -20,21 +21,18 @@ import reactor.core.scheduler.Scheduler;
 /**
  * A {@link BlobStore} on a local directory. Committed blobs are content addressed under
  * {@code blobs/<algorithm>/<first two hex digits>/<hex>}, which is also the location handed out
- * (relative to the root, with {@code /} separators); uploads are staged in {@code uploads/<id>} and
- * become visible by an atomic rename, so a reader never sees a partial blob.
+ * (relative to the root, with {@code /} separators); uploads are staged by a {@link LocalStaging}
+ * (by default in {@code uploads/<id>}, on the same file system) and become visible by an atomic
+ * rename, so a reader never sees a partial blob.
  *
- * <p>Every blocking file-system call except the writes of {@link #append} runs on the
- * {@code io} scheduler given to the constructor, which the caller owns and disposes. Appended
- * buffers are written on the thread that delivers them, as the contract permits.
+ * <p>Every blocking file-system call runs on the {@code io} scheduler given to the constructor,
+ * which the caller owns and disposes, except the writes of {@link #append} (see {@link LocalStaging}).
  */
 public final class FilesystemBlobStore implements BlobStore {
 
-    /** Upload ids are UUIDs in practice; anything that could name another path is refused. */
-    private static final Pattern UPLOAD_ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}");
-
     private final Path root;
     private final Path blobs;
-    private final Path uploads;
+    private final LocalStaging staging;
     private final Scheduler io;
 
     /**
@@ -42,10 +40,20 @@ public final class FilesystemBlobStore implements BlobStore {
      * @param io bounded scheduler for blocking file calls, owned by the caller
      */
     public FilesystemBlobStore(Path root, Scheduler io) {
+        this(root, new LocalStaging(root.resolve("uploads"), io), io);
+    }
+
+    /**
+     * @param root    directory holding {@code blobs/}; created by {@link #check()}
+     * @param staging where uploads are staged: on the same file system as {@code root}, since
+     *                commits rename staged files into place
+     * @param io      bounded scheduler for blocking file calls, owned by the caller
+     */
+    public FilesystemBlobStore(Path root, LocalStaging staging, Scheduler io) {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
+        this.staging = Objects.requireNonNull(staging, "staging");
         this.io = Objects.requireNonNull(io, "io");
         this.blobs = this.root.resolve("blobs");
-        this.uploads = this.root.resolve("uploads");
     }
 
     @Override
@@ -68,35 +76,17 @@ public final class FilesystemBlobStore implements BlobStore {
                 throw new IllegalStateException("storage root " + root + " is not writable: " + e, e);
             }
             return root;
-        }).subscribeOn(io).then();
+        }).subscribeOn(io).then(staging.check());
     }
 
     @Override
     public Mono<Long> append(String uploadId, long offset, Flux<ByteBuf> data) {
-        return Mono.defer(() -> {
-            if (offset < 0) {
-                return Mono.error(new IllegalArgumentException("negative offset " + offset));
-            }
-            Path staged = stagingPath(uploadId);
-            return Mono.usingWhen(
-                    Mono.fromCallable(() -> {
-                        Files.createDirectories(uploads);
-                        return StagingFile.open(staged, offset);
-                    }).subscribeOn(io),
-                    file -> Mono.<Long>create(sink -> {
-                        StagingWriter writer = new StagingWriter(file, sink);
-                        sink.onCancel(writer);
-                        data.subscribe(writer);
-                    }),
-                    file -> onIo(file::close),
-                    (file, error) -> onIo(file::rollback),
-                    file -> onIo(file::rollback));
-        });
+        return staging.append(uploadId, offset, data);
     }
 
     @Override
     public Flux<ByteBuf> readStaged(String uploadId, long length) {
-        return Flux.defer(() -> FileChunks.stream(stagingPath(uploadId), 0, length, io));
+        return staging.readStaged(uploadId, length);
     }
 
     /**
@@ -107,7 +97,7 @@ public final class FilesystemBlobStore implements BlobStore {
     @Override
     public Mono<String> commit(String uploadId, Digest digest, long size) {
         return Mono.fromCallable(() -> {
-            Path staged = stagingPath(uploadId);
+            Path staged = staging.path(uploadId);
             String location = locationOf(digest);
             Path target = root.resolve(location);
             if (Files.notExists(staged) && Files.isRegularFile(target)) {
@@ -139,7 +129,7 @@ public final class FilesystemBlobStore implements BlobStore {
 
     @Override
     public Mono<Void> abort(String uploadId) {
-        return Mono.fromCallable(() -> Files.deleteIfExists(stagingPath(uploadId))).subscribeOn(io).then();
+        return staging.abort(uploadId);
     }
 
     @Override
@@ -148,14 +138,29 @@ public final class FilesystemBlobStore implements BlobStore {
     }
 
     /**
-     * The committed file for {@code location}. Existence is not checked, to keep this free of
-     * blocking calls on the caller's thread; the database is the authority on what exists.
-     *
-     * @throws IllegalArgumentException if the location is not inside this store's blob area
+     * The committed file's region, opened on the I/O scheduler, for zero-copy transfer. A channel
+     * opened for a subscriber that has gone by then is closed here.
      */
     @Override
-    public Optional<Path> localFile(String location) {
-        return Optional.of(blobPath(location));
+    public Mono<BlobContent> content(String location, Digest digest, long size, long offset, long length) {
+        return Mono.<BlobContent>fromCallable(() -> {
+                    if (offset < 0 || length < 0 || offset > size || length > size - offset) {
+                        throw new IllegalArgumentException("invalid range: offset " + offset + ", length " + length
+                                + " of a blob of " + size + " bytes");
+                    }
+                    return new BlobContent.FileRegion(FileChannel.open(blobPath(location), StandardOpenOption.READ),
+                            offset, length);
+                })
+                .subscribeOn(io)
+                .doOnDiscard(BlobContent.FileRegion.class, FilesystemBlobStore::closeQuietly);
+    }
+
+    private static void closeQuietly(BlobContent.FileRegion region) {
+        try {
+            region.channel().close();
+        } catch (IOException ignored) {
+            // nothing was sent from it
+        }
     }
 
     @Override
@@ -171,17 +176,6 @@ public final class FilesystemBlobStore implements BlobStore {
     static String locationOf(Digest digest) {
         String hex = digest.hex();
         return "blobs/" + digest.algorithm().prefix() + "/" + hex.substring(0, 2) + "/" + hex;
-    }
-
-    private Path stagingPath(String uploadId) {
-        if (uploadId == null || !UPLOAD_ID.matcher(uploadId).matches()) {
-            throw new IllegalArgumentException("invalid upload id: " + uploadId);
-        }
-        Path path = uploads.resolve(uploadId).normalize();
-        if (!uploads.equals(path.getParent())) {
-            throw new IllegalArgumentException("invalid upload id: " + uploadId);
-        }
-        return path;
     }
 
     private Path blobPath(String location) {
@@ -203,17 +197,5 @@ public final class FilesystemBlobStore implements BlobStore {
         } catch (IOException | UnsupportedOperationException e) {
             // the blob is in place; only its durability across a power cut is weaker here
         }
-    }
-
-    private Mono<Void> onIo(IoAction action) {
-        return Mono.fromCallable(() -> {
-            action.run();
-            return Boolean.TRUE;
-        }).subscribeOn(io).then();
-    }
-
-    @FunctionalInterface
-    private interface IoAction {
-        void run() throws IOException;
     }
 }

@@ -5,7 +5,7 @@ import io.openregistry.oci.Digest;
 import io.openregistry.storage.BlobStore;
 import io.openregistry.storage.Buffers;
 import io.openregistry.storage.ObjectBackend;
-import io.openregistry.storage.fs.FilesystemBlobStore;
+import io.openregistry.storage.staging.LocalStaging;
 import java.net.URI;
 import java.security.MessageDigest;
 import java.util.concurrent.atomic.AtomicReference;
@@ -18,21 +18,21 @@ import reactor.core.publisher.Mono;
 /**
  * A {@link BlobStore} whose blobs live in an {@link ObjectBackend} (S3, IPFS). Uploads, which may
  * span many PATCH requests and must be verified before anything becomes visible, are staged on
- * local disk by a {@link FilesystemBlobStore}; at commit the verified bytes stream from the staging
+ * local disk by a {@link LocalStaging}; at commit the verified bytes stream from the staging
  * file to the backend with backpressure, and the staging file is removed.
  */
 public final class RemoteBlobStore implements BlobStore {
     private static final Logger log = LoggerFactory.getLogger(RemoteBlobStore.class);
-    private final FilesystemBlobStore staging;
+    private final LocalStaging staging;
     private final ObjectBackend backend;
     private final boolean redirect;
 
     /**
-     * @param staging  local staging for uploads (its committed-blob area is unused)
+     * @param staging  local staging for uploads
      * @param backend  where committed blobs go
      * @param redirect whether pulls are redirected to the backend's URL when it offers one
      */
-    public RemoteBlobStore(FilesystemBlobStore staging, ObjectBackend backend, boolean redirect) {
+    public RemoteBlobStore(LocalStaging staging, ObjectBackend backend, boolean redirect) {
         this.staging = staging;
         this.backend = backend;
         this.redirect = redirect;

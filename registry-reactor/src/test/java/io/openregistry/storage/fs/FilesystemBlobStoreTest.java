@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.ByteBuf;
 import io.openregistry.oci.Digest;
+import io.openregistry.storage.BlobContent;
 import io.openregistry.storage.BlobStore;
 import io.openregistry.storage.BlobStoreContract;
 import java.nio.file.Files;
@@ -74,10 +75,22 @@ class FilesystemBlobStoreTest extends BlobStoreContract {
     }
 
     @Test
-    void localFileIsTheCommittedFile() {
+    void contentIsARegionOfTheCommittedFile() throws Exception {
         byte[] content = bytes("zero copy");
         String location = commit(stage(content), content);
-        assertThat(store.localFile(location)).contains(data().resolve(location));
+        BlobContent region = store.content(location, Digest.sha256(content), content.length, 2, 4).block(TIMEOUT);
+        assertThat(region).isInstanceOf(BlobContent.FileRegion.class);
+        BlobContent.FileRegion file = (BlobContent.FileRegion) region;
+        try (var channel = file.channel()) {
+            assertThat(file.position()).isEqualTo(2);
+            assertThat(file.count()).isEqualTo(4);
+            java.nio.ByteBuffer read = java.nio.ByteBuffer.allocate(4);
+            channel.read(read, file.position());
+            assertThat(read.array()).isEqualTo(java.util.Arrays.copyOfRange(content, 2, 6));
+            assertThat(channel.size()).isEqualTo(Files.size(data().resolve(location)));
+        }
+        StepVerifier.create(store.content(location, Digest.sha256(content), content.length, 2, content.length))
+                .expectError(IllegalArgumentException.class).verify(TIMEOUT);
     }
 
     @Test
@@ -127,7 +140,8 @@ class FilesystemBlobStoreTest extends BlobStoreContract {
     @Test
     void locationsOutsideTheBlobAreaAreRejected() {
         for (String location : new String[] {"../outside", "/etc/passwd", "uploads/x", "blobs", "blobs/../uploads/x", ""}) {
-            assertThatThrownBy(() -> store.localFile(location)).isInstanceOf(IllegalArgumentException.class);
+            StepVerifier.create(store.content(location, Digest.sha256(new byte[0]), 0, 0, 0))
+                    .expectError(IllegalArgumentException.class).verify(TIMEOUT);
             StepVerifier.create(store.read(location, 0, 0)).expectError(IllegalArgumentException.class).verify(TIMEOUT);
             StepVerifier.create(store.delete(location)).expectError(IllegalArgumentException.class).verify(TIMEOUT);
         }

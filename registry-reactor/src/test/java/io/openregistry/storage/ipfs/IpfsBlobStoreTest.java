@@ -9,7 +9,7 @@ import io.netty.buffer.ByteBuf;
 import io.openregistry.oci.Digest;
 import io.openregistry.storage.BlobStore;
 import io.openregistry.storage.BlobStoreContract;
-import io.openregistry.storage.fs.FilesystemBlobStore;
+import io.openregistry.storage.staging.LocalStaging;
 import io.openregistry.storage.remote.RemoteBlobStore;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -60,7 +60,7 @@ class IpfsBlobStoreTest extends BlobStoreContract {
     @Override
     protected BlobStore createStore() {
         backend = new IpfsBackend(new IpfsSettings(NODE.api(), NODE.gateway(), true, Duration.ofSeconds(20)));
-        return new RemoteBlobStore(new FilesystemBlobStore(staging, io), backend, false);
+        return new RemoteBlobStore(new LocalStaging(staging.resolve("uploads"), io), backend, false);
     }
 
     @AfterEach

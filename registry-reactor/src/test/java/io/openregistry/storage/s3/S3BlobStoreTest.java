@@ -7,7 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.openregistry.oci.Digest;
 import io.openregistry.storage.BlobStore;
 import io.openregistry.storage.BlobStoreContract;
-import io.openregistry.storage.fs.FilesystemBlobStore;
+import io.openregistry.storage.staging.LocalStaging;
 import io.openregistry.storage.remote.RemoteBlobStore;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -110,7 +110,7 @@ class S3BlobStoreTest extends BlobStoreContract {
         bucket = "bucket-" + buckets.incrementAndGet();
         jclouds.getBlobStore().createContainerInLocation(null, bucket);
         backend = new S3Backend(settings(endpoint, bucket, ACCESS, Duration.ofMinutes(5)));
-        return new RemoteBlobStore(new FilesystemBlobStore(staging, io), backend, true);
+        return new RemoteBlobStore(new LocalStaging(staging.resolve("uploads"), io), backend, true);
     }
 
     @AfterEach
@@ -274,7 +274,7 @@ class S3BlobStoreTest extends BlobStoreContract {
                 .block(TIMEOUT);
         assertThat(fetched).isEqualTo(content);
         try (S3Backend noPresign = new S3Backend(settings(endpoint, bucket, ACCESS, null))) {
-            assertThat(new RemoteBlobStore(new FilesystemBlobStore(staging, io), noPresign, true).redirect(location)).isEmpty();
+            assertThat(new RemoteBlobStore(new LocalStaging(staging.resolve("uploads"), io), noPresign, true).redirect(location)).isEmpty();
         }
     }
 

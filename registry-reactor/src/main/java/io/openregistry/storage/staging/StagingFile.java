@@ -1,4 +1,4 @@
-package io.openregistry.storage.fs;
+package io.openregistry.storage.staging;
 
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.openregistry.storage.fs;
+package io.openregistry.storage.staging;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -12,7 +12,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 /** Streams a byte range of a file as pooled buffers, reading one chunk per requested element. */
-final class FileChunks {
+public final class FileChunks {
 
     static final int CHUNK_SIZE = 64 * 1024;
 
@@ -23,7 +23,7 @@ final class FileChunks {
      * and closing happen on {@code io}; because reads happen only on request, a slow subscriber
      * holds at most the chunks it asked for.
      */
-    static Flux<ByteBuf> stream(Path file, long offset, long length, Scheduler io) {
+    public static Flux<ByteBuf> stream(Path file, long offset, long length, Scheduler io) {
         if (offset < 0 || length < 0) {
             return Flux.error(new IllegalArgumentException(
                     "invalid range: offset " + offset + ", length " + length));
