@@ -14,6 +14,7 @@ import io.openregistry.api.UploadHandlers;
 import io.openregistry.config.Config;
 import io.openregistry.config.ConfigException;
 import io.openregistry.config.DatabaseUrls;
+import io.openregistry.content.BlobService;
 import io.openregistry.content.ListingService;
 import io.openregistry.content.ManifestService;
 import io.openregistry.http.AccessLog;
@@ -140,7 +141,7 @@ public final class Registry implements AutoCloseable {
             UploadService uploadService = new UploadService(store, metadata.blobs(), metadata.uploads(), collector,
                     workers, meters, new UploadLimits(config.upload().maxBlobBytes(),
                             config.upload().maxSessionsPerAccount(), config.upload().maxSessionsPerRepository()));
-            BlobHandlers blobs = new BlobHandlers(metadata.blobs(), store, meters);
+            BlobHandlers blobs = new BlobHandlers(new BlobService(metadata.blobs(), store), meters);
             UploadHandlers uploads = new UploadHandlers(uploadService, config.upload().chunkMinLength());
             ManifestHandlers manifests = new ManifestHandlers(manifestService, config.manifest().maxBytes());
             ListingHandlers listings = new ListingHandlers(new ListingService(metadata.manifests(), metadata.repositories()),

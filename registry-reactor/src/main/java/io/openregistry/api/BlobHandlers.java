@@ -5,31 +5,25 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.openregistry.content.BlobService;
 import io.openregistry.http.Handler;
 import io.openregistry.http.Responses;
-import io.openregistry.metadata.BlobIndex;
 import io.openregistry.metadata.BlobRecord;
 import io.openregistry.metrics.Meters;
 import io.openregistry.oci.Digest;
 import io.openregistry.oci.Names;
-import io.openregistry.oci.OciError;
-import io.openregistry.storage.BlobContent;
-import io.openregistry.storage.BlobStore;
-import io.netty.channel.DefaultFileRegion;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServerResponse;
 
 /** {@code GET}, {@code HEAD} and {@code DELETE /v2/<name>/blobs/<digest>}. */
 public final class BlobHandlers {
-    private final BlobIndex blobs;
-    private final BlobStore store;
+    private final BlobService blobs;
     private final Counter bytesPulled;
 
     /** @param meters where {@link Meters#BLOB_BYTES_PULLED} is registered */
-    public BlobHandlers(BlobIndex blobs, BlobStore store, MeterRegistry meters) {
+    public BlobHandlers(BlobService blobs, MeterRegistry meters) {
         this.bytesPulled = Meters.blobBytesPulled(meters);
         this.blobs = blobs;
-        this.store = store;
     }
 
     /** GET and HEAD: streams the blob (zero-copy from a local file when the store has one), honouring Range. */
@@ -37,11 +31,10 @@ public final class BlobHandlers {
         return (request, response, route) -> {
             String name = Names.requireName(route.name());
             Digest digest = Digest.parse(route.item());
-            return blobs.findLinked(name, digest)
-                    .switchIfEmpty(Mono.error(() -> OciError.BLOB_UNKNOWN.exception("blob unknown: " + digest)))
+            return blobs.linked(name, digest)
                     .flatMap(blob -> {
                         ByteRange range = ByteRange.parse(request.requestHeaders().get(HttpHeaderNames.RANGE), blob.size());
-                        var redirect = store.redirect(blob.location());
+                        var redirect = blobs.redirect(blob);
                         if (redirect.isPresent() && range == null) {
                             response.header(HttpHeaderNames.LOCATION, redirect.get().toString());
                             response.header("Docker-Content-Digest", digest.toString());
@@ -69,13 +62,9 @@ public final class BlobHandlers {
     }
 
     private Mono<Void> send(HttpServerResponse response, BlobRecord blob, long start, long length) {
-        return store.content(blob.location(), blob.digest(), blob.size(), start, length).flatMap(content -> {
-            if (content instanceof BlobContent.FileRegion file) {
-                // zero-copy (sendfile); the region closes the channel once sent (or failed)
-                return response.sendObject(new DefaultFileRegion(file.channel(), file.position(), file.count())).then();
-            }
-            return response.send(((BlobContent.Stream) content).buffers()).then();
-        });
+        return blobs.body(blob, start, length).flatMap(body -> body instanceof BlobService.Body.Region file
+                ? response.sendObject(file.region()).then()
+                : response.send(((BlobService.Body.Buffers) body).buffers()).then());
     }
 
     /** DELETE: unlinks the blob from the repository; the bytes stay while other repositories use them. */
@@ -83,13 +72,10 @@ public final class BlobHandlers {
         return (request, response, route) -> {
             String name = Names.requireName(route.name());
             Digest digest = Digest.parse(route.item());
-            return blobs.unlink(name, digest).flatMap(existed -> {
-                if (!existed) {
-                    return Mono.error(OciError.BLOB_UNKNOWN.exception("blob unknown: " + digest));
-                }
+            return blobs.unlink(name, digest).then(Mono.defer(() -> {
                 response.header("Docker-Content-Digest", digest.toString());
                 return Responses.empty(response, 202);
-            });
+            }));
         };
     }
 }
