@@ -21,6 +21,7 @@ import io.openregistry.http.OwnTask;
 import io.openregistry.http.ErrorMapper;
 import io.openregistry.http.RegistryHttpHandler;
 import io.openregistry.http.Responses;
+import io.openregistry.http.RouteTemplates;
 import io.openregistry.metadata.r2dbc.R2dbcMetadata;
 import io.openregistry.storage.BlobStore;
 import io.openregistry.storage.MeteredBlobStore;
@@ -33,7 +34,6 @@ import io.openregistry.storage.s3.S3Settings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.openregistry.admin.AdminHandler;
 import io.openregistry.admin.Readiness;
-import io.openregistry.metrics.Meters;
 import io.openregistry.metrics.Observability;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -180,7 +180,7 @@ public final class Registry implements AutoCloseable {
                     .channelGroup(connections)
                     // Reactor Netty records into the global registry, where Observability plugged
                     // its Prometheus registry; the uri tag is a route template (bounded series).
-                    .metrics(true, Meters::uriTemplate)
+                    .metrics(true, RouteTemplates::uriTemplate)
                     // counts each connection's bytes for the access log
                     .doOnConnection(AccessLog::countBytes)
                     .handle(OwnTask.of(routes))

@@ -167,8 +167,7 @@ public final class ConfigLoader {
         if (url.isBlank()) {
             url = "r2dbc:h2:file:///" + root.resolve("db").resolve("registry");
         }
-        DatabaseUrls.driver(url);
-        DatabaseUrls.jdbcUrl(url);
+        DatabaseUrls.check(url);
         int poolSize = (int) number("database.poolSize", v.get("database.poolSize"), 1, 1000);
         int maxBytes = (int) number("manifest.maxBytes", v.get("manifest.maxBytes"), 1024, 64L * 1024 * 1024);
         long chunkMin = number("upload.chunkMinLength", v.get("upload.chunkMinLength"), 0, 1L << 31);

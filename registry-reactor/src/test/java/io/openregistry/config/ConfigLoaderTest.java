@@ -40,7 +40,7 @@ class ConfigLoaderTest {
         assertThat(c.http().addr().getHostString()).isEqualTo("::1");
         assertThat(c.http().addr().getPort()).isEqualTo(7000);
         assertThat(c.manifest().maxBytes()).isEqualTo(2048);
-        assertThat(DatabaseUrls.jdbcUrl(c.database().url())).isEqualTo("jdbc:postgresql://db:5433/reg");
+        assertThat(c.database().url()).isEqualTo("r2dbc:postgresql://u:secret@db:5433/reg");
         assertThat(c.database().toString()).doesNotContain("secret");
     }
 
