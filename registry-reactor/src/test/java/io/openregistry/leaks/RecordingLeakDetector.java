@@ -17,6 +17,7 @@ public final class RecordingLeakDetector<T> extends ResourceLeakDetector<T> {
         super(resourceType, samplingInterval);
     }
 
+    @SuppressWarnings("deprecation") // the factory may still call the obsolete constructor
     public RecordingLeakDetector(Class<?> resourceType, int samplingInterval, long maxActive) {
         super(resourceType, samplingInterval, maxActive);
     }
