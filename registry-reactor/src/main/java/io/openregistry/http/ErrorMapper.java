@@ -92,7 +92,10 @@ public final class ErrorMapper {
      */
     private static Mono<Void> drain(HttpServerRequest request, HttpServerResponse response) {
         long[] seen = {0};
+        // bounded demand, as in Requests.body: an inbound error (a body timeout while draining)
+        // then reaches this reader once, not twice
         return request.receive()
+                .limitRate(32)
                 .doOnNext(buf -> seen[0] += buf.readableBytes())
                 .takeUntil(buf -> seen[0] > DRAIN_LIMIT)
                 .then(Mono.fromRunnable(() -> {

@@ -81,6 +81,14 @@ class StalledBodyTest {
                 "Content-Type: " + Oci.OCI_MANIFEST + "\r\nAuthorization: Bearer " + token + "\r\n"));
     }
 
+    /** Refused before its body is read: the error answer waits for the body (to keep the connection), which stalls. */
+    @Test
+    void aStalledBodyOfARefusedRequest() throws IOException {
+        String response = stall("PUT", "/v2/stall/refused/manifests/v1", "Content-Type: " + Oci.OCI_MANIFEST + "\r\n");
+        assertThat(response).startsWith("HTTP/1.1 401 ");
+        assertNoErrorLogged();
+    }
+
     @Test
     void aStalledUploadChunk() throws IOException {
         String repo = "stall/upload";
