@@ -21,8 +21,10 @@ import io.openregistry.http.AccessLog;
 import io.openregistry.http.Endpoint;
 import io.openregistry.http.OwnTask;
 import io.openregistry.http.ErrorMapper;
+import io.openregistry.http.HeaderTimeout;
 import io.openregistry.http.RegistryHttpHandler;
 import io.openregistry.http.Responses;
+import io.openregistry.http.RouteTemplates;
 import io.openregistry.metadata.r2dbc.R2dbcMetadata;
 import io.openregistry.storage.BlobStore;
 import io.openregistry.storage.MeteredBlobStore;
@@ -37,7 +39,6 @@ import io.openregistry.storage.s3.S3Settings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.openregistry.admin.AdminHandler;
 import io.openregistry.admin.Readiness;
-import io.openregistry.metrics.Meters;
 import io.openregistry.metrics.Observability;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -67,8 +68,6 @@ import reactor.netty.http.server.HttpServer;
  */
 public final class Registry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Registry.class);
-    static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
-    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(120);
     /** Per call to a storage backend (and per idle period of a streamed transfer). */
     static final Duration BACKEND_TIMEOUT = Duration.ofSeconds(60);
     /** How long a presigned S3 URL handed to a client in a redirect stays valid. */
@@ -175,19 +174,26 @@ public final class Registry implements AutoCloseable {
             server = HttpServer.create()
                     .host(config.http().addr().getHostString())
                     .port(config.http().addr().getPort())
-                    // A stalled client must not hold an upload session forever: no body bytes for
-                    // READ_TIMEOUT closes the connection (and rolls the append back).
-                    .readTimeout(READ_TIMEOUT)
+                    // Slow and idle clients (README, "Slow and idle clients"). A body that stops
+                    // arriving: no bytes for bodyTimeout answers 408 (ErrorMapper) and closes the
+                    // connection (a stalled upload rolls its append back). Reactor Netty's
+                    // readTimeout covers exactly that span, from the decoded head to the body's
+                    // end; its requestTimeout (the whole request) is not set: a big blob may
+                    // rightly take hours.
+                    .readTimeout(config.http().bodyTimeout())
                     // Blob bodies arrive at hundreds of MB/s: read up to 128 KiB per recv (Netty's
                     // default stops at 64 KiB) for fewer syscalls per byte; with the pipeline's
                     // prefetch this keeps at most ~1 MiB of body in flight per upload.
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR,
                             new AdaptiveRecvByteBufAllocator(512, 16 * 1024, DigestingPipeline.MAX_READ))
-                    .idleTimeout(IDLE_TIMEOUT)
+                    // a connection waiting for its next request (or its first)
+                    .idleTimeout(config.http().idleTimeout())
                     .channelGroup(connections)
                     // Reactor Netty records into the global registry, where Observability plugged
                     // its Prometheus registry; the uri tag is a route template (bounded series).
-                    .metrics(true, Meters::uriTemplate)
+                    .metrics(true, RouteTemplates::uriTemplate)
+                    // a head trickling in (idleTimeout restarts with every byte, so it cannot)
+                    .doOnChannelInit(HeaderTimeout.installer(config.http().headerTimeout()))
                     // counts each connection's bytes for the access log
                     .doOnConnection(AccessLog::countBytes)
                     .handle(OwnTask.of(routes))
@@ -196,7 +202,7 @@ public final class Registry implements AutoCloseable {
             probes.put("database", metadata::ping);
             probes.put("storage", store::check);
             Readiness readiness = new Readiness(probes, READY_TIMEOUT);
-            admin = bindAdmin(config.admin(), new AdminHandler(observability.prometheus(), readiness, json, io));
+            admin = bindAdmin(config.admin(), config.http(), new AdminHandler(observability.prometheus(), readiness, json, io));
             Duration ttl = config.upload().ttl();
             // Abandoned uploads and orphaned blobs: swept every tenth of the upload time to live (at most hourly).
             Duration sweepEvery = ttl.dividedBy(10).compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : ttl.dividedBy(10);
@@ -238,12 +244,15 @@ public final class Registry implements AutoCloseable {
     }
 
     /** Its own listener, loopback by default: metrics and probes are for operators, not clients. */
-    private static DisposableServer bindAdmin(Config.Admin config, AdminHandler handler) {
+    private static DisposableServer bindAdmin(Config.Admin config, Config.Http timeouts, AdminHandler handler) {
         try {
+            // the API listener's guards against slow and idle clients; admin requests have no body
             return HttpServer.create()
                     .host(config.addr().getHostString())
                     .port(config.addr().getPort())
-                    .idleTimeout(IDLE_TIMEOUT)
+                    .idleTimeout(timeouts.idleTimeout())
+                    .readTimeout(timeouts.bodyTimeout())
+                    .doOnChannelInit(HeaderTimeout.installer(timeouts.headerTimeout()))
                     .handle(OwnTask.of(handler))
                     .bindNow(Duration.ofSeconds(30));
         } catch (RuntimeException e) {

@@ -28,13 +28,29 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
     /**
      * @param addr            the listen address of the registry API
      * @param shutdownTimeout how long a shutdown lets in-flight requests finish before cutting them
+     * @param headerTimeout   how long a request's line and headers may take to arrive whole,
+     *                        counted from their first byte (a slow-header client is cut then)
+     * @param bodyTimeout     how long a request body may go without a byte before the request is
+     *                        answered 408 and the connection closed
+     * @param idleTimeout     how long a connection may wait for its next request before it is closed
      */
-    public record Http(InetSocketAddress addr, java.time.Duration shutdownTimeout) {
+    public record Http(InetSocketAddress addr, java.time.Duration shutdownTimeout, java.time.Duration headerTimeout,
+                       java.time.Duration bodyTimeout, java.time.Duration idleTimeout) {
         /** The default shutdown timeout: {@code http.shutdownTimeoutSeconds}' default. */
         public static final java.time.Duration DEFAULT_SHUTDOWN_TIMEOUT = java.time.Duration.ofSeconds(30);
+        /** {@code http.headerTimeoutSeconds}' default. */
+        public static final java.time.Duration DEFAULT_HEADER_TIMEOUT = java.time.Duration.ofSeconds(20);
+        /** {@code http.bodyTimeoutSeconds}' default. */
+        public static final java.time.Duration DEFAULT_BODY_TIMEOUT = java.time.Duration.ofSeconds(60);
+        /** {@code http.idleTimeoutSeconds}' default. */
+        public static final java.time.Duration DEFAULT_IDLE_TIMEOUT = java.time.Duration.ofSeconds(60);
 
         public Http(InetSocketAddress addr) {
             this(addr, DEFAULT_SHUTDOWN_TIMEOUT);
+        }
+
+        public Http(InetSocketAddress addr, java.time.Duration shutdownTimeout) {
+            this(addr, shutdownTimeout, DEFAULT_HEADER_TIMEOUT, DEFAULT_BODY_TIMEOUT, DEFAULT_IDLE_TIMEOUT);
         }
     }
 

@@ -30,6 +30,9 @@ public final class ConfigLoader {
     static {
         DEFAULTS.put("http.addr", "0.0.0.0:5000");
         DEFAULTS.put("http.shutdownTimeoutSeconds", "30");
+        DEFAULTS.put("http.headerTimeoutSeconds", "20");
+        DEFAULTS.put("http.bodyTimeoutSeconds", "60");
+        DEFAULTS.put("http.idleTimeoutSeconds", "60");
         DEFAULTS.put("admin.addr", "127.0.0.1:5001");
         DEFAULTS.put("storage.driver", "filesystem");
         DEFAULTS.put("storage.root", "./data");
@@ -169,14 +172,16 @@ public final class ConfigLoader {
             throw new ConfigException("admin.addr: " + v.get("admin.addr") + " is also http.addr; the admin listener needs its own port");
         }
         long shutdownTimeout = number("http.shutdownTimeoutSeconds", v.get("http.shutdownTimeoutSeconds"), 0, 3600);
+        long headerTimeout = number("http.headerTimeoutSeconds", v.get("http.headerTimeoutSeconds"), 1, 3600);
+        long bodyTimeout = number("http.bodyTimeoutSeconds", v.get("http.bodyTimeoutSeconds"), 1, 3600);
+        long idleTimeout = number("http.idleTimeoutSeconds", v.get("http.idleTimeoutSeconds"), 1, 24 * 3600);
         Config.Storage storage = storage(v);
         Path root = storage.root();
         String url = v.get("database.url");
         if (url.isBlank()) {
             url = "r2dbc:h2:file:///" + root.resolve("db").resolve("registry");
         }
-        DatabaseUrls.driver(url);
-        DatabaseUrls.jdbcUrl(url);
+        DatabaseUrls.check(url);
         int poolSize = (int) number("database.poolSize", v.get("database.poolSize"), 1, 1000);
         int maxBytes = (int) number("manifest.maxBytes", v.get("manifest.maxBytes"), 1024, 64L * 1024 * 1024);
         long chunkMin = number("upload.chunkMinLength", v.get("upload.chunkMinLength"), 0, 1L << 31);
@@ -190,7 +195,8 @@ public final class ConfigLoader {
         if (!LOG_LEVELS.contains(level)) {
             throw new ConfigException("log.level: '" + v.get("log.level") + "' is not one of " + LOG_LEVELS);
         }
-        return new Config(new Config.Http(addr, Duration.ofSeconds(shutdownTimeout)), storage,
+        return new Config(new Config.Http(addr, Duration.ofSeconds(shutdownTimeout), Duration.ofSeconds(headerTimeout),
+                        Duration.ofSeconds(bodyTimeout), Duration.ofSeconds(idleTimeout)), storage,
                 new Config.Database(url, emptyToNull(v.get("database.username")),
                         emptyToNull(v.get("database.password")), poolSize),
                 new Config.Manifests(maxBytes), new Config.Uploads(chunkMin, Duration.ofSeconds(ttl), maxBlob, perAccount,

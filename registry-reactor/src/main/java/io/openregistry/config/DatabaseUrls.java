@@ -1,10 +1,14 @@
 package io.openregistry.config;
 
-import io.r2dbc.spi.ConnectionFactoryOptions;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 
-/** Derives the JDBC URL used for migrations from the configured R2DBC URL. */
+/**
+ * What the configuration needs to know about an R2DBC URL, by string work alone: which driver it
+ * names, whether it has the shape that driver needs, its H2 JDBC twin, and a redacted form for
+ * logs. Parsing PostgreSQL URLs with the R2DBC SPI is the metadata layer's business
+ * ({@code metadata.r2dbc.R2dbcUrls}), so this package depends on no database driver.
+ */
 public final class DatabaseUrls {
     private DatabaseUrls() {
     }
@@ -21,33 +25,46 @@ public final class DatabaseUrls {
                 + "'; expected r2dbc:h2:file:////absolute/path or r2dbc:postgresql://user:pass@host:port/db");
     }
 
-    /** The equivalent JDBC URL (without credentials). */
-    public static String jdbcUrl(String r2dbcUrl) {
-        String driver = driver(r2dbcUrl);
-        if (driver.equals("h2")) {
-            // r2dbc:h2:file:////abs/path[;opts] -> jdbc:h2:file:/abs/path ; r2dbc:h2:mem:///name -> jdbc:h2:mem:name
-            String rest = r2dbcUrl.substring("r2dbc:h2:".length());
-            int q = rest.indexOf('?');
-            String options = q >= 0 ? h2Settings(rest.substring(q + 1)) : "";
-            String base = q >= 0 ? rest.substring(0, q) : rest;
-            String jdbc;
-            if (base.startsWith("file://")) {
-                jdbc = "jdbc:h2:file:" + base.substring("file://".length()).replaceFirst("^/+", "/");
-            } else if (base.startsWith("mem://")) {
-                jdbc = "jdbc:h2:mem:" + base.substring("mem://".length()).replaceFirst("^/+", "");
-            } else {
-                throw new ConfigException("database.url: H2 URLs must be r2dbc:h2:file:////absolute/path or r2dbc:h2:mem:///name");
-            }
-            return options.isEmpty() ? jdbc : jdbc + ";" + options;
+    /**
+     * Stops startup with a message naming {@code database.url} when the URL cannot work: an
+     * unknown driver, an H2 URL that is neither a file nor an in-memory database, a PostgreSQL URL
+     * without a host.
+     */
+    public static void check(String r2dbcUrl) {
+        if (driver(r2dbcUrl).equals("h2")) {
+            h2JdbcUrl(r2dbcUrl);
+            return;
         }
-        ConnectionFactoryOptions o = options(r2dbcUrl);
-        Object host = o.getValue(ConnectionFactoryOptions.HOST);
-        Object port = o.getValue(ConnectionFactoryOptions.PORT);
-        Object db = o.getValue(ConnectionFactoryOptions.DATABASE);
-        if (host == null) {
+        int authority = r2dbcUrl.indexOf("//");
+        String rest = authority < 0 ? "" : r2dbcUrl.substring(authority + 2);
+        String hostPart = rest.split("[/?]", 2)[0];
+        hostPart = hostPart.substring(hostPart.lastIndexOf('@') + 1);
+        if (hostPart.isEmpty() || hostPart.startsWith(":")) {
             throw new ConfigException("database.url: the PostgreSQL URL names no host");
         }
-        return "jdbc:postgresql://" + host + ":" + (port == null ? 5432 : port) + "/" + (db == null ? "" : db);
+    }
+
+    /**
+     * The JDBC URL of an H2 R2DBC URL: {@code r2dbc:h2:file:////abs/path[?opts]} becomes
+     * {@code jdbc:h2:file:/abs/path[;opts]}, {@code r2dbc:h2:mem:///name} becomes {@code jdbc:h2:mem:name}.
+     */
+    public static String h2JdbcUrl(String r2dbcUrl) {
+        if (!r2dbcUrl.startsWith("r2dbc:h2:")) {
+            throw new IllegalArgumentException("not an H2 URL");
+        }
+        String rest = r2dbcUrl.substring("r2dbc:h2:".length());
+        int q = rest.indexOf('?');
+        String options = q >= 0 ? h2Settings(rest.substring(q + 1)) : "";
+        String base = q >= 0 ? rest.substring(0, q) : rest;
+        String jdbc;
+        if (base.startsWith("file://")) {
+            jdbc = "jdbc:h2:file:" + base.substring("file://".length()).replaceFirst("^/+", "/");
+        } else if (base.startsWith("mem://")) {
+            jdbc = "jdbc:h2:mem:" + base.substring("mem://".length()).replaceFirst("^/+", "");
+        } else {
+            throw new ConfigException("database.url: H2 URLs must be r2dbc:h2:file:////absolute/path or r2dbc:h2:mem:///name");
+        }
+        return options.isEmpty() ? jdbc : jdbc + ";" + options;
     }
 
     /**
@@ -71,14 +88,6 @@ public final class DatabaseUrls {
             }
         }
         return settings.toString();
-    }
-
-    public static ConnectionFactoryOptions options(String r2dbcUrl) {
-        try {
-            return ConnectionFactoryOptions.parse(r2dbcUrl);
-        } catch (RuntimeException e) {
-            throw new ConfigException("database.url: cannot parse '" + redact(r2dbcUrl) + "': " + e.getMessage());
-        }
     }
 
     /** The URL with any password replaced, for messages and logs. */

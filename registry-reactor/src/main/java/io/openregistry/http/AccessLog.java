@@ -8,7 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.HttpRequest;
-import io.openregistry.metrics.Meters;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Instant;
@@ -69,7 +68,7 @@ public final class AccessLog {
                 .append("\",\"requestId\":\"").append(requestId)
                 .append("\",\"client\":").append(quoted(address(request.remoteAddress())))
                 .append(",\"method\":\"").append(request.method().name())
-                .append("\",\"route\":\"").append(Meters.template(route))
+                .append("\",\"route\":\"").append(RouteTemplates.of(route))
                 .append("\",\"repository\":").append(route == null ? "null" : quoted(route.name()))
                 .append(",\"status\":").append(response.hasSentHeaders() ? String.valueOf(response.status().code()) : "null")
                 .append(",\"bytesIn\":").append(mark.counter == null ? "null" : String.valueOf(mark.counter.in))

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.timeout.ReadTimeoutException;
 import io.openregistry.oci.OciError;
 import io.openregistry.oci.OciException;
 import java.util.LinkedHashMap;
@@ -17,7 +18,8 @@ import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * The one place that turns a failure into a response: an {@link OciException} into its status and
- * the OCI error JSON, anything else into a 500 whose request id is also logged.
+ * the OCI error JSON, a request body that stopped arriving into a 408 (the client's slowness is not
+ * a server error), anything else into a 500 whose request id is also logged.
  */
 public final class ErrorMapper {
     private static final Logger log = LoggerFactory.getLogger(ErrorMapper.class);
@@ -35,7 +37,20 @@ public final class ErrorMapper {
             log.debug("request {} {} {}: client went away: {}", requestId, request.method(), request.uri(), error.toString());
             return Mono.error(error);
         }
-        if (oci == null) {
+        boolean timedOut = oci == null && bodyTimedOut(error);
+        if (timedOut) {
+            // Reactor Netty's readTimeout (http.bodyTimeoutSeconds): no body bytes for that long.
+            // It closes the connection right after raising this. A handler that fails at once (a
+            // body read whole before use: token, sign-in, manifest) gets here in the same event-loop
+            // turn, so the 408 still goes out first; a streamed upload rolls back first, and its
+            // client just sees the connection closed.
+            log.debug("request {} {} {}: the request body stopped arriving", requestId, request.method(), request.uri());
+            if (response.hasSentHeaders()) {
+                return Mono.empty(); // too late for a 408; the connection is being closed anyway
+            }
+            oci = OciError.INVALID_REQUEST.exception(408, "the request body stopped arriving before it was complete");
+            response.keepAlive(false);
+        } else if (oci == null) {
             log.error("request {} {} {} failed", requestId, request.method(), request.uri(), error);
             oci = OciError.UNKNOWN.exception().withDetail(Map.of("requestId", requestId));
         } else if (log.isDebugEnabled()) {
@@ -57,7 +72,9 @@ public final class ErrorMapper {
         } catch (Exception e) {
             return Mono.error(e);
         }
-        Mono<Void> drained = drain(request, response);
+        // After a body timeout there is nothing to drain, and a new subscriber to the failed body
+        // would be failed twice by Reactor Netty (the second time as an ERROR "onErrorDropped").
+        Mono<Void> drained = timedOut ? Mono.empty() : drain(request, response);
         response.status(HttpResponseStatus.valueOf(oci.status()));
         oci.headers().forEach(response::header);
         response.header(HttpHeaderNames.CONTENT_TYPE, "application/json");
@@ -79,7 +96,10 @@ public final class ErrorMapper {
             return Mono.fromRunnable(() -> closeAfter(request, response));
         }
         long[] seen = {0};
+        // bounded demand, as in Requests.body: an inbound error (a body timeout while draining)
+        // then reaches this reader once, not twice
         return request.receive()
+                .limitRate(32)
                 .doOnNext(buf -> seen[0] += buf.readableBytes())
                 .takeUntil(buf -> seen[0] > DRAIN_LIMIT)
                 .then(Mono.fromRunnable(() -> {
@@ -115,6 +135,16 @@ public final class ErrorMapper {
     private static void closeAfter(HttpServerRequest request, HttpServerResponse response) {
         response.keepAlive(false);
         LingeringClose.arm(request);
+    }
+
+    /** The body read timeout, however wrapped. */
+    private static boolean bodyTimedOut(Throwable error) {
+        for (Throwable e = error; e != null; e = e.getCause()) {
+            if (e instanceof ReadTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Aborted or reset connections: the client left, nothing to answer and nothing to alarm about. */

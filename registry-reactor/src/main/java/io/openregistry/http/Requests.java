@@ -101,7 +101,11 @@ public final class Requests {
         if (declared > maxBytes) {
             return Mono.error(tooLarge.apply(declared));
         }
+        // Bounded demand: with unbounded demand Reactor Netty (1.3.7) hands an inbound error (a
+        // body timeout, a reset) to the reader and then, when the exchange ends, a second time,
+        // which Reactor reports as a dropped error (ERROR by default).
         return request.receive()
+                .limitRate(32)
                 .reduceWith(ByteArrayOutputStream::new, (out, buf) -> {
                     int n = buf.readableBytes();
                     if ((long) out.size() + n > maxBytes) {

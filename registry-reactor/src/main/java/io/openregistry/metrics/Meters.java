@@ -3,8 +3,6 @@ package io.openregistry.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.openregistry.http.PathRouter;
-import io.openregistry.http.RouteMatch;
 import java.util.function.Supplier;
 
 /**
@@ -12,6 +10,9 @@ import java.util.function.Supplier;
  * section mirrors this list). Meters are built once, at start, by the composition root's
  * collaborators through the factories below, so the request path only increments pre-built
  * meters and never builds tags.
+ *
+ * <p>This is the lowest layer of observability: names only, so every other package may use it
+ * and it uses none of them (the HTTP layer maps its routes onto {@link #TAG_URI} values itself).
  *
  * <p>Names are Micrometer's dotted names; the Prometheus exposition turns the dots into
  * underscores and adds {@code _total} to counters and {@code _seconds} to timers.
@@ -40,7 +41,7 @@ import java.util.function.Supplier;
  *   <li>{@code reactor.netty.http.server.*} (Reactor Netty's own meters on the API listener:
  *       {@code response.time}, {@code data.received}, {@code data.sent}, {@code errors},
  *       {@code data.received.time}, {@code data.sent.time}, {@code connections.*}), tag
- *       {@value #TAG_URI} = a route template from {@link #uriTemplate(String)}, plus
+ *       {@value #TAG_URI} = a route template ({@code http.RouteTemplates}), plus
  *       {@code method} and {@code status} where Reactor Netty sets them.</li>
  *   <li>JVM and process: {@code jvm.memory.*}, {@code jvm.gc.*}, {@code jvm.threads.*},
  *       {@code system.cpu.*}, {@code process.cpu.*}, {@code process.uptime},
@@ -142,41 +143,5 @@ public final class Meters {
             io.r2dbc.pool.PoolMetrics m = metrics.get();
             return m == null ? Double.NaN : value.applyAsInt(m);
         }).description(description).register(registry);
-    }
-
-    /**
-     * The bounded {@link #TAG_URI} value of a request URI: the route template of the endpoint
-     * it addresses, or {@link #URI_OTHER}. Repository names, digests, tags and upload ids never
-     * reach a tag, so the number of series stays fixed whatever clients send.
-     */
-    public static String uriTemplate(String uri) {
-        int query = uri.indexOf('?');
-        RouteMatch match = PathRouter.route(query < 0 ? uri : uri.substring(0, query));
-        return template(match);
-    }
-
-    /** The {@link #TAG_URI} value of a routed request ({@link #URI_OTHER} for null). */
-    public static String template(RouteMatch match) {
-        if (match == null) {
-            return URI_OTHER;
-        }
-        return switch (match.endpoint()) {
-            case BASE -> "/v2/";
-            case CATALOG -> "/v2/_catalog";
-            case TAGS -> "/v2/{name}/tags/list";
-            case MANIFEST -> "/v2/{name}/manifests/{reference}";
-            case BLOB -> "/v2/{name}/blobs/{digest}";
-            case UPLOAD_START -> "/v2/{name}/blobs/uploads/";
-            case UPLOAD -> "/v2/{name}/blobs/uploads/{uuid}";
-            case REFERRERS -> "/v2/{name}/referrers/{digest}";
-            case TOKEN -> "/token";
-            case AUTH_SIGNUP -> "/auth/signup";
-            case AUTH_SIGNIN -> "/auth/signin";
-            case AUTH_SIGNOUT -> "/auth/signout";
-            case AUTH_ACCOUNT -> "/auth/account";
-            case AUTH_TOKENS -> "/auth/tokens";
-            case AUTH_TOKEN -> "/auth/tokens/{id}";
-            case AUTH_REPOSITORY -> "/auth/repositories/{name}";
-        };
     }
 }

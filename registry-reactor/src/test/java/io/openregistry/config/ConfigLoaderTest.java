@@ -60,7 +60,7 @@ class ConfigLoaderTest {
         assertThat(c.http().addr().getHostString()).isEqualTo("::1");
         assertThat(c.http().addr().getPort()).isEqualTo(7000);
         assertThat(c.manifest().maxBytes()).isEqualTo(2048);
-        assertThat(DatabaseUrls.jdbcUrl(c.database().url())).isEqualTo("jdbc:postgresql://db:5433/reg");
+        assertThat(c.database().url()).isEqualTo("r2dbc:postgresql://u:secret@db:5433/reg");
         assertThat(c.database().toString()).doesNotContain("secret");
     }
 
@@ -81,6 +81,30 @@ class ConfigLoaderTest {
                 .hasMessageContaining("database.url");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_STORAGE_DRIVER", "tape")))
                 .hasMessageContaining("storage.driver");
+    }
+
+    @Test
+    void slowClientTimeouts() {
+        Config.Http defaults = ConfigLoader.load(null, Map.of()).http();
+        assertThat(defaults.headerTimeout()).hasSeconds(20);
+        assertThat(defaults.bodyTimeout()).hasSeconds(60);
+        assertThat(defaults.idleTimeout()).hasSeconds(60);
+        // the record's short constructors (tests, embedders) use the same defaults as the loader
+        Config.Http shortForm = new Config.Http(java.net.InetSocketAddress.createUnresolved("127.0.0.1", 0));
+        assertThat(shortForm.headerTimeout()).isEqualTo(defaults.headerTimeout());
+        assertThat(shortForm.bodyTimeout()).isEqualTo(defaults.bodyTimeout());
+        assertThat(shortForm.idleTimeout()).isEqualTo(defaults.idleTimeout());
+        Config.Http set = ConfigLoader.load(null, Map.of("OPENREGISTRY_HTTP_HEADER_TIMEOUT_SECONDS", "5",
+                "OPENREGISTRY_HTTP_BODY_TIMEOUT_SECONDS", "7", "OPENREGISTRY_HTTP_IDLE_TIMEOUT_SECONDS", "9")).http();
+        assertThat(set.headerTimeout()).hasSeconds(5);
+        assertThat(set.bodyTimeout()).hasSeconds(7);
+        assertThat(set.idleTimeout()).hasSeconds(9);
+        for (String key : new String[] {"http.headerTimeoutSeconds", "http.bodyTimeoutSeconds", "http.idleTimeoutSeconds"}) {
+            for (String bad : new String[] {"0", "-1", "soon"}) {
+                assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(ConfigLoader.envName(key), bad)))
+                        .hasMessageContaining(key);
+            }
+        }
     }
 
     @Test

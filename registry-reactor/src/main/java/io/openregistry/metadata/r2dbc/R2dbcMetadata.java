@@ -69,7 +69,7 @@ public final class R2dbcMetadata implements AutoCloseable {
         // r2dbc:pool:… would make ConnectionFactories build a pool of its own inside ours.
         String url = cfg.url().replaceFirst("^r2dbc:pool:", "r2dbc:");
         Dialect dialect = Dialect.of(DatabaseUrls.driver(url));
-        ConnectionFactoryOptions parsed = DatabaseUrls.options(url);
+        ConnectionFactoryOptions parsed = R2dbcUrls.options(url);
         String user = firstNonNull(cfg.username(), (String) parsed.getValue(ConnectionFactoryOptions.USER));
         CharSequence urlPassword = (CharSequence) parsed.getValue(ConnectionFactoryOptions.PASSWORD);
         String password = firstNonNull(cfg.password(), urlPassword == null ? null : urlPassword.toString());
@@ -80,7 +80,7 @@ public final class R2dbcMetadata implements AutoCloseable {
             password = password == null ? "" : password;
         }
         ConnectionFactoryOptions.Builder options = parsed.mutate();
-        String jdbcUrl = DatabaseUrls.jdbcUrl(url);
+        String jdbcUrl = R2dbcUrls.jdbcUrl(url);
         if (dialect == Dialect.H2 && !url.toUpperCase(Locale.ROOT).contains("DB_CLOSE_ON_EXIT")) {
             // H2 would otherwise close the database from its own JVM shutdown hook, while the
             // registry's graceful shutdown still lets requests finish (their commits would fail);
