@@ -5,11 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.openregistry.RegistryServer;
 import io.openregistry.api.AuthFixture.Who;
-import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -143,15 +140,6 @@ class AccessHardeningTest {
         assertThat(form.headers().allValues("WWW-Authenticate")).isEmpty();
         // the registry's own challenge is Bearer, which no browser acts on
         assertThat(client.get("/v2/").headers().firstValue("WWW-Authenticate").orElseThrow()).startsWith("Bearer ");
-    }
-
-    /** Handlers speak to services: the account and token handlers import no metadata store type. */
-    @Test
-    void accountAndTokenHandlersUseNoStores() throws IOException {
-        Path api = Path.of("src/main/java/io/openregistry/api");
-        for (String file : new String[] {"AccountHandlers.java", "TokenHandlers.java"}) {
-            assertThat(Files.readString(api.resolve(file))).as(file).doesNotContain("io.openregistry.metadata");
-        }
     }
 
     private HttpResponse<byte[]> signUp(String username, String password) {

@@ -66,8 +66,16 @@ class ArchitectureTest {
 
     @Test
     void noStorageBackendDependsOnAnother() {
+        // staging/ is not a backend: it is the local staging every backend is composed with
         check(slices().matching("io.openregistry.storage.(*)..").should().notDependOnEachOther()
+                .ignoreDependency(com.tngtech.archunit.base.DescribedPredicate.alwaysTrue(),
+                        resideInAPackage("io.openregistry.storage.staging.."))
                 .because("each backend implements the BlobStore seam on its own"));
+        check(noClasses().that().resideInAPackage("io.openregistry.storage.staging..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.openregistry.storage.fs..",
+                        "io.openregistry.storage.s3..", "io.openregistry.storage.ipfs..",
+                        "io.openregistry.storage.remote..")
+                .because("staging serves every backend and knows none"));
     }
 
     @Test
