@@ -44,6 +44,8 @@ final class RegistryProcess implements AutoCloseable {
         }
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // the suite's leak detection reaches the registry processes too: close() fails on a report
+        cmd.add("-Dio.netty.leakDetection.level=paranoid");
         cmd.addAll(List.of(jvmArgs));
         cmd.addAll(List.of("-jar", jar));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
@@ -153,11 +155,18 @@ final class RegistryProcess implements AutoCloseable {
         throw new IllegalStateException("no " + field + " in /proc status");
     }
 
+    /** Stops the process; fails when Netty's leak detector reported a buffer leak in its output. */
     @Override
     public void close() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(20, TimeUnit.SECONDS)) {
             process.destroyForcibly();
+        }
+        process.waitFor(20, TimeUnit.SECONDS);
+        reader.join(TimeUnit.SECONDS.toMillis(5));
+        List<String> leaks = output().stream().filter(l -> l.contains("LEAK:")).toList();
+        if (!leaks.isEmpty()) {
+            throw new AssertionError("the registry process reported buffer leaks: " + leaks);
         }
     }
 }
