@@ -236,7 +236,8 @@ final class DigestStates {
         return md;
     }
 
-    private static Digest.Algorithm algorithmOf(String jdkName) {
+    /** The algorithm of a JDK digest name, or null for one this class does not handle. */
+    static Digest.Algorithm algorithmOf(String jdkName) {
         return switch (jdkName) {
             case "SHA-256" -> Digest.Algorithm.SHA256;
             case "SHA-512" -> Digest.Algorithm.SHA512;
