@@ -31,8 +31,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The format (big-endian): version byte {@value #VERSION}; algorithm byte (1 SHA-256, 2
  * SHA-512); the byte count hashed so far (8 bytes); the eight state words (4 or 8 bytes each);
- * the buffered tail, exactly {@code count % blockSize} bytes. 42–105 bytes for SHA-256,
- * 74–201 for SHA-512. Restoring checks every part of it.
+ * the buffered tail, {@code count % blockSize} bytes — or one whole block when the count is a
+ * multiple of the block size: the JDK's multi-block intrinsic may stop one block early and leave
+ * the last full block buffered, to be compressed by the next update (seen on JDK 17 for SHA-512).
+ * 42–106 bytes for SHA-256, 74–202 for SHA-512. Restoring checks every part of it.
  */
 final class DigestStates {
     private static final Logger log = LoggerFactory.getLogger(DigestStates.class);
@@ -156,7 +158,7 @@ final class DigestStates {
             int tail = f.bufOfs().getInt(impl);
             int block = blockSize(algorithm);
             Object words = f.state().get(impl);
-            if (count < 0 || tail != count % block) {
+            if (count < 0 || !validTail(tail, count, block)) {
                 return null; // digested and not reset, or a layout we do not understand
             }
             int wordSize = wordSize(algorithm);
@@ -206,11 +208,12 @@ final class DigestStates {
         if (count != offset) {
             throw new IllegalArgumentException("digest state covers " + count + " bytes, the upload is at " + offset);
         }
-        int tail = (int) (count % blockSize(algorithm));
+        int block = blockSize(algorithm);
         int wordSize = wordSize(algorithm);
-        if (exported.length != HEADER + WORDS * wordSize + tail) {
+        int tail = exported.length - HEADER - WORDS * wordSize;
+        if (!validTail(tail, count, block)) {
             throw new IllegalArgumentException("digest state of " + exported.length + " bytes, expected "
-                    + (HEADER + WORDS * wordSize + tail));
+                    + (HEADER + WORDS * wordSize + count % block));
         }
         MessageDigest md = algorithm.newMessageDigest();
         try {
@@ -234,6 +237,11 @@ final class DigestStates {
             throw new IllegalStateException("digest state fields not accessible", e);
         }
         return md;
+    }
+
+    /** Whether {@code tail} buffered bytes fit {@code count} bytes hashed (see the class comment). */
+    private static boolean validTail(int tail, long count, int block) {
+        return tail == count % block || (tail == block && count >= block && count % block == 0);
     }
 
     /** The algorithm of a JDK digest name, or null for one this class does not handle. */

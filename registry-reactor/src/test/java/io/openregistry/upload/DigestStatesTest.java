@@ -51,7 +51,14 @@ class DigestStatesTest {
         }
         byte[] exported = states.export(original);
         int block = DigestStates.blockSize(algorithm);
-        assertThat(exported).hasSize(10 + 8 * (algorithm == Digest.Algorithm.SHA256 ? 4 : 8) + split % block);
+        int base = 10 + 8 * (algorithm == Digest.Algorithm.SHA256 ? 4 : 8);
+        assertThat(exported).as("state after %s bytes", split).isNotNull();
+        if (split % block == 0 && split > 0) {
+            // once JIT-compiled, the multi-block intrinsic may leave the last whole block buffered
+            assertThat(exported.length).isIn(base, base + block);
+        } else {
+            assertThat(exported).hasSize(base + split % block);
+        }
 
         MessageDigest restored = states.restore(exported, split);
         restored.update(DATA, split, DATA.length - split);
@@ -68,6 +75,60 @@ class DigestStatesTest {
         md.update(DATA, 0, 5000);
         byte[] exported = DigestStates.shared().export(md);
         assertThat(DigestStates.shared().export(DigestStates.shared().restore(exported, 5000))).isEqualTo(exported);
+    }
+
+    /**
+     * The JDK may hold a whole unprocessed block (bufOfs == block size) after an update once its
+     * intrinsic is compiled; a state of that shape, built here from the words after k-1 blocks and
+     * block k as the tail, must continue correctly.
+     */
+    @ParameterizedTest
+    @EnumSource(Digest.Algorithm.class)
+    void aWholeBufferedBlockIsRestoredAndContinued(Digest.Algorithm algorithm) {
+        int block = DigestStates.blockSize(algorithm);
+        int k = 5;
+        MessageDigest before = algorithm.newMessageDigest();
+        before.update(DATA, 0, (k - 1) * block);
+        byte[] words = DigestStates.shared().export(before);
+        int base = 10 + 8 * (algorithm == Digest.Algorithm.SHA256 ? 4 : 8);
+        assertThat(words).hasSize(base);
+        java.nio.ByteBuffer full = java.nio.ByteBuffer.allocate(base + block);
+        full.put(words, 0, 2).putLong((long) k * block).put(words, 10, base - 10).put(DATA, (k - 1) * block, block);
+
+        MessageDigest restored = DigestStates.shared().restore(full.array(), (long) k * block);
+        assertThat(DigestStates.shared().export(restored)).isEqualTo(full.array());
+        restored.update(DATA, k * block, 1000);
+        assertThat(restored.digest()).isEqualTo(algorithm.newMessageDigest().digest(Arrays.copyOf(DATA, k * block + 1000)));
+        // but a whole block is never the tail of a count that is not a multiple of the block
+        byte[] wrongCount = full.array().clone();
+        wrongCount[9] = (byte) (wrongCount[9] + 1);
+        assertThatThrownBy(() -> DigestStates.shared().restore(wrongCount, (long) k * block + 1))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * Many rounds, so that the JDK's update and its intrinsics get JIT-compiled (the compiled
+     * SHA-512 path left a whole block buffered after ~240 rounds on JDK 17): every exported state
+     * restores and continues correctly, whatever shape the compiled code left it in.
+     */
+    @ParameterizedTest
+    @EnumSource(Digest.Algorithm.class)
+    void exportsOfJitCompiledDigestsRestoreCorrectly(Digest.Algorithm algorithm) {
+        int[] splits = {128, 256, 1024, 65_536, 65_537};
+        byte[] expected = null;
+        for (int round = 0; round < 1500; round++) {
+            int split = splits[round % splits.length];
+            MessageDigest md = algorithm.newMessageDigest();
+            for (int i = 0; i < split; i += 1000) {
+                md.update(DATA, i, Math.min(1000, split - i));
+            }
+            MessageDigest restored = DigestStates.shared().restore(DigestStates.shared().export(md), split);
+            restored.update(DATA, split, 70_000 - split);
+            if (expected == null) {
+                expected = algorithm.newMessageDigest().digest(Arrays.copyOf(DATA, 70_000));
+            }
+            assertThat(restored.digest()).as("round %s, split %s", round, split).isEqualTo(expected);
+        }
     }
 
     @Test
