@@ -50,6 +50,32 @@ class BenchmarkBodiesTest {
     }
 
     @Test
+    void hashStateBodiesRestoreAndRereadCorrectly() throws Exception {
+        for (io.openregistry.oci.Digest.Algorithm algorithm : io.openregistry.oci.Digest.Algorithm.values()) {
+            HashStateBenchmark b = new HashStateBenchmark();
+            b.algorithm = algorithm;
+            b.setUp();
+            try {
+                assertThat(b.exportState()).isEqualTo(b.exported);
+                java.security.MessageDigest copy = (java.security.MessageDigest) b.running.clone();
+                assertThat(b.restoreState().digest()).isEqualTo(copy.digest());
+                assertThat(b.exportAndRestore().digest()).isEqualTo(((java.security.MessageDigest) b.running.clone()).digest());
+                // the re-read hashes exactly the staged bytes
+                java.security.MessageDigest expected = algorithm.newMessageDigest();
+                byte[] data = new byte[1 << 20];
+                for (int i = 0; i < HashStateBenchmark.STAGED_MIB; i++) {
+                    new java.util.SplittableRandom(i).nextBytes(data);
+                    expected.update(data);
+                }
+                assertThat(b.rereadStaged()).isEqualTo(expected.digest());
+            } finally {
+                b.tearDown();
+            }
+            assertThat(b.dir).doesNotExist();
+        }
+    }
+
+    @Test
     void requestParsingBodiesParse() {
         RequestParsingBenchmark b = new RequestParsingBenchmark();
         assertThat(b.digestParse().hex()).hasSize(64);

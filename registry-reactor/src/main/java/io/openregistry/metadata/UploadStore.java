@@ -29,9 +29,24 @@ public interface UploadStore {
 
     /**
      * Moves the session's offset from {@code expected} to {@code offset} if it is still at
-     * {@code expected} (optimistic concurrency). @return whether it moved
+     * {@code expected} (optimistic concurrency), with no hash state. @return whether it moved
      */
-    Mono<Boolean> advance(String id, long expected, long offset);
+    default Mono<Boolean> advance(String id, long expected, long offset) {
+        return advance(id, expected, offset, null);
+    }
+
+    /**
+     * Like {@link #advance(String, long, long)}, recording in the same statement {@code hashState}
+     * (opaque bytes: the running digest's exported state after exactly {@code offset} bytes, or
+     * null for none), so the stored state is always the state at the stored offset.
+     */
+    Mono<Boolean> advance(String id, long expected, long offset, byte[] hashState);
+
+    /**
+     * The hash state recorded with the session's offset, if the session is at {@code offset} and a
+     * state was recorded; else empty.
+     */
+    Mono<byte[]> hashState(String id, long offset);
 
     /** @return whether the session existed */
     Mono<Boolean> delete(String id);

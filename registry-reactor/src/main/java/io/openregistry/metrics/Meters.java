@@ -29,6 +29,10 @@ import java.util.function.Supplier;
  *       and link in the database).</li>
  *   <li>{@value #UPLOAD_DURATION} (timer): committed uploads, from the session's start (POST) to
  *       the end of the commit (all PATCHes and the client's pauses included).</li>
+ *   <li>{@value #UPLOAD_DIGEST_REBUILDS} (counter), tag {@value #TAG_OUTCOME} = {@value #OUTCOME_RESTORED} |
+ *       {@value #OUTCOME_REREAD}: a request continued an upload whose running digest this process
+ *       did not hold (another replica, a restart, a failed request) and rebuilt it from the hash
+ *       state stored with the offset, or by re-reading the staged bytes.</li>
  *   <li>{@value #STORAGE_OPERATION} (timer), tags {@value #TAG_BACKEND}, {@value #TAG_OPERATION}
  *       (the BlobStore method: check, append, readStaged, commit, abort, read, delete) and
  *       {@value #TAG_OUTCOME} (success, error, cancelled).</li>
@@ -57,6 +61,13 @@ public final class Meters {
     public static final String UPLOADS_IN_FLIGHT = "openregistry.uploads.in.flight";
     /** Timer of the upload commit chain. */
     public static final String UPLOAD_COMMIT = "openregistry.upload.commit";
+
+    /** Counter of running upload digests rebuilt because this process did not hold them, by outcome. */
+    public static final String UPLOAD_DIGEST_REBUILDS = "openregistry.upload.digest.rebuilds";
+    /** Outcome of {@link #UPLOAD_DIGEST_REBUILDS}: restored from the state stored with the offset. */
+    public static final String OUTCOME_RESTORED = "restored";
+    /** Outcome of {@link #UPLOAD_DIGEST_REBUILDS}: rebuilt by re-reading the staged bytes. */
+    public static final String OUTCOME_REREAD = "reread";
 
     /** Timer of whole uploads: from the session's start to its successful commit. */
     public static final String UPLOAD_DURATION = "openregistry.upload.duration";
@@ -106,6 +117,13 @@ public final class Meters {
     public static Timer uploadCommit(MeterRegistry registry, String outcome) {
         return Timer.builder(UPLOAD_COMMIT).tag(TAG_OUTCOME, outcome)
                 .description("Duration of the upload commit chain").register(registry);
+    }
+
+    /** @param outcome {@link #OUTCOME_RESTORED} or {@link #OUTCOME_REREAD} */
+    public static Counter uploadDigestRebuilds(MeterRegistry registry, String outcome) {
+        return Counter.builder(UPLOAD_DIGEST_REBUILDS).tag(TAG_OUTCOME, outcome)
+                .description("Upload digests rebuilt from the stored hash state or by re-reading staged bytes")
+                .register(registry);
     }
 
     public static Timer uploadDuration(MeterRegistry registry) {

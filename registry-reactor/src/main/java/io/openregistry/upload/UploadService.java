@@ -34,9 +34,11 @@ import reactor.core.scheduler.Scheduler;
  * Blob uploads: sessions, streamed and chunked appends, and the commit chain
  * (verify digest → make visible in storage → record and link in one transaction → clean up).
  *
- * <p>The session's offset lives in the database. The running digest lives in memory as an
- * optimisation; when it is missing (after a restart, on another replica, or after a failed
- * request) it is rebuilt from the staged bytes.
+ * <p>The session's offset lives in the database, and with it the running digest's exported state
+ * at that offset ({@link DigestStates}), written by the same statement. The digest also lives in
+ * memory while this process works on the upload; when it is missing (after a restart, on another
+ * replica, or after a failed request) it is restored from the stored state, or, when that is
+ * missing, invalid or cannot be restored on this JVM, rebuilt by re-reading the staged bytes.
  */
 public final class UploadService {
     private static final Logger log = LoggerFactory.getLogger(UploadService.class);
@@ -56,6 +58,9 @@ public final class UploadService {
     private final Timer commitFailed;
     private final Timer uploadDuration;
     private final UploadLimits limits;
+    private final DigestStates states;
+    private final Counter digestRestored;
+    private final Counter digestReread;
 
     /** An upload service without limits. */
     public UploadService(BlobStore store, BlobIndex blobs, UploadStore uploads, BlobCollector collector,
@@ -66,7 +71,16 @@ public final class UploadService {
     /** @param meters where the upload meters of {@link Meters} are registered */
     public UploadService(BlobStore store, BlobIndex blobs, UploadStore uploads, BlobCollector collector,
                          Scheduler workers, MeterRegistry meters, UploadLimits limits) {
+        this(store, blobs, uploads, collector, workers, meters, limits, DigestStates.shared());
+    }
+
+    /** @param states how running digests are exported and restored (an unavailable one: always re-read) */
+    UploadService(BlobStore store, BlobIndex blobs, UploadStore uploads, BlobCollector collector,
+                  Scheduler workers, MeterRegistry meters, UploadLimits limits, DigestStates states) {
         this.limits = limits;
+        this.states = states;
+        this.digestRestored = Meters.uploadDigestRebuilds(meters, Meters.OUTCOME_RESTORED);
+        this.digestReread = Meters.uploadDigestRebuilds(meters, Meters.OUTCOME_REREAD);
         this.bytesPushed = Meters.blobBytesPushed(meters);
         this.commitSucceeded = Meters.uploadCommit(meters, Meters.OUTCOME_SUCCESS);
         this.commitFailed = Meters.uploadCommit(meters, Meters.OUTCOME_ERROR);
@@ -252,16 +266,19 @@ public final class UploadService {
                     MessageDigest running = copy(state.digest);
                     return store.append(s.id(), s.offset(), DigestingPipeline.of(body, running, expected, s.offset(),
                             limits.maxBlobBytes(), workers, bytesPushed))
-                            .flatMap(length -> uploads.advance(s.id(), s.offset(), length).flatMap(moved -> {
-                                if (!moved) {
-                                    state.digest = null;
-                                    return Mono.error(outOfOrder(s, "upload was modified concurrently"));
-                                }
-                                state.digest = running;
-                                state.offset = length;
-                                return Mono.just(new UploadRecord(s.id(), s.repository(), length, s.startedAt(),
-                                        s.updatedAt()));
-                            }));
+                            // the state recorded with the offset is the state at that offset: taken
+                            // from the copy that hashed exactly the bytes the store acknowledged
+                            .flatMap(length -> uploads.advance(s.id(), s.offset(), length, states.export(running))
+                                    .flatMap(moved -> {
+                                        if (!moved) {
+                                            state.digest = null;
+                                            return Mono.error(outOfOrder(s, "upload was modified concurrently"));
+                                        }
+                                        state.digest = running;
+                                        state.offset = length;
+                                        return Mono.just(new UploadRecord(s.id(), s.repository(), length, s.startedAt(),
+                                                s.updatedAt()));
+                                    }));
                 }));
     }
 
@@ -274,17 +291,51 @@ public final class UploadService {
         }
     }
 
-    /** Makes sure {@code state} holds the digest of the first {@code s.offset()} staged bytes. */
+    /**
+     * Makes sure {@code state} holds the digest of the first {@code s.offset()} staged bytes: the
+     * one in memory if it is at that offset, else the state stored with the offset, else one
+     * rebuilt by re-reading the staged bytes.
+     */
     private Mono<Void> ensureDigest(UploadLocks.State state, UploadRecord s, Digest.Algorithm algorithm) {
         if (state.digest != null && state.offset == s.offset() && (state.algorithm == algorithm || s.offset() > 0)) {
             return Mono.empty();
         }
-        MessageDigest md = algorithm.newMessageDigest();
-        return rehash(s.id(), s.offset(), md).doOnSuccess(v -> {
-            state.digest = md;
-            state.algorithm = algorithm;
-            state.offset = s.offset();
+        if (s.offset() == 0) {
+            adopt(state, algorithm.newMessageDigest(), algorithm, 0);
+            return Mono.empty();
+        }
+        Mono<Void> reread = Mono.defer(() -> {
+            MessageDigest md = algorithm.newMessageDigest();
+            return rehash(s.id(), s.offset(), md).doOnSuccess(v -> {
+                digestReread.increment();
+                adopt(state, md, algorithm, s.offset());
+            });
         });
+        if (!states.available()) {
+            return reread;
+        }
+        return uploads.hashState(s.id(), s.offset())
+                .flatMap(stored -> {
+                    try {
+                        return Mono.just(states.restore(stored, s.offset()));
+                    } catch (IllegalArgumentException | IllegalStateException e) {
+                        log.warn("upload hash state not restored, re-reading the staged bytes id={} offset={}: {}",
+                                s.id(), s.offset(), e.getMessage());
+                        return Mono.empty();
+                    }
+                })
+                .doOnNext(md -> {
+                    digestRestored.increment();
+                    adopt(state, md, DigestStates.algorithmOf(md.getAlgorithm()), s.offset());
+                })
+                .switchIfEmpty(reread.then(Mono.empty()))
+                .then();
+    }
+
+    private static void adopt(UploadLocks.State state, MessageDigest md, Digest.Algorithm algorithm, long offset) {
+        state.digest = md;
+        state.algorithm = algorithm;
+        state.offset = offset;
     }
 
     /** Feeds the first {@code length} staged bytes to {@code md}, on the store's reading thread. */
@@ -322,8 +373,14 @@ public final class UploadService {
         if (state.digest != null && state.algorithm == expected.algorithm() && state.offset == s.offset()) {
             actual = Mono.fromCallable(() -> expected.algorithm().digestOf(state.digest));
         } else {
+            // the running digest is of another algorithm (chunks are hashed as SHA-256 until the
+            // final PUT names the digest): only the staged bytes can tell
             MessageDigest md = expected.algorithm().newMessageDigest();
-            actual = rehash(s.id(), s.offset(), md).then(Mono.fromCallable(() -> expected.algorithm().digestOf(md)));
+            actual = rehash(s.id(), s.offset(), md).doOnSuccess(v -> {
+                if (s.offset() > 0) {
+                    digestReread.increment();
+                }
+            }).then(Mono.fromCallable(() -> expected.algorithm().digestOf(md)));
         }
         return actual.flatMap(d -> {
             if (!d.equals(expected)) {

@@ -133,6 +133,12 @@ final class RegistryProcess implements AutoCloseable {
         }
     }
 
+    /** {@code kill -9}: SIGKILL, no shutdown of any kind; returns once the process is gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
     long pid() {
         return process.pid();
     }

@@ -432,6 +432,32 @@ public abstract class MetadataStoreContract {
     }
 
     @Test
+    void theHashStateIsRecordedWithItsOffsetAndOnlyReadAtIt() {
+        await(meta.uploads().create("h", "r"));
+        assertThat(await(meta.uploads().hashState("h", 0))).as("none at the start").isNull();
+        byte[] at100 = new byte[201];
+        for (int i = 0; i < at100.length; i++) {
+            at100[i] = (byte) (i * 7);
+        }
+        assertThat(await(meta.uploads().advance("h", 0, 100, at100))).isTrue();
+        assertThat(await(meta.uploads().hashState("h", 100))).isEqualTo(at100);
+        assertThat(await(meta.uploads().hashState("h", 0))).as("not at that offset").isNull();
+        assertThat(await(meta.uploads().hashState("missing", 100))).isNull();
+
+        // a refused advance leaves the recorded state alone
+        assertThat(await(meta.uploads().advance("h", 0, 300, new byte[] {1}))).isFalse();
+        assertThat(await(meta.uploads().hashState("h", 100))).isEqualTo(at100);
+
+        // an advance without a state clears it: the old one belongs to the old offset
+        assertThat(await(meta.uploads().advance("h", 100, 200))).isTrue();
+        assertThat(await(meta.uploads().hashState("h", 200))).isNull();
+        assertThat(await(meta.uploads().hashState("h", 100))).isNull();
+        assertThat(await(meta.uploads().advance("h", 200, 250, new byte[] {4, 5}))).isTrue();
+        assertThat(await(meta.uploads().hashState("h", 250))).containsExactly(4, 5);
+        assertThat(await(meta.uploads().delete("h"))).isTrue();
+    }
+
+    @Test
     void idleUploadsAreListedOldestFirst() throws InterruptedException {
         await(meta.uploads().create("old", "r"));
         Thread.sleep(20);

@@ -46,6 +46,8 @@ final class Db {
     private static final int ATTEMPTS = 8;
     /** Binds a NULL timestamp (PostgreSQL refuses a NULL string in a timestamp column). */
     static final Object NULL_TIME = new Object();
+    /** Binds a NULL binary (PostgreSQL refuses a NULL string in a bytea column). */
+    static final Object NULL_BYTES = new Object();
 
     final Dialect dialect;
     /** The visibility a repository gets when a first push creates it. */
@@ -120,7 +122,7 @@ final class Db {
 
     /**
      * Binds arguments by position. Digests bind as their text and instants as UTC timestamps; null
-     * binds as a NULL string, and {@link #NULL_TIME} as a NULL timestamp.
+     * binds as a NULL string, {@link #NULL_TIME} as a NULL timestamp and {@link #NULL_BYTES} as a NULL binary.
      */
     private static Statement bind(Statement statement, Object... args) {
         for (int i = 0; i < args.length; i++) {
@@ -129,6 +131,8 @@ final class Db {
                 statement.bindNull(i, String.class);
             } else if (arg == NULL_TIME) {
                 statement.bindNull(i, OffsetDateTime.class);
+            } else if (arg == NULL_BYTES) {
+                statement.bindNull(i, byte[].class);
             } else if (arg instanceof Digest digest) {
                 statement.bind(i, digest.toString());
             } else if (arg instanceof Instant instant) {

@@ -35,10 +35,18 @@ final class R2dbcUploadStore implements UploadStore {
     }
 
     @Override
-    public Mono<Boolean> advance(String id, long expected, long offset) {
-        return db.update("UPDATE uploads SET byte_offset = $3, updated_at = $4 WHERE id = $1 AND byte_offset = $2",
-                        id, expected, offset, Sql.now())
+    public Mono<Boolean> advance(String id, long expected, long offset, byte[] hashState) {
+        // one statement: the state can never be recorded with another offset than its own
+        return db.update("UPDATE uploads SET byte_offset = $3, updated_at = $4, hash_state = $5"
+                                + " WHERE id = $1 AND byte_offset = $2",
+                        id, expected, offset, Sql.now(), hashState == null ? Db.NULL_BYTES : hashState)
                 .map(count -> count > 0);
+    }
+
+    @Override
+    public Mono<byte[]> hashState(String id, long offset) {
+        return db.query("SELECT hash_state FROM uploads WHERE id = $1 AND byte_offset = $2 AND hash_state IS NOT NULL",
+                row -> row.get(0, byte[].class), id, offset).singleOrEmpty();
     }
 
     @Override
