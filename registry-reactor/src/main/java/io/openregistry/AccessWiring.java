@@ -8,6 +8,7 @@ import io.openregistry.api.TokenHandlers;
 import io.openregistry.auth.AccessPolicy;
 import io.openregistry.auth.Accounts;
 import io.openregistry.auth.HashingGate;
+import io.openregistry.auth.KeyReloader;
 import io.openregistry.auth.KeyRing;
 import io.openregistry.auth.RepositorySettings;
 import io.openregistry.auth.Throttle;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
@@ -45,15 +47,20 @@ final class AccessWiring {
     /** One route of the token endpoint or account API. */
     record Route(Endpoint endpoint, HttpMethod method, Handler handler) {}
 
-    /** The access guard of the API, the routes of {@code /token} and {@code /auth/}, and housekeeping. */
-    record AccessControl(AccessGuard guard, List<Route> routes, Mono<Void> sweep) {}
+    /**
+     * The access guard of the API, the routes of {@code /token} and {@code /auth/}, housekeeping,
+     * and the periodic reload of the signing keys (to subscribe once the registry is up).
+     */
+    record AccessControl(AccessGuard guard, List<Route> routes, Mono<Void> sweep, Flux<?> keyReloads) {}
 
     /**
      * With {@code auth.enabled} the token service, account API and guard (signing keys loaded or
      * generated, admin account ensured); without it the open guard, and endpoints that say so.
+     *
+     * @param files where blocking file reads may run (the periodic reload of the signing keys)
      */
     static AccessControl build(Config.Auth auth, R2dbcMetadata metadata, Responses responses, ObjectMapper json,
-                               Scheduler hashing, MeterRegistry meters) {
+                               Scheduler hashing, Scheduler files, MeterRegistry meters) {
         List<Route> routes = new ArrayList<>();
         if (!auth.enabled()) {
             Handler off = (request, response, route) -> Mono.error(OciError.UNSUPPORTED.exception(404,
@@ -64,15 +71,16 @@ final class AccessWiring {
                     routes.add(new Route(e, m, off));
                 }
             }
-            return new AccessControl(AccessGuard.open(), routes, Mono.empty());
+            return new AccessControl(AccessGuard.open(), routes, Mono.empty(), Flux.empty());
         }
-        KeyRing keys;
+        KeyReloader reloader;
         try {
-            keys = KeyRing.loadOrGenerate(auth.keysDir());
+            reloader = KeyReloader.open(auth.keysDir());
         } catch (java.io.IOException | RuntimeException e) {
             throw new ConfigException("auth.keysDir: cannot load or create the token signing keys in " + auth.keysDir()
                     + ": " + e.getMessage());
         }
+        KeyRing keys = reloader.ring();
         Clock clock = Clock.systemUTC();
         Throttle throttle = new Throttle(auth.requestsPerMinute(), auth.failuresPerMinute(),
                 auth.accountFailuresPerMinute(), auth.signupsPerHour());
@@ -100,10 +108,14 @@ final class AccessWiring {
         routes.add(new Route(Endpoint.AUTH_REPOSITORY, HttpMethod.PATCH, account.updateRepository()));
         TokenVerifier verifier = new TokenVerifier(keys, auth.issuer(), auth.service(), clock, TokenVerifier.DEFAULT_SKEW);
         AccessGuard guard = AccessGuard.tokens(verifier, auth.service(), auth.realm(), auth.tokenTtl(), meters);
-        log.info("access control on: token service '{}', signing key {}, realm {}", auth.service(), keys.activeKid(),
-                auth.realm() == null ? "<scheme>://<Host>/token" : auth.realm());
+        log.info("access control on: token service '{}', signing key {}, realm {}, keys reloaded from {} {}",
+                auth.service(), keys.activeKid(), auth.realm() == null ? "<scheme>://<Host>/token" : auth.realm(),
+                auth.keysDir(), auth.keysReload().isZero() ? "never (auth.keysReloadSeconds: 0)"
+                        : "every " + auth.keysReload().toSeconds() + " s");
+        // the reads of the key files block: on the file I/O scheduler, never on an event loop
+        Flux<?> keyReloads = auth.keysReload().isZero() ? Flux.empty() : reloader.every(auth.keysReload(), files);
         // deferred: each sweep asks for the time anew
-        return new AccessControl(guard, routes, Mono.defer(accounts::deleteExpired).then());
+        return new AccessControl(guard, routes, Mono.defer(accounts::deleteExpired).then(), keyReloads);
     }
 
     /** The bootstrap admin account from {@code auth.admin.*}; bad values stop startup naming the key. */

@@ -53,6 +53,7 @@ import io.openregistry.upload.UploadService;
 import java.time.Duration;
 import java.time.Instant;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import org.slf4j.Logger;
@@ -147,7 +148,7 @@ public final class Registry implements AutoCloseable {
                     responses);
             BaseHandler base = new BaseHandler(responses);
             AccessWiring.AccessControl access = AccessWiring.build(config.auth(), metadata, responses, json, hashing,
-                    meters);
+                    io, meters);
             RegistryHttpHandler.Builder builder = RegistryHttpHandler.builder(new ErrorMapper(json), access.guard(),
                             new AccessLog(config.log().access()))
                     .route(Endpoint.BASE, HttpMethod.GET, base)
@@ -206,7 +207,7 @@ public final class Registry implements AutoCloseable {
             Duration ttl = config.upload().ttl();
             // Abandoned uploads and orphaned blobs: swept every tenth of the upload time to live (at most hourly).
             Duration sweepEvery = ttl.dividedBy(10).compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : ttl.dividedBy(10);
-            Disposable sweeper = Flux.interval(sweepEvery, sweepEvery)
+            Disposable sweeps = Flux.interval(sweepEvery, sweepEvery)
                     .onBackpressureDrop()
                     .concatMap(tick -> uploadService.expire(Instant.now().minus(ttl))
                             .then(collector.collect(Instant.now().minus(config.storage().deleteAfter())))
@@ -216,6 +217,8 @@ public final class Registry implements AutoCloseable {
                                 return Mono.empty();
                             }), 1)
                     .subscribe();
+            // the signing keys follow auth.keysDir (rotation without a restart); stopped with the sweeper
+            Disposable sweeper = Disposables.composite(sweeps, access.keyReloads().subscribe());
             log.info("OpenRegistry listening on {}:{} (storage {}, database {})", config.http().addr().getHostString(),
                     server.port(), config.storage().root(), DatabaseUrls.redact(config.database().url()));
             log.info("OpenRegistry admin listener (metrics, health) on {}:{}", config.admin().addr().getHostString(),

@@ -2,16 +2,20 @@ package io.openregistry.auth;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
@@ -27,6 +31,8 @@ final class KeyFiles {
     private static final String PUBLIC_SUFFIX = ".public.pem";
     private static final String PRIVATE_LABEL = "PRIVATE KEY";
     private static final String PUBLIC_LABEL = "PUBLIC KEY";
+    /** A PEM Ed25519 key is about 120 bytes; anything much larger is not one. */
+    private static final long MAX_FILE_BYTES = 64 * 1024;
 
     private KeyFiles() {}
 
@@ -35,30 +41,100 @@ final class KeyFiles {
     }
 
     static KeyRing load(Path directory) throws IOException {
-        String activeKid = Files.readString(directory.resolve(ACTIVE), StandardCharsets.US_ASCII).trim();
-        KeyRing.requireKid(activeKid);
-        AsymmetricKeyParameter privateKey = PrivateKeyFactory.createKey(
-                readPem(directory.resolve(activeKid + PRIVATE_SUFFIX), PRIVATE_LABEL));
-        if (!(privateKey instanceof Ed25519PrivateKeyParameters active)) {
-            throw new IOException("signing key " + activeKid + " is not an Ed25519 key");
-        }
-        Map<String, Ed25519PublicKeyParameters> publicKeys = new LinkedHashMap<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*" + PUBLIC_SUFFIX)) {
-            for (Path file : files) {
+        return parse(directory, read(directory));
+    }
+
+    /**
+     * The raw text of the files a ring is made of, by file name: {@code active}, the active key's
+     * private key and every {@code <kid>.public.pem}. Read through the directory listing each
+     * time, so a Kubernetes Secret volume (whose entries are symlinks through {@code ..data},
+     * swapped atomically on update) is seen as it is now. Equal contents mean an unchanged ring,
+     * which is how a reload knows it has nothing to do.
+     */
+    record Contents(Map<String, String> files) {}
+
+    static Contents read(Path directory) throws IOException {
+        Map<String, String> files = new TreeMap<>();
+        String active = readText(directory.resolve(ACTIVE));
+        files.put(ACTIVE, active);
+        String activeKid = active.trim();
+        if (KeyRing.KID.matcher(activeKid).matches()) {
+            files.put(activeKid + PRIVATE_SUFFIX, readText(directory.resolve(activeKid + PRIVATE_SUFFIX)));
+        } // else parse names the bad file
+        try (DirectoryStream<Path> listing = Files.newDirectoryStream(directory, "*" + PUBLIC_SUFFIX)) {
+            for (Path file : listing) {
                 String name = file.getFileName().toString();
-                String kid = name.substring(0, name.length() - PUBLIC_SUFFIX.length());
-                if (!KeyRing.KID.matcher(kid).matches()) {
+                if (!KeyRing.KID.matcher(kidOf(name)).matches()) {
                     continue; // not one of ours
                 }
-                AsymmetricKeyParameter key = PublicKeyFactory.createKey(readPem(file, PUBLIC_LABEL));
-                if (!(key instanceof Ed25519PublicKeyParameters publicKey)) {
-                    throw new IOException("verification key " + kid + " is not an Ed25519 key");
+                try {
+                    files.put(name, readText(file));
+                } catch (NoSuchFileException e) {
+                    // removed since the listing, or a Secret's symlink left dangling for a moment by
+                    // its update: either way that key is gone
                 }
-                publicKeys.put(kid, publicKey);
             }
+        }
+        return new Contents(Collections.unmodifiableMap(files));
+    }
+
+    /** The ring that {@code contents} (from {@link #read}) describe; every problem names its file. */
+    static KeyRing parse(Path directory, Contents contents) throws IOException {
+        Map<String, String> files = contents.files();
+        String activeKid = files.get(ACTIVE).trim();
+        if (!KeyRing.KID.matcher(activeKid).matches()) {
+            throw new IOException(directory.resolve(ACTIVE) + ": does not name a key id");
+        }
+        Path privateFile = directory.resolve(activeKid + PRIVATE_SUFFIX);
+        if (!(parseKey(privateFile, files.get(activeKid + PRIVATE_SUFFIX), PRIVATE_LABEL)
+                instanceof Ed25519PrivateKeyParameters active)) {
+            throw new IOException(privateFile + ": signing key " + activeKid + " is not an Ed25519 key");
+        }
+        Map<String, Ed25519PublicKeyParameters> publicKeys = new LinkedHashMap<>();
+        for (Map.Entry<String, String> file : files.entrySet()) {
+            if (!file.getKey().endsWith(PUBLIC_SUFFIX)) {
+                continue;
+            }
+            Path path = directory.resolve(file.getKey());
+            if (!(parseKey(path, file.getValue(), PUBLIC_LABEL) instanceof Ed25519PublicKeyParameters publicKey)) {
+                throw new IOException(path + ": verification key " + kidOf(file.getKey()) + " is not an Ed25519 key");
+            }
+            publicKeys.put(kidOf(file.getKey()), publicKey);
         }
         // the active public key is always derived from the private key, never trusted from disk
         return new KeyRing(activeKid, active, publicKeys);
+    }
+
+    private static String kidOf(String fileName) {
+        return fileName.substring(0, fileName.length() - PUBLIC_SUFFIX.length());
+    }
+
+    private static AsymmetricKeyParameter parseKey(Path file, String text, String label) throws IOException {
+        byte[] der = readPem(file, text, label);
+        try {
+            return label.equals(PRIVATE_LABEL) ? PrivateKeyFactory.createKey(der) : PublicKeyFactory.createKey(der);
+        } catch (IOException | RuntimeException e) {
+            // BouncyCastle's messages on bad DER name neither the file nor always the problem
+            throw new IOException(file + ": not a valid " + label + " (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);
+        }
+    }
+
+    /** A key file's text; a binary or oversized file is refused rather than read whole every reload. */
+    private static String readText(Path file) throws IOException {
+        try {
+            if (Files.size(file) > MAX_FILE_BYTES) {
+                throw new IOException(file + ": larger than " + MAX_FILE_BYTES + " bytes, not a key file");
+            }
+            return Files.readString(file, StandardCharsets.US_ASCII);
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (CharacterCodingException e) {
+            throw new IOException(file + ": not ASCII text, not a key file", e);
+        } catch (IOException e) {
+            throw e.getMessage() != null && e.getMessage().contains(file.toString()) ? e
+                    : new IOException(file + ": " + e, e);
+        }
     }
 
     static void save(Path directory, KeyRing.Snapshot ring) throws IOException {
@@ -85,8 +161,7 @@ final class KeyFiles {
         }
     }
 
-    private static byte[] readPem(Path file, String label) throws IOException {
-        String text = Files.readString(file, StandardCharsets.US_ASCII);
+    private static byte[] readPem(Path file, String text, String label) throws IOException {
         String begin = "-----BEGIN " + label + "-----";
         String end = "-----END " + label + "-----";
         int from = text.indexOf(begin);

@@ -2,6 +2,7 @@ package io.openregistry.auth;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -31,9 +32,13 @@ public final class KeyRing {
     static final Pattern KID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
 
-    /** One immutable view; replaced as a whole so that readers never see a half-made change. */
+    /**
+     * One immutable view; replaced as a whole so that readers never see a half-made change. The
+     * version grows with every replacement, so a cache of tokens verified under one view can tell
+     * that the keys have changed since.
+     */
     record Snapshot(String activeKid, Ed25519PrivateKeyParameters activeKey,
-                    Map<String, Ed25519PublicKeyParameters> publicKeys) {}
+                    Map<String, Ed25519PublicKeyParameters> publicKeys, long version) {}
 
     private volatile Snapshot snapshot;
 
@@ -41,7 +46,7 @@ public final class KeyRing {
             Map<String, Ed25519PublicKeyParameters> publicKeys) {
         Map<String, Ed25519PublicKeyParameters> keys = new LinkedHashMap<>(publicKeys);
         keys.put(requireKid(activeKid), activeKey.generatePublicKey());
-        this.snapshot = new Snapshot(activeKid, activeKey, Collections.unmodifiableMap(keys));
+        this.snapshot = new Snapshot(activeKid, activeKey, Collections.unmodifiableMap(keys), 0);
     }
 
     /** A ring holding one freshly generated key. */
@@ -76,7 +81,8 @@ public final class KeyRing {
     public synchronized String rotate() {
         Snapshot current = snapshot;
         String kid = newKid();
-        snapshot = new KeyRing(kid, new Ed25519PrivateKeyParameters(Randomness.RANDOM), current.publicKeys()).snapshot;
+        Snapshot made = new KeyRing(kid, new Ed25519PrivateKeyParameters(Randomness.RANDOM), current.publicKeys()).snapshot;
+        snapshot = new Snapshot(made.activeKid(), made.activeKey(), made.publicKeys(), current.version() + 1);
         return kid;
     }
 
@@ -92,7 +98,41 @@ public final class KeyRing {
         }
         Map<String, Ed25519PublicKeyParameters> keys = new LinkedHashMap<>(current.publicKeys());
         keys.remove(kid);
-        snapshot = new Snapshot(current.activeKid(), current.activeKey(), Collections.unmodifiableMap(keys));
+        snapshot = new Snapshot(current.activeKid(), current.activeKey(), Collections.unmodifiableMap(keys),
+                current.version() + 1);
+    }
+
+    /**
+     * Takes over the keys of {@code loaded} (a reload of the key directory) unless they are the
+     * ones this ring already holds. Returns whether anything changed.
+     */
+    synchronized boolean replace(KeyRing loaded) {
+        Snapshot current = snapshot;
+        Snapshot next = loaded.snapshot;
+        if (sameKeys(current, next)) {
+            return false;
+        }
+        snapshot = new Snapshot(next.activeKid(), next.activeKey(), next.publicKeys(), current.version() + 1);
+        return true;
+    }
+
+    private static boolean sameKeys(Snapshot a, Snapshot b) {
+        if (!a.activeKid().equals(b.activeKid())
+                || !Arrays.equals(a.activeKey().getEncoded(), b.activeKey().getEncoded())
+                || !a.publicKeys().keySet().equals(b.publicKeys().keySet())) {
+            return false;
+        }
+        for (Map.Entry<String, Ed25519PublicKeyParameters> key : a.publicKeys().entrySet()) {
+            if (!Arrays.equals(key.getValue().getEncoded(), b.publicKeys().get(key.getKey()).getEncoded())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Grows with every change of the keys (rotation, removal, reload): equal versions, equal keys. */
+    public long version() {
+        return snapshot.version();
     }
 
     /** The id of the key that signs new tokens. */

@@ -6,8 +6,11 @@ import java.nio.file.Path;
 
 /**
  * {@code openregistry keys list|rotate|remove <kid>}: the operator's tool for the token signing
- * keys in {@code auth.keysDir}. Run it against the key directory while the registry is stopped or
- * before a restart: a running registry reads its keys at start.
+ * keys in {@code auth.keysDir}. Running registries read the directory again every
+ * {@code auth.keysReloadSeconds} ({@link KeyReloader}), so a change reaches every replica sharing the
+ * directory within that period, without a restart (with the reload off, at their next start). Each
+ * file is written atomically and {@code active} last, so a registry reading meanwhile sees the old
+ * ring or the new one.
  * <ul>
  *   <li>{@code list}: the key ids, the active one marked;</li>
  *   <li>{@code rotate}: a new active key; the previous one keeps verifying the tokens it signed;</li>
@@ -37,7 +40,8 @@ public final class KeysCommand {
                     String kid = ring.rotate();
                     ring.save(keysDir);
                     out.println("new active signing key " + kid + " in " + keysDir
-                            + "; restart the registry to sign with it (older keys keep verifying until removed)");
+                            + "; running registries sign with it after their next key reload (auth.keysReloadSeconds)"
+                            + "; older keys keep verifying until removed");
                 }
                 case "remove" -> {
                     if (args.length != 2) {
@@ -51,7 +55,8 @@ public final class KeysCommand {
                     }
                     ring.remove(args[1]);
                     ring.save(keysDir);
-                    out.println("removed key " + args[1] + "; tokens it signed are refused after a restart");
+                    out.println("removed key " + args[1] + "; running registries refuse the tokens it signed after their"
+                            + " next key reload (auth.keysReloadSeconds)");
                 }
                 default -> {
                     err.println("openregistry: unknown keys command '" + args[0] + "' (list, rotate, remove <kid>)");

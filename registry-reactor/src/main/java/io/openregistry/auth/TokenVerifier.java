@@ -80,6 +80,14 @@ public final class TokenVerifier {
     }
 
     /**
+     * The version of the keys tokens are verified with now ({@link KeyRing#version()}): a token
+     * verified under another version must be verified again, its key may have been removed since.
+     */
+    public long keysVersion() {
+        return keys.version();
+    }
+
+    /**
      * Applies the validity window (the last check of {@link #verify}) again, to claims verified
      * earlier: a cache of verified tokens must still refuse one that has expired since.
      */

@@ -169,12 +169,36 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
      * @param signupsPerHour    sign-ups allowed per client address per hour
      * @param hashingConcurrency password hashes computed at once in the whole process
      * @param hashingQueueDeadline how long a password hash may wait for its turn before 429
+     * @param keysReload       how often {@code keysDir} is read again for rotated or removed keys;
+     *                         zero = never (keys read at start only)
      */
     public record Auth(boolean enabled, String service, String issuer, String realm, java.time.Duration tokenTtl,
                        Path keysDir, String adminUsername, String adminPassword, boolean signup,
                        boolean publicByDefault, java.time.Duration sessionTtl, int requestsPerMinute,
                        int failuresPerMinute, int accountFailuresPerMinute, int signupsPerHour,
-                       int hashingConcurrency, java.time.Duration hashingQueueDeadline) {
+                       int hashingConcurrency, java.time.Duration hashingQueueDeadline,
+                       java.time.Duration keysReload) {
+
+        /** The default key reload period ({@code auth.keysReloadSeconds}). */
+        public static final java.time.Duration DEFAULT_KEYS_RELOAD = java.time.Duration.ofSeconds(30);
+
+        /** With the default key reload period. */
+        public Auth(boolean enabled, String service, String issuer, String realm, java.time.Duration tokenTtl,
+                    Path keysDir, String adminUsername, String adminPassword, boolean signup,
+                    boolean publicByDefault, java.time.Duration sessionTtl, int requestsPerMinute,
+                    int failuresPerMinute, int accountFailuresPerMinute, int signupsPerHour,
+                    int hashingConcurrency, java.time.Duration hashingQueueDeadline) {
+            this(enabled, service, issuer, realm, tokenTtl, keysDir, adminUsername, adminPassword, signup,
+                    publicByDefault, sessionTtl, requestsPerMinute, failuresPerMinute, accountFailuresPerMinute,
+                    signupsPerHour, hashingConcurrency, hashingQueueDeadline, DEFAULT_KEYS_RELOAD);
+        }
+
+        /** The same settings with another key reload period. */
+        public Auth withKeysReload(java.time.Duration period) {
+            return new Auth(enabled, service, issuer, realm, tokenTtl, keysDir, adminUsername, adminPassword, signup,
+                    publicByDefault, sessionTtl, requestsPerMinute, failuresPerMinute, accountFailuresPerMinute,
+                    signupsPerHour, hashingConcurrency, hashingQueueDeadline, period);
+        }
 
         /** Open mode. */
         public static Auth disabled() {
@@ -191,7 +215,7 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
                     + ", requestsPerMinute=" + requestsPerMinute + ", failuresPerMinute=" + failuresPerMinute
                     + ", accountFailuresPerMinute=" + accountFailuresPerMinute + ", signupsPerHour=" + signupsPerHour
                     + ", hashingConcurrency=" + hashingConcurrency + ", hashingQueueDeadline=" + hashingQueueDeadline
-                    + "]";
+                    + ", keysReload=" + keysReload + "]";
         }
     }
 }

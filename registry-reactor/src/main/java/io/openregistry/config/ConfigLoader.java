@@ -66,6 +66,7 @@ public final class ConfigLoader {
         DEFAULTS.put("auth.realm", "");
         DEFAULTS.put("auth.tokenTtlSeconds", "300");
         DEFAULTS.put("auth.keysDir", "");
+        DEFAULTS.put("auth.keysReloadSeconds", "30");
         DEFAULTS.put("auth.admin.username", "");
         DEFAULTS.put("auth.admin.password", "");
         DEFAULTS.put("auth.signup", "true");
@@ -218,6 +219,7 @@ public final class ConfigLoader {
         long tokenTtl = number("auth.tokenTtlSeconds", v.get("auth.tokenTtlSeconds"), 30, 24 * 3600);
         String keys = v.get("auth.keysDir").trim();
         Path keysDir = keys.isEmpty() ? root.resolve("keys") : Path.of(keys).toAbsolutePath().normalize();
+        long keysReload = number("auth.keysReloadSeconds", v.get("auth.keysReloadSeconds"), 0, 3600);
         String adminUser = emptyToNull(v.get("auth.admin.username").trim());
         String adminPassword = emptyToNull(v.get("auth.admin.password"));
         if ((adminUser == null) != (adminPassword == null)) {
@@ -243,7 +245,8 @@ public final class ConfigLoader {
                 1, 600_000);
         return new Config.Auth(enabled, service, issuer, realm, Duration.ofSeconds(tokenTtl), keysDir, adminUser,
                 adminPassword, bool(v, "auth.signup"), visibility.equals("public"), Duration.ofSeconds(sessionTtl),
-                requests, failures, accountFailures, signups, concurrency, Duration.ofMillis(queueDeadline));
+                requests, failures, accountFailures, signups, concurrency, Duration.ofMillis(queueDeadline),
+                Duration.ofSeconds(keysReload));
     }
 
     private static Config.Storage storage(Map<String, String> v) {

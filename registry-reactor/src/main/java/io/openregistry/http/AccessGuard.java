@@ -25,7 +25,9 @@ import reactor.netty.http.server.HttpServerRequest;
  * Decides whether a distribution API request may proceed, from its bearer token alone (signature,
  * audience, expiry, and that the token's grants cover what the request needs; no database). A
  * verified token is cached (Caffeine, metered as {@value Meters#CACHE_TOKENS}), so the many
- * requests of one push or pull pay for one signature check. The
+ * requests of one push or pull pay for one signature check; when the signing keys change (a
+ * reload of {@code auth.keysDir}) each cached token is verified again at its next use, so a
+ * removed key's tokens are refused from then on. The
  * answer to a request that may not is a 401 with a {@code WWW-Authenticate: Bearer} challenge
  * naming exactly the scope it needs, so the client knows what to ask the token service for.
  *
@@ -45,9 +47,12 @@ public final class AccessGuard {
     private final TokenVerifier verifier;
     private final String service;
     private final String realm;
-    private final Cache<String, AccessClaims> verified;
+    private final Cache<String, Verified> verified;
 
-    private AccessGuard(TokenVerifier verifier, String service, String realm, Cache<String, AccessClaims> verified) {
+    /** A verified token's claims, and the version of the signing keys that verified it. */
+    private record Verified(AccessClaims claims, long keysVersion) {}
+
+    private AccessGuard(TokenVerifier verifier, String service, String realm, Cache<String, Verified> verified) {
         this.verifier = verifier;
         this.service = service;
         this.realm = realm;
@@ -67,9 +72,9 @@ public final class AccessGuard {
      */
     public static AccessGuard tokens(TokenVerifier verifier, String service, String realm, Duration tokenLifetime,
                                      MeterRegistry meters) {
-        Cache<String, AccessClaims> cache = Caffeine.newBuilder()
+        Cache<String, Verified> cache = Caffeine.newBuilder()
                 .maximumWeight(CACHE_WEIGHT)
-                .weigher((String token, AccessClaims claims) -> 2 * token.length())
+                .weigher((String token, Verified entry) -> 2 * token.length())
                 .expireAfterWrite(tokenLifetime.plus(TokenVerifier.DEFAULT_SKEW))
                 .recordStats()
                 .build();
@@ -91,15 +96,22 @@ public final class AccessGuard {
             throw challenge(request, needed, null, "authentication required");
         }
         AccessClaims claims;
+        // Read before verifying: should the keys change meanwhile, the entry carries the older
+        // version and is checked again at its next use (never trusted for longer than it should).
+        long keysVersion = verifier.keysVersion();
+        Verified hit = verified.getIfPresent(token);
         try {
-            claims = verified.getIfPresent(token);
-            if (claims == null) {
-                claims = verifier.verify(token);
-                verified.put(token, claims);
+            if (hit != null && hit.keysVersion() == keysVersion) {
+                claims = verifier.checkTime(hit.claims());
             } else {
-                verifier.checkTime(claims);
+                // not cached, or cached under keys reloaded since (its key may have been removed)
+                claims = verifier.verify(token);
+                verified.put(token, new Verified(claims, keysVersion));
             }
         } catch (InvalidTokenException e) {
+            if (hit != null) {
+                verified.invalidate(token);
+            }
             throw challenge(request, needed, "invalid_token", "invalid access token: " + e.getMessage());
         }
         if (needed != null) {

@@ -224,4 +224,17 @@ class ConfigLoaderTest {
             assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(bad[0], bad[1]))).hasMessageContaining(bad[2]);
         }
     }
+
+    @Test
+    void keysReloadPeriod() {
+        assertThat(ConfigLoader.load(null, Map.of()).auth().keysReload()).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(ConfigLoader.load(null, Map.of("OPENREGISTRY_AUTH_KEYS_RELOAD_SECONDS", "5")).auth().keysReload())
+                .isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(ConfigLoader.load(null, Map.of("OPENREGISTRY_AUTH_KEYS_RELOAD_SECONDS", "0")).auth().keysReload())
+                .isZero();
+        for (String bad : new String[] {"-1", "3601", "soon"}) {
+            assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_AUTH_KEYS_RELOAD_SECONDS", bad)))
+                    .hasMessageContaining("auth.keysReloadSeconds");
+        }
+    }
 }
