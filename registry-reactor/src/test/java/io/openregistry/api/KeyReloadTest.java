@@ -1,11 +1,9 @@
 package io.openregistry.api;
 
+import io.openregistry.LogCapture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.openregistry.RegistryServer;
 import io.openregistry.auth.AccessClaims;
@@ -33,7 +31,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * Signing keys follow {@code auth.keysDir} while the registry runs (issue 12): a rotation, a
@@ -47,19 +44,17 @@ class KeyReloadTest {
     private static final AuthFixture.Who ADMIN = new AuthFixture.Who(AuthFixture.ADMIN, AuthFixture.ADMIN_PASSWORD);
     private static final String REPO = "keys/reload";
 
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    private LogCapture logged;
     private final List<AutoCloseable> open = new ArrayList<>();
 
     @BeforeEach
     void captureReloaderLog() {
-        logged.start();
-        ((Logger) LoggerFactory.getLogger(KeyReloader.class)).addAppender(logged);
+        logged = LogCapture.of(KeyReloader.class);
     }
 
     @AfterEach
     void close() throws Exception {
-        ((Logger) LoggerFactory.getLogger(KeyReloader.class)).detachAppender(logged);
-        logged.stop();
+        logged.close();
         for (AutoCloseable c : open) {
             c.close();
         }
@@ -206,8 +201,7 @@ class KeyReloadTest {
     }
 
     private List<String> warnings() {
-        return logged.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
-                .toList();
+        return logged.at(Level.WARN);
     }
 
     private static void eventually(String what, BooleanSupplier condition) throws InterruptedException {

@@ -1,11 +1,10 @@
 package io.openregistry.api;
 
+import io.openregistry.LogCapture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,7 +21,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.slf4j.LoggerFactory;
 
 /**
  * A request body that stops arriving is the client's problem: after {@code http.bodyTimeoutSeconds}
@@ -36,7 +34,7 @@ class StalledBodyTest {
     private static final String PASSWORD = AuthFixture.ADMIN_PASSWORD;
     private TunedRegistry registry;
     private TestClient client;
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    private LogCapture logged;
 
     @BeforeAll
     void start() {
@@ -52,15 +50,12 @@ class StalledBodyTest {
 
     @BeforeEach
     void watchLog() {
-        logged.list = new java.util.concurrent.CopyOnWriteArrayList<>();
-        logged.start();
-        ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).addAppender(logged);
+        logged = LogCapture.all();
     }
 
     @AfterEach
     void unwatchLog() {
-        ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).detachAppender(logged);
-        logged.stop();
+        logged.close();
     }
 
     @Test
@@ -151,7 +146,7 @@ class StalledBodyTest {
     }
 
     private void assertNoErrorLogged() {
-        List<ILoggingEvent> errors = logged.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.ERROR)).toList();
+        List<ILoggingEvent> errors = logged.atLeast(Level.ERROR);
         assertThat(errors).as("ERROR log lines").isEmpty();
     }
 }

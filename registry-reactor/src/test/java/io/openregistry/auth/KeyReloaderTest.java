@@ -1,11 +1,9 @@
 package io.openregistry.auth;
 
+import io.openregistry.LogCapture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,23 +11,21 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /** One reload pass at a time, on real files (the periodic schedule is KeyReloadTest's, on a registry). */
 class KeyReloaderTest {
     @TempDir
     Path dir;
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    private LogCapture logged;
 
     @BeforeEach
     void capture() {
-        logged.start();
-        ((Logger) LoggerFactory.getLogger(KeyReloader.class)).addAppender(logged);
+        logged = LogCapture.of(KeyReloader.class);
     }
 
     @AfterEach
     void release() {
-        ((Logger) LoggerFactory.getLogger(KeyReloader.class)).detachAppender(logged);
+        logged.close();
     }
 
     @Test
@@ -95,7 +91,6 @@ class KeyReloaderTest {
     }
 
     private List<String> warnings() {
-        return logged.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
-                .toList();
+        return logged.at(Level.WARN);
     }
 }
