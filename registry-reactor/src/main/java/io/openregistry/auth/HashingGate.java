@@ -49,14 +49,35 @@ public final class HashingGate {
 
     /**
      * Runs {@code work} on the hashing scheduler once a permit is free; errors with 429 when none
-     * frees up within the queue deadline. Cancelling gives the permit (or the place in the queue)
-     * back.
+     * frees up within the queue deadline. Cancelling before the work starts gives the permit (or
+     * the place in the queue) back; once started, the permit is held until the hash is done, since
+     * a hash cannot be interrupted (else a client hanging up at once would start hashes unbounded).
      */
     public <T> Mono<T> run(Callable<T> work) {
-        return Mono.usingWhen(acquire(),
-                permit -> Mono.fromCallable(work).subscribeOn(hashing),
-                Permit::release, (permit, error) -> permit.release(), Permit::release);
+        return acquire().flatMap(permit -> {
+            AtomicInteger phase = new AtomicInteger(PENDING);
+            return Mono.fromCallable(() -> {
+                        if (!phase.compareAndSet(PENDING, STARTED)) {
+                            return null; // cancelled before it started: the permit went back then
+                        }
+                        try {
+                            return work.call();
+                        } finally {
+                            permit.releaseNow();
+                        }
+                    })
+                    .subscribeOn(hashing)
+                    .doFinally(signal -> {
+                        if (phase.compareAndSet(PENDING, CANCELLED)) {
+                            permit.releaseNow(); // never started (cancelled, or not scheduled)
+                        }
+                    });
+        });
     }
+
+    private static final int PENDING = 0;
+    private static final int STARTED = 1;
+    private static final int CANCELLED = 2;
 
     /** Hashes running now (for tests and diagnostics). */
     int running() {
@@ -118,12 +139,10 @@ public final class HashingGate {
     private final class Permit {
         private final AtomicBoolean held = new AtomicBoolean(true);
 
-        Mono<Void> release() {
-            return Mono.fromRunnable(() -> {
-                if (held.compareAndSet(true, false)) {
-                    handOver();
-                }
-            });
+        void releaseNow() {
+            if (held.compareAndSet(true, false)) {
+                handOver();
+            }
         }
     }
 
@@ -160,7 +179,7 @@ public final class HashingGate {
         void cancel() {
             if (!leave() && state.get() == GRANTED) {
                 // granted as it was cancelled: the permit may never have reached the subscriber
-                permit.release().subscribe();
+                permit.releaseNow();
             }
         }
 

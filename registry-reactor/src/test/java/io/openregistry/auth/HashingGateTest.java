@@ -79,10 +79,41 @@ class HashingGateTest {
         assertThat(gate.queued()).isEqualTo(1);
         waiter.dispose();
         assertThat(gate.queued()).isZero();
-        // cancelling the holder frees its permit (its blocked work is interrupted or simply ignored)
+        // the holder's permit comes back once its work ends (see the next test), not at cancel
         holder.dispose();
-        assertThat(gate.running()).isZero();
         release.countDown();
         StepVerifier.create(gate.run(() -> "free")).expectNext("free").verifyComplete();
+        assertThat(gate.running()).isZero();
+    }
+
+    /**
+     * A hash cannot be interrupted: cancelling its request (the client hung up) must not free the
+     * permit while it still runs, or hanging up at once would start hashes without bound.
+     */
+    @Test
+    void aStartedHashKeepsItsPermitUntilItIsDoneEvenWhenCancelled() throws InterruptedException {
+        HashingGate gate = new HashingGate(1, Duration.ofSeconds(30), hashing);
+        CountDownLatch started = new CountDownLatch(1);
+        Disposable holder = gate.run(() -> {
+            started.countDown();
+            // like Argon2: deaf to interrupts
+            boolean done = false;
+            while (!done) {
+                try {
+                    done = release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException ignored) {
+                    // keeps hashing
+                }
+            }
+            return "held";
+        }).subscribe();
+        assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+        holder.dispose();
+        assertThat(gate.running()).isEqualTo(1);
+        var next = gate.run(() -> "next").toFuture();
+        assertThat(gate.queued()).isEqualTo(1);
+        release.countDown();
+        assertThat(next).succeedsWithin(Duration.ofSeconds(30)).isEqualTo("next");
+        assertThat(gate.running()).isZero();
     }
 }
