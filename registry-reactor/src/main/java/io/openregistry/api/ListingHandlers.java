@@ -78,7 +78,7 @@ public final class ListingHandlers {
             if (n < 0) {
                 throw new NumberFormatException();
             }
-            return Math.min(n, ListingService.UNBOUNDED);
+            return n; // the service bounds the page
         } catch (NumberFormatException e) {
             throw OciError.PAGINATION_NUMBER_INVALID.exception("n must be a non-negative integer: " + text);
         }

@@ -371,7 +371,9 @@ public final class UploadService {
     private Mono<BlobRecord> commitChain(UploadLocks.State state, UploadRecord s, Digest expected) {
         Mono<Digest> actual;
         if (state.digest != null && state.algorithm == expected.algorithm() && state.offset == s.offset()) {
-            actual = Mono.fromCallable(() -> expected.algorithm().digestOf(state.digest));
+            // a copy: digest() resets the running one, which must stay the state at the offset
+            // should the commit fail and the client retry the PUT
+            actual = Mono.fromCallable(() -> expected.algorithm().digestOf(copy(state.digest)));
         } else {
             // the running digest is of another algorithm (chunks are hashed as SHA-256 until the
             // final PUT names the digest): only the staged bytes can tell
