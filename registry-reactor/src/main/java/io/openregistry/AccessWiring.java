@@ -108,10 +108,10 @@ final class AccessWiring {
         routes.add(new Route(Endpoint.AUTH_REPOSITORY, HttpMethod.PATCH, account.updateRepository()));
         TokenVerifier verifier = new TokenVerifier(keys, auth.issuer(), auth.service(), clock, TokenVerifier.DEFAULT_SKEW);
         AccessGuard guard = AccessGuard.tokens(verifier, auth.service(), auth.realm(), auth.tokenTtl(), meters);
-        log.info("access control on: token service '{}', signing key {}, realm {}, keys reloaded from {} {}",
+        log.info("access control on: token service '{}', signing key {}, realm {}, keys in {} ({})",
                 auth.service(), keys.activeKid(), auth.realm() == null ? "<scheme>://<Host>/token" : auth.realm(),
-                auth.keysDir(), auth.keysReload().isZero() ? "never (auth.keysReloadSeconds: 0)"
-                        : "every " + auth.keysReload().toSeconds() + " s");
+                auth.keysDir(), auth.keysReload().isZero() ? "not reloaded: auth.keysReloadSeconds=0"
+                        : "reloaded every " + auth.keysReload().toSeconds() + " s");
         // the reads of the key files block: on the file I/O scheduler, never on an event loop
         Flux<?> keyReloads = auth.keysReload().isZero() ? Flux.empty() : reloader.every(auth.keysReload(), files);
         // deferred: each sweep asks for the time anew

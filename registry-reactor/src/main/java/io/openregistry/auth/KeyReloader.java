@@ -76,7 +76,8 @@ public final class KeyReloader {
         try {
             contents = KeyFiles.read(directory);
         } catch (IOException | RuntimeException e) {
-            String message = e instanceof NoSuchFileException ? e.getMessage() + ": missing" : e.getMessage();
+            String message = e instanceof NoSuchFileException ? e.getMessage() + ": missing"
+                    : java.util.Objects.requireNonNullElse(e.getMessage(), e.toString());
             return problem(message, message);
         }
         if (contents.equals(applied)) {
@@ -88,7 +89,7 @@ public final class KeyReloader {
         try {
             loaded = KeyFiles.parse(directory, contents);
         } catch (IOException | RuntimeException e) {
-            return problem(contents, e.getMessage());
+            return problem(contents, java.util.Objects.requireNonNullElse(e.getMessage(), e.toString()));
         }
         applied = contents;
         pending = null;

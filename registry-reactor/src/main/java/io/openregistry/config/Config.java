@@ -30,8 +30,9 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
      * @param shutdownTimeout how long a shutdown lets in-flight requests finish before cutting them
      * @param headerTimeout   how long a request's line and headers may take to arrive whole,
      *                        counted from their first byte (a slow-header client is cut then)
-     * @param bodyTimeout     how long a request body may go without a byte before the request is
-     *                        answered 408 and the connection closed
+     * @param bodyTimeout     how long a request body may go without a byte before the connection is
+     *                        closed, after a 408 where the response has not begun (a streamed upload
+     *                        chunk rolls back first, and its client just sees the close)
      * @param idleTimeout     how long a connection may wait for its next request before it is closed
      */
     public record Http(InetSocketAddress addr, java.time.Duration shutdownTimeout, java.time.Duration headerTimeout,

@@ -27,12 +27,17 @@ public final class ConfigLoader {
     /** Every key with its default ("" = unset). The order is the README's order. */
     private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
 
+    /** A default held as a Duration in {@link Config}, as the text of its {@code …Seconds} key. */
+    private static String seconds(java.time.Duration duration) {
+        return String.valueOf(duration.toSeconds());
+    }
+
     static {
         DEFAULTS.put("http.addr", "0.0.0.0:5000");
-        DEFAULTS.put("http.shutdownTimeoutSeconds", "30");
-        DEFAULTS.put("http.headerTimeoutSeconds", "20");
-        DEFAULTS.put("http.bodyTimeoutSeconds", "60");
-        DEFAULTS.put("http.idleTimeoutSeconds", "60");
+        DEFAULTS.put("http.shutdownTimeoutSeconds", seconds(Config.Http.DEFAULT_SHUTDOWN_TIMEOUT));
+        DEFAULTS.put("http.headerTimeoutSeconds", seconds(Config.Http.DEFAULT_HEADER_TIMEOUT));
+        DEFAULTS.put("http.bodyTimeoutSeconds", seconds(Config.Http.DEFAULT_BODY_TIMEOUT));
+        DEFAULTS.put("http.idleTimeoutSeconds", seconds(Config.Http.DEFAULT_IDLE_TIMEOUT));
         DEFAULTS.put("admin.addr", "127.0.0.1:5001");
         DEFAULTS.put("storage.driver", "filesystem");
         DEFAULTS.put("storage.root", "./data");
@@ -66,7 +71,7 @@ public final class ConfigLoader {
         DEFAULTS.put("auth.realm", "");
         DEFAULTS.put("auth.tokenTtlSeconds", "300");
         DEFAULTS.put("auth.keysDir", "");
-        DEFAULTS.put("auth.keysReloadSeconds", "30");
+        DEFAULTS.put("auth.keysReloadSeconds", seconds(Config.Auth.DEFAULT_KEYS_RELOAD));
         DEFAULTS.put("auth.admin.username", "");
         DEFAULTS.put("auth.admin.password", "");
         DEFAULTS.put("auth.signup", "true");

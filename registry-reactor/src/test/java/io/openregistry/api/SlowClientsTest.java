@@ -65,8 +65,6 @@ class SlowClientsTest {
 
             shed.get(SHED_BOUND_NANOS + TimeUnit.SECONDS.toNanos(10), TimeUnit.NANOSECONDS);
             assertThat(peers.stream().filter(p -> !p.closedByServer)).as("connections still open").isEmpty();
-            assertThat(peers.stream().filter(p -> p.slow).mapToInt(p -> p.sent))
-                    .as("slow clients were cut before their head was complete").allMatch(n -> n < SLOW_HEAD.length);
             assertThat(peers.stream().filter(p -> p.received > 0)).as("nobody got an answer").isEmpty();
         }
     }
