@@ -449,13 +449,25 @@ function checkRegistry(name, objs) {
     else if (!kv) fail(where, `auth.keysDir ${keys} is on no volume (the root filesystem is read-only)`);
   }
   if (scalesOut && !opts.partial.has(name)) {
-    if ((config["storage.driver"] ?? "filesystem") === "filesystem") {
+    const driver = config["storage.driver"] ?? "filesystem";
+    if (driver === "filesystem") {
       fail(where, "storage.driver filesystem with more than one replica: each would keep its own blobs");
+    }
+    // Uploads in progress are staged under storage.root for the ipfs driver, and any replica may
+    // take an upload's next request: every replica must see the same directory.
+    if (driver === "ipfs" && root && mountOf(root)) {
+      const volume = (spec.volumes ?? []).find((v) => v.name === mountOf(root).name);
+      const claim = volume?.persistentVolumeClaim
+        && objs.find((o) => o.kind === "PersistentVolumeClaim" && o.metadata.name === volume.persistentVolumeClaim.claimName);
+      if (!claim?.spec.accessModes?.includes("ReadWriteMany")) {
+        fail(where, `storage.root ${root} must be on a ReadWriteMany PersistentVolumeClaim: with storage.driver ipfs uploads in progress are staged there, and every replica continues any upload`);
+      }
     }
     if (!config["database.url"]) fail(where, "more than one replica needs database.url (PostgreSQL); H2 is per process");
   }
-  if (scalesOut && objs.find((o) => o.kind === "Service" && o.metadata.name === "openregistry")?.spec.sessionAffinity !== "ClientIP") {
-    fail(`${name}: Service openregistry`, "sessionAffinity must be ClientIP: uploads in progress are staged on one replica");
+  const api = objs.find((o) => o.kind === "Service" && o.metadata.name === "openregistry");
+  if (scalesOut && api && (api.spec.sessionAffinity ?? "None") !== "None") {
+    fail(`${name}: Service openregistry`, "no sessionAffinity: replicas are interchangeable, and affinity by client address piles every client behind one NAT address onto one pod");
   }
   const pdb = objs.find((o) => o.kind === "PodDisruptionBudget" && matches(o.spec.selector?.matchLabels, dep.spec.template.metadata.labels));
   const minPods = hpa ? hpa.spec.minReplicas ?? 1 : replicas;
