@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Real clients (skopeo, buildah, podman, docker) against the registry jar, on H2 and on PostgreSQL.
+"""Real clients (skopeo, buildah, podman, docker) against the registry jar, on H2 and on PostgreSQL,
+and (L1) through haproxy in front of two replicas.
 
 Every scenario pushes, pulls back and compares manifest and layer digests with the source. Test
 images are built here without network (umoci, buildah from scratch, or written directly as an
@@ -254,10 +255,13 @@ def check_locations(postgres, store, src):
 class Registry:
     """The registry jar in a child JVM with a 128 MiB heap, on a free loopback port."""
 
-    def __init__(self, jar, work, database_url=None, extra_env=None):
-        self.log_path = os.path.join(work, "registry.log")
+    def __init__(self, jar, work, database_url=None, extra_env=None, name="registry", root=None):
+        self.log_path = os.path.join(work, name + ".log")
+        # what a second replica on the same database and storage needs
+        self.jar, self.database_url, self.extra_env = jar, database_url, dict(extra_env or {})
+        self.root = root or os.path.join(work, "data")
         env = {k: v for k, v in os.environ.items() if not k.startswith("OPENREGISTRY_")}
-        env.update(OPENREGISTRY_HTTP_ADDR="127.0.0.1:0", OPENREGISTRY_STORAGE_ROOT=os.path.join(work, "data"),
+        env.update(OPENREGISTRY_HTTP_ADDR="127.0.0.1:0", OPENREGISTRY_STORAGE_ROOT=self.root,
                    OPENREGISTRY_LOG_LEVEL="DEBUG", OPENREGISTRY_ADMIN_ADDR="127.0.0.1:0")
         if database_url:
             env["OPENREGISTRY_DATABASE_URL"] = database_url
@@ -313,6 +317,42 @@ class Registry:
             self.proc.kill()
         self.log.close()
         check(self.proc.returncode is not None, "registry did not stop")
+
+
+class Haproxy:
+    """haproxy (Debian's package) on a free loopback port: round robin per request, no affinity."""
+
+    def __init__(self, work, ports):
+        self.port = free_port()
+        self.host = f"127.0.0.1:{self.port}"
+        conf = os.path.join(work, "haproxy.cfg")
+        servers = "".join(f"  server r{i} 127.0.0.1:{port}\n" for i, port in enumerate(ports))
+        with open(conf, "w") as f:
+            # http-server-close: a new server connection per request, so a client's keep-alive
+            # connection does not pin it to one replica and every request is balanced on its own
+            f.write("defaults\n  mode http\n  timeout connect 5s\n  timeout client 300s\n  timeout server 300s\n"
+                    "  option http-server-close\n"
+                    f"frontend f\n  bind {self.host}\n  default_backend b\n"
+                    f"backend b\n  balance roundrobin\n{servers}")
+        self.log = open(os.path.join(work, "haproxy.log"), "w")
+        self.proc = subprocess.Popen(["haproxy", "-f", conf, "-db"], stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while True:
+            check(self.proc.poll() is None and time.time() < deadline, "haproxy did not start")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
 
 
 # ---------------------------------------------------------------- test images
@@ -560,6 +600,125 @@ def s8_tags(reg, src, work):
     return "30 tags listed, 6 deleted, 24 left"
 
 
+def build_image(work, name, sizes):
+    """A fresh single-platform OCI image (random layers of `sizes` bytes) in its own layout."""
+    layout = Layout(os.path.join(work, name))
+    run("umoci", "init", "--layout", layout.path)
+    run("umoci", "new", "--image", f"{layout.path}:app")
+    for i, size in enumerate(sizes):
+        path = os.path.join(work, f"{name}-{i}")
+        with open(path, "wb") as f:
+            f.write(os.urandom(size))
+        run("umoci", "insert", "--rootless", "--image", f"{layout.path}:app", path, f"/data/{i}")
+        os.remove(path)
+    run("umoci", "config", "--image", f"{layout.path}:app", "--os", "linux", "--architecture", "amd64")
+    return layout
+
+
+def check_blobs_on(replicas, repo, raw):
+    """Every blob of manifest `raw`, pulled from each replica directly, hashes to its digest."""
+    manifest = json.loads(raw)
+    for replica in replicas:
+        check(sha256_bytes(replica.manifest(repo, sha256_bytes(raw))) == sha256_bytes(raw),
+              f"{replica.host}: manifest {repo}@{sha256_bytes(raw)} differs")
+        for blob in [manifest["config"]] + manifest["layers"]:
+            status, _, body = replica.http("GET", f"/v2/{repo}/blobs/{blob['digest']}")
+            check(status == 200 and sha256_bytes(body) == blob["digest"] and len(body) == blob["size"],
+                  f"{replica.host}: blob {blob['digest']} of {repo} -> {status}, {len(body)} bytes")
+
+
+def upload_requests(replica, prefix):
+    """How many upload requests (POST, PATCH, PUT) of repositories under `prefix` the replica served."""
+    count = 0
+    for line in replica.read_log().splitlines():
+        if '"route":"/v2/{name}/blobs/uploads/' in line and f'"repository":"{prefix}' in line:
+            count += 1
+    return count
+
+
+def l1_load_balanced(reg, src, work):
+    """Two replicas on one PostgreSQL and one storage behind haproxy (round robin per request, no
+    affinity): every upload's requests are spread over both. The second replica shares the first's
+    storage.root (filesystem, IPFS staging) or has its own (S3, as the production overlay runs it)."""
+    lwork = os.path.join(work, "l1")
+    os.makedirs(lwork)
+    driver = reg.extra_env.get("OPENREGISTRY_STORAGE_DRIVER", "filesystem")
+    root = os.path.join(work, "data-b") if driver == "s3" else reg.root
+    second = Registry(reg.jar, work, reg.database_url, reg.extra_env, name="registry-b", root=root)
+    replicas = [reg, second]
+    lb = None
+    try:
+        lb = Haproxy(lwork, [reg.port, second.port])
+        # skopeo: a fresh image (one layer spans several S3 parts), pushed and pulled through haproxy
+        image = build_image(lwork, "skopeo-src", [1000, 300_000, 20_000_000])
+        ref = f"docker://{lb.host}/l1/skopeo:v1"
+        run(*PUSH, f"oci:{image.path}:app", ref)
+        raw = reg.manifest("l1/skopeo", "v1")
+        check(sha256_bytes(raw) == image.manifest_digest("app"), "skopeo: pushed manifest digest differs")
+        check_blobs_on(replicas, "l1/skopeo", raw)
+        digest, layers, _ = dir_manifest(pull_dir(ref, lwork, "l1-skopeo"))
+        check(digest == image.manifest_digest("app") and layers == image.layer_digests("app"),
+              "skopeo: image pulled through haproxy differs")
+
+        # podman: a fresh image loaded from an OCI layout, pushed through haproxy (podman compresses
+        # the layers itself), removed locally and pulled back through haproxy
+        storage = os.path.join(lwork, "podman")
+        runroot = tempfile.mkdtemp(prefix="e2e-l1-", dir="/tmp")  # podman wants a short runroot
+        p = ["podman", "--storage-driver", "vfs", "--root", os.path.join(storage, "root"), "--runroot", runroot]
+        try:
+            image = build_image(lwork, "podman-src", [2000, 12_000_000])
+            run(*p, "pull", f"oci:{image.path}:app")
+            remote = f"{lb.host}/l1/podman:v1"
+            run(*p, "tag", run(*p, "images", "-q").split()[0], remote)
+            digest_file = os.path.join(lwork, "podman.digest")
+            run(*p, "push", "--tls-verify=false", "--digestfile", digest_file, remote)
+            with open(digest_file) as f:
+                pushed = f.read().strip()
+            raw = reg.manifest("l1/podman", "v1")
+            check(sha256_bytes(raw) == pushed, f"podman pushed {pushed}, the registry has {sha256_bytes(raw)}")
+            check_blobs_on(replicas, "l1/podman", raw)
+            run(*p, "rmi", "--all", "--force")
+            run(*p, "pull", "--tls-verify=false", remote)
+            local = run(*p, "image", "inspect", "--format", "{{.Digest}}", remote).strip()
+            check(local == pushed, f"podman pulled {local} through haproxy, pushed {pushed}")
+        finally:
+            shutil.rmtree(runroot, ignore_errors=True)
+
+        # buildah: built from scratch, pushed and pulled back through haproxy
+        b = ["buildah", "--storage-driver", "vfs", "--root", os.path.join(lwork, "buildah", "root"),
+             "--runroot", os.path.join(lwork, "buildah", "run")]
+        payload = os.path.join(lwork, "payload.bin")
+        with open(payload, "wb") as f:
+            f.write(os.urandom(9_000_000))
+        container = run(*b, "from", "scratch").strip()
+        run(*b, "copy", container, payload, "/payload.bin")
+        run(*b, "commit", "-q", container, "localhost/e2e-l1:v1")
+        remote = f"{lb.host}/l1/buildah:v1"
+        digest_file = os.path.join(lwork, "buildah.digest")
+        run(*b, "push", "--tls-verify=false", "--digestfile", digest_file, "localhost/e2e-l1:v1", f"docker://{remote}")
+        with open(digest_file) as f:
+            pushed = f.read().strip()
+        raw = second.manifest("l1/buildah", "v1")
+        check(sha256_bytes(raw) == pushed, f"buildah pushed {pushed}, the registry has {sha256_bytes(raw)}")
+        check_blobs_on(replicas, "l1/buildah", raw)
+        run(*b, "rm", "--all")
+        run(*b, "rmi", "--all", "--force")
+        run(*b, "pull", "--tls-verify=false", f"docker://{remote}")
+        local = run(*b, "images", "--digests", "--format", "{{.Digest}}").split()
+        check(local == [pushed], f"buildah pulled {local} through haproxy, pushed {pushed}")
+
+        spread = [upload_requests(r, "l1/") for r in replicas]
+        check(all(spread), f"upload requests per replica {spread}: haproxy did not spread them")
+        check(second.proc.poll() is None, "the second replica died")
+        errors = [l for l in second.read_log().splitlines() if "ERROR" in l]
+        check(not errors, "the second replica logged errors:\n" + "\n".join(errors)[:3000])
+        return f"skopeo, podman, buildah through haproxy; upload requests per replica {spread}"
+    finally:
+        if lb:
+            lb.stop()
+        second.stop()
+
+
 SCENARIOS = [
     ("1 skopeo 3-layer image", s1_skopeo_three_layers),
     ("2 skopeo v2s2 and OCI", s2_skopeo_formats),
@@ -571,7 +730,10 @@ SCENARIOS = [
     ("8 tags", s8_tags),
     ("D1 docker build/push/pull", e2e_docker.d1_build_push_pull),
     ("D2 docker pull --platform", e2e_docker.d2_pull_by_platform),
+    ("L1 haproxy, two replicas", l1_load_balanced),
 ]
+# scenarios that run on some backends only: two replicas need a shared database (not H2)
+ONLY_ON = {"L1": {"postgres", "postgres-ipfs", "postgres-s3"}}
 # scenarios that need the docker daemon (one for the whole run, started when any is chosen); with
 # e2e_auth.DOCKER_SCENARIOS
 DOCKER_SCENARIOS = {"D1", "D2"}
@@ -606,7 +768,8 @@ def main():
     parser.add_argument("--jar", required=True)
     parser.add_argument("--backend", choices=list(BACKENDS), action="append",
                         help="database[-storage]; default: all")
-    parser.add_argument("--only", help="comma-separated scenario ids (1-8, D1, D2 on the plain backends; "
+    parser.add_argument("--only", help="comma-separated scenario ids (1-8, D1, D2 on the plain backends, "
+                                       "L1 on the postgres ones; "
                                        "A2-A11 on h2-auth, which adds A1, and A8 for A9/A10); a backend "
                                        "with none of them chosen is skipped")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
@@ -619,9 +782,12 @@ def main():
     chosen = [s for s in SCENARIOS if only is None or scenario_id(s[0]) in only]
     auth_chosen = e2e_auth.with_prerequisites(i for i in e2e_auth.SCENARIO_IDS if only is None or i in only) \
         if only is None or only & set(e2e_auth.SCENARIO_IDS) else set()
-    backends = [b for b in args.backend or list(BACKENDS) if (auth_chosen if b == "h2-auth" else chosen)]
+    def chosen_on(backend):
+        return [s for s in chosen if backend in ONLY_ON.get(scenario_id(s[0]), {backend})]
+
+    backends = [b for b in args.backend or list(BACKENDS) if (auth_chosen if b == "h2-auth" else chosen_on(b))]
     check(backends, f"no scenario chosen by --only {args.only}")
-    wanted = {scenario_id(name) for name, _ in chosen if any(b != "h2-auth" for b in backends)}
+    wanted = {scenario_id(name) for b in backends if b != "h2-auth" for name, _ in chosen_on(b)}
     wanted |= auth_chosen if "h2-auth" in backends else set()
     work = tempfile.mkdtemp(prefix="openregistry-e2e-")
     os.chmod(work, 0o755)
@@ -652,7 +818,7 @@ def main():
                 backend_scenarios = [(name, functools.partial(fn, registry, big if fn is s7_big else src, bwork,
                                                               **({"docker": docker} if scenario_id(name)
                                                                  in on_docker else {})))
-                                     for name, fn in chosen]
+                                     for name, fn in chosen_on(backend)]
             try:
                 for name, fn in backend_scenarios:
                     started = time.time()
@@ -683,6 +849,7 @@ def main():
                 if postgres:
                     postgres.stop()
                 shutil.rmtree(os.path.join(bwork, "data"), ignore_errors=True)
+                shutil.rmtree(os.path.join(bwork, "data-b"), ignore_errors=True)
     finally:
         try:
             if docker:
