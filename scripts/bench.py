@@ -76,7 +76,7 @@ def wait_ready(url, proc, timeout=60.0, interval=0.2):
 class Server:
     """One registry process on a free port with a fresh data directory."""
 
-    def __init__(self, kind, work, heap, jvm_opts=()):
+    def __init__(self, kind, work, heap, jvm_opts=(), extra_env=None):
         self.kind = kind
         self.dir = tempfile.mkdtemp(prefix=kind + "-", dir=work)
         self.port = free_port()
@@ -88,6 +88,7 @@ class Server:
                        OPENREGISTRY_LOG_LEVEL="WARN", OPENREGISTRY_ADMIN_ADDR="127.0.0.1:0",
                        # the CI burst holds up to 64 x 3 sessions from one address (Distribution has no limit)
                        OPENREGISTRY_UPLOAD_MAX_SESSIONS_PER_ACCOUNT="0")
+            env.update(extra_env or {})
             cmd = ["java", f"-Xmx{heap}", *jvm_opts, "-jar", JAR]
         else:
             config = os.path.join(self.dir, "config.yml")
@@ -127,13 +128,16 @@ class Server:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def run_harness(server, scenario, quick, run_id):
-    cmd = ["java", "-Xmx1g", "-cp", HARNESS, "io.openregistry.bench.load.LoadHarness", "--url", server.url,
+def run_harness(server, scenario, quick, run_id, replicas=()):
+    """One harness run against `server`; with `replicas`, its requests alternate between `server`
+    and them (CPU time is then the sum over all, peak RSS `server`'s)."""
+    urls = [a for s in (server, *replicas) for a in ("--url", s.url)]
+    cmd = ["java", "-Xmx1g", "-cp", HARNESS, "io.openregistry.bench.load.LoadHarness", *urls,
            "--scenario", scenario, "--run", run_id] + (["--quick"] if quick else [])
     server.reset_peak()
-    cpu0 = server.cpu_seconds()
+    cpu0 = sum(s.cpu_seconds() for s in (server, *replicas))
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    cpu = server.cpu_seconds() - cpu0
+    cpu = sum(s.cpu_seconds() for s in (server, *replicas)) - cpu0
     lines = [l for l in proc.stdout.splitlines() if l.startswith("{")]
     if not lines:
         return {"ok": False, "error": f"harness printed no result (exit {proc.returncode}): {proc.stderr[-2000:]}"}
@@ -172,6 +176,79 @@ def cold_start(kind, work, heap, tries=3, jvm_opts=()):
         finally:
             server.stop()
     return {"ok": True, "cold_start_ms": statistics.median(times), "tries_ms": times}
+
+
+class Postgres:
+    """Debian's PostgreSQL in a temp dir, run as the postgres user (initdb refuses root)."""
+
+    def __init__(self, work):
+        version = sorted(os.listdir("/usr/lib/postgresql"))[-1]
+        self.bin = f"/usr/lib/postgresql/{version}/bin"
+        self.dir = os.path.join(work, "pgdata")
+        self.port = free_port()
+        os.makedirs(self.dir)
+        shutil.chown(self.dir, "postgres", "postgres")
+        os.chmod(work, 0o755)
+        self.as_postgres("initdb", "-D", self.dir, "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        self.as_postgres("pg_ctl", "-D", self.dir, "-w", "-l", os.path.join(self.dir, "log"),
+                         "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1", "start")
+        self.as_postgres("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "registry")
+
+    def as_postgres(self, program, *args):
+        subprocess.run(["runuser", "-u", "postgres", "--", f"{self.bin}/{program}", *args], check=True,
+                       capture_output=True, timeout=120)
+
+    def url(self):
+        return f"r2dbc:postgresql://postgres@127.0.0.1:{self.port}/registry"
+
+    def stop(self):
+        self.as_postgres("pg_ctl", "-D", self.dir, "-m", "fast", "-w", "stop")
+
+
+HOP_METRICS = [("push_monolithic_MBps", "S1 push, one PUT"), ("push_chunked_MBps", "S1 push, PATCH chunks"),
+               ("cpu_s_per_GiB", "server CPU per GiB (all replicas)")]
+
+
+def replica_hop(work, heap, quick, run_id, warmup):
+    """H1: S1 on two OpenRegistry replicas (PostgreSQL, one shared storage.root), each push staying
+    on one replica, and each push hopping to the other replica on every request, alternating
+    which goes first. Returns {"stay": result, "hop": result}."""
+    postgres = Postgres(work)
+    shared = tempfile.mkdtemp(prefix="replicas-", dir=work)
+    env = {"OPENREGISTRY_DATABASE_URL": postgres.url(), "OPENREGISTRY_STORAGE_ROOT": shared}
+    servers = []
+    try:
+        servers = [Server(OURS, work, heap, extra_env=env), Server(OURS, work, heap, extra_env=env)]
+        for server in servers:
+            wait_ready(server.url, server.proc)
+        if warmup:
+            for n in range(2):
+                run_harness(servers[0], "S1", True, f"hopwarm{n}", replicas=servers[1:])
+        results = {}
+        for n, mode in enumerate(("stay", "hop", "hop", "stay")):
+            # twice each, in the order stay-hop-hop-stay, so drift of the machine hits both alike;
+            # the better of the two runs counts
+            result = run_harness(servers[0], "S1", quick, f"{run_id}h{n}", replicas=servers[1:] if mode == "hop" else ())
+            print(f"[bench] H1 {mode:5} {'ok' if result.get('ok') else 'FAILED'}  {json.dumps(result)[:300]}", flush=True)
+            if not result.get("ok"):
+                return {mode: result}
+            best = results.get(mode)
+            if best is None or result["push_chunked_MBps"] + result["push_monolithic_MBps"] \
+                    > best["push_chunked_MBps"] + best["push_monolithic_MBps"]:
+                results[mode] = result
+        return results
+    finally:
+        for server in servers:
+            server.stop()
+        postgres.stop()
+
+
+def print_hop_table(hop):
+    print(f"\n{'':3} {'replica hop (PostgreSQL + shared dir)':38} {'one replica':>12} {'hopping':>12} {'hop/one':>8}")
+    for key, label in HOP_METRICS:
+        o, h = hop.get("stay", {}).get(key), hop.get("hop", {}).get(key)
+        r = f"{h / o:.2f}x" if o and h else "-"
+        print(f"H1  {label:38} {fmt(o):>12} {fmt(h):>12} {r:>8}")
 
 
 def ratio(ours, theirs, higher_is_better):
@@ -241,7 +318,9 @@ def write_html(path, rows, meta):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, under 3 minutes")
-    parser.add_argument("--scenarios", default="S1,S2,S3,S4,S5,S6,S7")
+    parser.add_argument("--scenarios", default="S1,S2,S3,S4,S5,S6,S7,H1",
+                        help="S1-S7 side by side with Distribution; H1: S1 on two OpenRegistry replicas, "
+                             "staying on one vs hopping on every request")
     parser.add_argument("--heap", default="256m", help="OpenRegistry's -Xmx (default 256m)")
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--no-warmup", action="store_true", help="measure from a cold JVM")
@@ -259,17 +338,18 @@ def main():
     run_id = datetime.datetime.now().strftime("%H%M%S")
     results, failures = {}, []
     started = time.monotonic()
-    servers = {OURS: Server(OURS, work, args.heap), DIST: Server(DIST, work, args.heap)}
+    side_by_side = [s for s in scenarios if s not in ("S7", "H1")]
+    servers = {OURS: Server(OURS, work, args.heap), DIST: Server(DIST, work, args.heap)} if side_by_side else {}
     try:
         for server in servers.values():
             wait_ready(server.url, server.proc)
-        if not args.no_warmup:
+        if side_by_side and not args.no_warmup:
             # Steady state is what a long-running registry serves; start-up is S7's business.
             # A JVM needs a few rounds of the request mix before its JIT settles.
             for server in servers.values():
                 for n, scenario in enumerate(("S1", "S3", "S3", "S3", "S4")):
                     run_harness(server, scenario, True, f"warmup{n}")
-        for i, scenario in enumerate(s for s in scenarios if s != "S7"):
+        for i, scenario in enumerate(side_by_side):
             order = [OURS, DIST] if i % 2 == 0 else [DIST, OURS]
             for kind in order:
                 quick = args.quick or (scenario == "S6" and quick_s6)
@@ -292,10 +372,17 @@ def main():
         results["S7"][DIST]["cold_start_no_cds_ms"] = results["S7"][DIST]["cold_start_ms"]
         for kind in (OURS, DIST):
             print(f"[bench] S7 {kind:13} ok  {json.dumps(results['S7'][kind])}", flush=True)
+    if "H1" in scenarios:
+        results["H1"] = replica_hop(work, args.heap, args.quick, run_id, not args.no_warmup)
+        if not all(r.get("ok") for r in results["H1"].values()) or len(results["H1"]) < 2:
+            failures.append(f"H1: {json.dumps(results['H1'])[:500]}")
     shutil.rmtree(work, ignore_errors=True)
 
     rows = render_table(results)
-    print_table(rows)
+    if any(k != "H1" for k in results):
+        print_table(rows)
+    if "H1" in results:
+        print_hop_table(results["H1"])
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     meta = (f"{stamp}, {'quick' if args.quick else 'full'} run, {os.cpu_count()} cores, OpenRegistry -Xmx{args.heap}, "
             f"{time.monotonic() - started:.0f} s")

@@ -10,34 +10,36 @@ import java.util.Map;
  * <pre>java -cp benchmarks.jar io.openregistry.bench.load.LoadHarness --url http://127.0.0.1:5000 --scenario S3 [--quick] [--run ID]</pre>
  *
  * {@code --run} names the repositories ({@code bench-<run>/...}) so that runs do not collide.
+ * {@code --url} given more than once names replicas of one registry: each request then goes to
+ * the next one in turn (a push hopping replicas on every request).
  */
 public final class LoadHarness {
     private LoadHarness() {
     }
 
     public static void main(String[] args) throws Exception {
-        String url = null;
+        java.util.List<String> urls = new java.util.ArrayList<>();
         String scenario = null;
         boolean quick = false;
         String run = Long.toString(System.currentTimeMillis(), 36);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--url" -> url = args[++i];
+                case "--url" -> urls.add(args[++i]);
                 case "--scenario" -> scenario = args[++i].toUpperCase();
                 case "--quick" -> quick = true;
                 case "--run" -> run = args[++i];
                 default -> usage("unknown argument " + args[i]);
             }
         }
-        if (url == null || scenario == null) {
+        if (urls.isEmpty() || scenario == null) {
             usage("--url and --scenario are required");
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("scenario", scenario);
-        out.put("url", url);
+        out.put("url", String.join(" ", urls));
         out.put("quick", quick);
         long t0 = System.nanoTime();
-        try (OciClient client = new OciClient(url, 256)) {
+        try (OciClient client = new OciClient(urls, 256)) {
             Scenarios s = new Scenarios(client, quick, run.toLowerCase());
             Map<String, Object> figures = switch (scenario) {
                 case "S1" -> s.s1();
@@ -64,7 +66,7 @@ public final class LoadHarness {
 
     private static void usage(String problem) {
         System.err.println("load harness: " + problem
-                + "\nusage: LoadHarness --url URL --scenario S1|S2|S3|S4|S5|S6 [--quick] [--run ID]");
+                + "\nusage: LoadHarness --url URL [--url REPLICA...] --scenario S1|S2|S3|S4|S5|S6 [--quick] [--run ID]");
         System.exit(2);
     }
 }

@@ -5,6 +5,8 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufMono;
@@ -17,22 +19,40 @@ import reactor.netty.resources.ConnectionProvider;
  */
 final class OciClient implements AutoCloseable {
     static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-    private final String base;
+    private final List<String> bases;
+    private final AtomicInteger turn = new AtomicInteger();
     private final ConnectionProvider provider;
     private final HttpClient http;
 
     record Reply(int status, HttpHeaders headers, String body) {
     }
 
-    OciClient(String base, int maxConnections) {
-        this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    /**
+     * @param bases one registry, or several replicas of one: then every request goes to the next
+     *              one in turn, so each request of an upload lands on another replica than the last
+     */
+    OciClient(List<String> bases, int maxConnections) {
+        this.bases = bases.stream().map(b -> b.endsWith("/") ? b.substring(0, b.length() - 1) : b).toList();
         this.provider = ConnectionProvider.builder("load").maxConnections(maxConnections)
                 .pendingAcquireMaxCount(-1).pendingAcquireTimeout(Duration.ofMinutes(10)).build();
         this.http = HttpClient.create(provider).keepAlive(true).responseTimeout(Duration.ofMinutes(10));
     }
 
-    private String absolute(String location) {
-        return location.startsWith("http://") || location.startsWith("https://") ? location : base + location;
+    /** The base URL for the next request. */
+    private String base() {
+        return bases.size() == 1 ? bases.get(0) : bases.get(Math.floorMod(turn.getAndIncrement(), bases.size()));
+    }
+
+    /**
+     * An upload location as a path (a registry may answer it absolute), to be sent to the base of
+     * the request that uses it.
+     */
+    private static String path(String location) {
+        if (location.startsWith("http://") || location.startsWith("https://")) {
+            int slash = location.indexOf('/', location.indexOf("//") + 2);
+            return slash < 0 ? "/" : location.substring(slash);
+        }
+        return location;
     }
 
     private static String withQuery(String url, String query) {
@@ -49,11 +69,11 @@ final class OciClient implements AutoCloseable {
                 : Mono.error(new IllegalStateException(what + ": HTTP " + r.status() + " " + r.body())));
     }
 
-    /** POST an upload session; returns its absolute location. */
+    /** POST an upload session; returns its location as a path. */
     Mono<String> startUpload(String repo) {
-        return expect(http.post().uri(base + "/v2/" + repo + "/blobs/uploads/").send(Mono.empty())
-                .responseSingle(OciClient::reply), 202, "start upload")
-                .map(r -> absolute(r.headers().get(HttpHeaderNames.LOCATION)));
+        return Mono.defer(() -> expect(http.post().uri(base() + "/v2/" + repo + "/blobs/uploads/").send(Mono.empty())
+                .responseSingle(OciClient::reply), 202, "start upload"))
+                .map(r -> path(r.headers().get(HttpHeaderNames.LOCATION)));
     }
 
     /** POST then PUT with the whole blob as the body ("monolithic" in two requests, as clients do). */
@@ -61,7 +81,7 @@ final class OciClient implements AutoCloseable {
         return startUpload(repo).flatMap(location -> expect(http
                 .headers(h -> h.set(HttpHeaderNames.CONTENT_LENGTH, content.size)
                         .set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream"))
-                .put().uri(withQuery(location, "digest=" + content.digest)).send(content.stream())
+                .put().uri(withQuery(base() + location, "digest=" + content.digest)).send(content.stream())
                 .responseSingle(OciClient::reply), 201, "put blob")).then();
     }
 
@@ -71,7 +91,7 @@ final class OciClient implements AutoCloseable {
         return startUpload(repo).flatMap(location -> expect(http
                 .headers(h -> h.set(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
                         .set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream"))
-                .put().uri(withQuery(location, "digest=" + digest))
+                .put().uri(withQuery(base() + location, "digest=" + digest))
                 .send(Mono.fromSupplier(() -> io.netty.buffer.Unpooled.wrappedBuffer(bytes)))
                 .responseSingle(OciClient::reply), 201, "put small blob")).thenReturn(digest);
     }
@@ -85,25 +105,25 @@ final class OciClient implements AutoCloseable {
                     return expect(http.headers(h -> h.set(HttpHeaderNames.CONTENT_LENGTH, n)
                                     .set(HttpHeaderNames.CONTENT_RANGE, from + "-" + (from + n - 1))
                                     .set(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream"))
-                            .patch().uri(location).send(content.stream(from, n))
+                            .patch().uri(base() + location).send(content.stream(from, n))
                             .responseSingle(OciClient::reply), 202, "patch chunk")
-                            .map(r -> absolute(r.headers().get(HttpHeaderNames.LOCATION)));
+                            .map(r -> path(r.headers().get(HttpHeaderNames.LOCATION)));
                 }))
                 .flatMap(m -> m)
                 .flatMap(location -> expect(http.headers(h -> h.set(HttpHeaderNames.CONTENT_LENGTH, 0))
-                        .put().uri(withQuery(location, "digest=" + content.digest)).send(Mono.empty())
+                        .put().uri(withQuery(base() + location, "digest=" + content.digest)).send(Mono.empty())
                         .responseSingle(OciClient::reply), 201, "finish chunked"))).then();
     }
 
     /** HEAD a blob: whether the repository has it. */
     Mono<Boolean> hasBlob(String repo, String digest) {
-        return http.head().uri(base + "/v2/" + repo + "/blobs/" + digest)
+        return http.head().uri(base() + "/v2/" + repo + "/blobs/" + digest)
                 .responseSingle((res, body) -> body.then(Mono.just(res.status().code() == 200)));
     }
 
     /** GET a blob to nowhere; returns the bytes received. */
     Mono<Long> pullBlob(String repo, String digest) {
-        return http.get().uri(base + "/v2/" + repo + "/blobs/" + digest)
+        return http.get().uri(base() + "/v2/" + repo + "/blobs/" + digest)
                 .response((res, body) -> res.status().code() != 200
                         ? body.then(Mono.error(new IllegalStateException("pull blob: HTTP " + res.status().code())))
                         : body.map(buf -> (long) buf.readableBytes()).reduce(0L, Long::sum))
@@ -113,7 +133,7 @@ final class OciClient implements AutoCloseable {
     Mono<Void> putManifest(String repo, String reference, byte[] manifest) {
         return expect(http.headers(h -> h.set(HttpHeaderNames.CONTENT_TYPE, OCI_MANIFEST)
                         .set(HttpHeaderNames.CONTENT_LENGTH, manifest.length))
-                .put().uri(base + "/v2/" + repo + "/manifests/" + reference)
+                .put().uri(base() + "/v2/" + repo + "/manifests/" + reference)
                 .send(Mono.fromSupplier(() -> io.netty.buffer.Unpooled.wrappedBuffer(manifest)))
                 .responseSingle(OciClient::reply), 201, "put manifest").then();
     }
@@ -124,7 +144,7 @@ final class OciClient implements AutoCloseable {
                     if (accept != null) {
                         h.set(HttpHeaderNames.ACCEPT, accept);
                     }
-                }).get().uri(base + pathAndQuery).responseSingle(OciClient::reply), 200, "GET " + pathAndQuery);
+                }).get().uri(base() + pathAndQuery).responseSingle(OciClient::reply), 200, "GET " + pathAndQuery);
     }
 
     @Override
