@@ -48,8 +48,9 @@ public final class LoadHarness {
                 case "S4" -> s.s4();
                 case "S5" -> s.s5();
                 case "S6" -> s.s6();
+                case "P1" -> s.p1();
                 default -> {
-                    usage("unknown scenario " + scenario + " (S1..S6)");
+                    usage("unknown scenario " + scenario + " (S1..S6, P1)");
                     yield Map.of();
                 }
             };
@@ -66,7 +67,7 @@ public final class LoadHarness {
 
     private static void usage(String problem) {
         System.err.println("load harness: " + problem
-                + "\nusage: LoadHarness --url URL [--url REPLICA...] --scenario S1|S2|S3|S4|S5|S6 [--quick] [--run ID]");
+                + "\nusage: LoadHarness --url URL [--url REPLICA...] --scenario S1|S2|S3|S4|S5|S6|P1 [--quick] [--run ID]");
         System.exit(2);
     }
 }

@@ -61,6 +61,25 @@ final class Scenarios {
         return m;
     }
 
+    /**
+     * P1: one blob in many small PATCH chunks, for the time per request; against replicas that
+     * take turns, each chunk goes to another replica than the last, so the difference to one
+     * replica is what a hop costs per request.
+     */
+    Map<String, Object> p1() {
+        long size = quick ? 16L << 20 : 64L << 20;
+        long chunk = 256L << 10;
+        Content content = new Content(103, size);
+        long t0 = System.nanoTime();
+        client.pushChunked(repo("p1"), content, chunk).block(LIMIT);
+        double seconds = seconds(t0);
+        long requests = size / chunk + 2; // POST, the PATCHes, PUT
+        Map<String, Object> m = result(size);
+        m.put("requests", requests);
+        m.put("ms_per_request", seconds * 1000 / requests);
+        return m;
+    }
+
     /** S2: the S1 blob pulled to nowhere, by one client and by 8 at once. */
     Map<String, Object> s2() {
         long size = quick ? 128L << 20 : 1L << 30;
