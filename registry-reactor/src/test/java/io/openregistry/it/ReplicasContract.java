@@ -130,7 +130,14 @@ abstract class ReplicasContract {
         assertThat(put.headers().firstValue("Docker-Content-Digest")).hasValue(digest(content));
         assertBlob(a, "replicas/chunked", content);
         assertBlob(b, "replicas/chunked", content);
+        // every replica that took a request resumed the digest from the state stored with the
+        // offset, never by re-reading the staged bytes
+        assertThat(metric(a, REREAD) + metric(b, REREAD)).isZero();
+        assertThat(metric(a, RESTORED) + metric(b, RESTORED)).isGreaterThanOrEqualTo(4);
     }
+
+    private static final String REREAD = "openregistry_upload_digest_rebuilds_total{outcome=\"reread\"}";
+    private static final String RESTORED = "openregistry_upload_digest_rebuilds_total{outcome=\"restored\"}";
 
     @Test
     @Order(1)
@@ -367,8 +374,13 @@ abstract class ReplicasContract {
     }
 
     private static double bytesPushed(RegistryProcess r) {
+        return metric(r, "openregistry_blob_bytes_pushed_total");
+    }
+
+    /** A sample of the replica's Prometheus metrics, by its name with labels. */
+    private static double metric(RegistryProcess r, String sample) {
         HttpResponse<byte[]> metrics = ReplicaHttp.sendAdmin(r, "/metrics");
-        String prefix = "openregistry_blob_bytes_pushed_total ";
+        String prefix = sample + " ";
         for (String line : new String(metrics.body(), StandardCharsets.UTF_8).split("\n")) {
             if (line.startsWith(prefix)) {
                 return Double.parseDouble(line.substring(prefix.length()).trim());
