@@ -347,9 +347,10 @@ abstract class ReplicasContract {
     /**
      * Sends the rest of an upload to {@code replica}, from the offset it reports. A PATCH that the
      * registry refuses because another request still holds the upload (416 "another request is
-     * writing to this upload": with database leases, the killed holder's lease has to run out
-     * first) is asked again after a pause, until a deadline. That is the protocol's answer to a
-     * busy upload, which a client is meant to retry; it is not a retry of a flaky test.
+     * writing to this upload", or a 429/503 with Retry-After: with database leases, the killed
+     * holder's lease has to run out first) is asked again after a pause, until a deadline. That is
+     * the protocol's answer to a busy upload, which a client is meant to retry; it is not a retry
+     * of a flaky test. Any other answer fails at once.
      */
     private static String continueOn(RegistryProcess replica, String location, byte[] content, int acked)
             throws InterruptedException {
@@ -365,8 +366,10 @@ abstract class ReplicasContract {
                 assertThat(rest.headers().firstValue("Range")).hasValue("0-" + (content.length - 1));
                 return rest.headers().firstValue("Location").orElseThrow();
             }
-            boolean busy = rest.statusCode() == 416
-                    && new String(rest.body(), StandardCharsets.UTF_8).contains("another request is writing");
+            String body = new String(rest.body(), StandardCharsets.UTF_8);
+            boolean busy = rest.statusCode() == 416 && (body.contains("another request") || body.contains("lease"))
+                    || (rest.statusCode() == 429 || rest.statusCode() == 503)
+                    && rest.headers().firstValue("Retry-After").isPresent();
             assertThat(busy && System.nanoTime() < deadline).as("continuing an upload of a killed replica: %s", text(rest))
                     .isTrue();
             Thread.sleep(500);
