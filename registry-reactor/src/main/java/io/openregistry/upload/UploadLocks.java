@@ -10,7 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The in-memory side of upload sessions on this replica: which session a request is writing to
- * (one at a time), and the running digest of each session's staged bytes.
+ * (one at a time), and the running digest of each session's staged bytes. This is the fast path
+ * within one process (and what the in-flight gauge and the shutdown wait count); exclusion across
+ * replicas is the session's database lease ({@link UploadLease}), taken after this claim.
  */
 final class UploadLocks {
     /** The digest of the first {@code offset} staged bytes, valid while {@code digest} is not null. */
@@ -18,6 +20,8 @@ final class UploadLocks {
         MessageDigest digest;
         Digest.Algorithm algorithm;
         long offset;
+        /** The database lease of the request (or sweep) that holds the session, while it does. */
+        volatile UploadLease lease;
         private boolean busy;
     }
 
@@ -70,6 +74,11 @@ final class UploadLocks {
 
     int claimed() {
         return claimed.get();
+    }
+
+    /** The state of a session if this process keeps one (a claimed session always has one). */
+    State peek(String id) {
+        return states.get(id);
     }
 
     /** Drops the state of a finished or discarded session. */
