@@ -20,8 +20,6 @@ final class UploadLocks {
         MessageDigest digest;
         Digest.Algorithm algorithm;
         long offset;
-        /** The database lease of the request (or sweep) that holds the session, while it does. */
-        volatile UploadLease lease;
         private boolean busy;
     }
 
@@ -74,11 +72,6 @@ final class UploadLocks {
 
     int claimed() {
         return claimed.get();
-    }
-
-    /** The state of a session if this process keeps one (a claimed session always has one). */
-    State peek(String id) {
-        return states.get(id);
     }
 
     /** Drops the state of a finished or discarded session. */

@@ -23,7 +23,9 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
@@ -55,6 +57,8 @@ public final class UploadService {
     private final UploadStore uploads;
     private final Scheduler workers;
     private final UploadLocks locks = new UploadLocks();
+    /** The database lease of each session a request (or the sweep) of this process holds, while it does. */
+    private final Map<String, UploadLease> held = new ConcurrentHashMap<>();
     private final BlobCollector collector;
     /**
      * Upload ids are capabilities, so they come from a CSPRNG; DRBG is seeded once here, at
@@ -227,7 +231,7 @@ public final class UploadService {
                     // once we hold it (a request may have moved it since the listing)
                     return lease(s.id(), s.repository())
                             .flatMap(lease -> {
-                                state.lease = lease;
+                                held.put(s.id(), lease);
                                 return uploads.find(s.id())
                                         .filter(now -> now.updatedAt().isBefore(cutoff))
                                         .flatMap(idle -> discard(s.id()).thenReturn(idle))
@@ -235,10 +239,7 @@ public final class UploadService {
                                         .flatMap(signal -> release(s.id(), lease).thenReturn(signal))
                                         .<UploadRecord>dematerialize();
                             })
-                            .doFinally(signal -> {
-                                state.lease = null;
-                                locks.release(state);
-                            });
+                            .doFinally(signal -> locks.release(state));
                 })
                 .doOnNext(s -> log.debug("upload expired id={} repository={} bytes={}", s.id(), s.repository(), s.offset()))
                 .count();
@@ -288,7 +289,7 @@ public final class UploadService {
                     })))
                     .doOnError(e -> locks.forget(id)) // unknown id (or held elsewhere): keep no state for it
                     .flatMap(lease -> {
-                        state.lease = lease;
+                        held.put(id, lease);
                         return session(repository, id)
                                 .flatMap(s -> work.apply(state, s)
                                         .onErrorMap(LeaseLostException::isLeaseLost, e -> leaseLost(state, s)))
@@ -298,10 +299,7 @@ public final class UploadService {
                                 .flatMap(signal -> release(id, lease).thenReturn(signal))
                                 .<T>dematerialize();
                     })
-                    .doOnTerminate(() -> {
-                        state.lease = null;
-                        locks.release(state);
-                    })
+                    .doOnTerminate(() -> locks.release(state))
                     .subscribe(result::tryEmitValue, result::tryEmitError, result::tryEmitEmpty);
             return result.asMono();
         });
@@ -356,6 +354,7 @@ public final class UploadService {
     private Mono<Void> release(String id, UploadLease lease) {
         return Mono.defer(() -> {
             lease.renewals.dispose();
+            held.remove(id, lease);
             return uploads.release(id, lease.token);
         }).onErrorResume(e -> {
             log.warn("releasing the lease of upload {} failed; it expires within {} s: {}", id, leaseTtl.toSeconds(),
@@ -398,7 +397,7 @@ public final class UploadService {
                     // from the recorded offset with a digest that matches it, and the store
                     // truncates the staged bytes back to that offset before writing.
                     MessageDigest running = copy(state.digest);
-                    UploadLease lease = state.lease;
+                    UploadLease lease = held.get(s.id());
                     // fenced: no buffer reaches the store once the lease may be another's
                     return store.append(s.id(), s.offset(), lease.fence(DigestingPipeline.of(body, running, expected,
                                     s.offset(), limits.maxBlobBytes(), workers, bytesPushed)))
@@ -527,7 +526,7 @@ public final class UploadService {
                 return discard(s.id()).then(Mono.error(OciError.DIGEST_INVALID.exception(
                         "digest " + expected + " does not match the uploaded content (" + d + ")")));
             }
-            return collector.committing(expected, state.lease.fence(store.commit(s.id(), expected, s.offset()))
+            return collector.committing(expected, held.get(s.id()).fence(store.commit(s.id(), expected, s.offset()))
                     .flatMap(location -> blobs.commit(s.repository(),
                                     new BlobRecord(expected, s.offset(), store.backend(), location), s.id())
                             // The bytes are in place but unrecorded; the staged copy is gone, so the
@@ -546,8 +545,7 @@ public final class UploadService {
      * (then no one can claim the session any more).
      */
     private Mono<Void> discard(String id) {
-        UploadLocks.State state = locks.peek(id);
-        UploadLease lease = state == null ? null : state.lease;
+        UploadLease lease = held.get(id);
         locks.forget(id);
         if (lease == null) {
             return Mono.error(new IllegalStateException("upload " + id + " discarded without its lease"));
