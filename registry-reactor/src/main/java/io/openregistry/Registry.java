@@ -382,6 +382,8 @@ public final class Registry implements AutoCloseable {
         step("draining the API listener", () -> drain.drain(shutdownTimeout));
         step("waiting for upload work", this::awaitUploads);
         step("stopping the sweeper", sweeper::dispose);
+        // so that another replica's sweeper takes over at its next tick, not only once the lease expired
+        step("releasing the sweeper's lease", () -> sweep.release(Duration.ofSeconds(5)));
         step("closing the database", metadata::close);
         closeAll(closeables);
         step("closing the admin listener", () -> admin.disposeNow(Duration.ofSeconds(5)));

@@ -56,6 +56,11 @@ final class Sweeper {
                 .subscribe();
     }
 
+    /** Gives the job's lease up if this replica holds it (blocking; at shutdown, after the ticks stopped). */
+    void release(Duration timeout) {
+        leases.release(name, holder).block(timeout);
+    }
+
     /** One tick: runs the job if this replica holds its lease. @return whether it ran (errors are logged) */
     Mono<Boolean> runOnce() {
         return leases.acquire(name, holder, every.multipliedBy(2))

@@ -17,4 +17,7 @@ public interface JobLeases {
      * @return whether {@code holder} holds the lease now
      */
     Mono<Boolean> acquire(String name, String holder, Duration ttl);
+
+    /** Gives the lease up if {@code holder} holds it (at shutdown: another replica takes over at its next tick). */
+    Mono<Void> release(String name, String holder);
 }

@@ -291,6 +291,7 @@ public final class UploadService {
                     .flatMap(lease -> {
                         held.put(id, lease);
                         return session(repository, id)
+                                .doOnError(e -> locks.forget(id))
                                 .flatMap(s -> work.apply(state, s)
                                         .onErrorMap(LeaseLostException::isLeaseLost, e -> leaseLost(state, s)))
                                 // released before the response goes out, so that the client's next

@@ -229,6 +229,10 @@ public abstract class MetadataStoreContract {
         Thread.sleep(20);
         assertThat(await(meta.jobs().acquire("sweep", "b", ttl))).as("expired").isTrue();
         assertThat(await(meta.jobs().acquire("sweep", "a", ttl))).isFalse();
+        await(meta.jobs().release("sweep", "a"));
+        assertThat(await(meta.jobs().acquire("sweep", "a", ttl))).as("a released nothing of b's").isFalse();
+        await(meta.jobs().release("sweep", "b"));
+        assertThat(await(meta.jobs().acquire("sweep", "a", ttl))).as("released").isTrue();
         // first takes racing on a new job: exactly one wins
         List<Boolean> won = awaitAll(Flux.range(0, 8)
                 .flatMap(i -> meta.jobs().acquire("new", "h" + i, ttl).subscribeOn(Schedulers.parallel()), 8));

@@ -28,4 +28,9 @@ final class R2dbcJobLeases implements JobLeases {
                 .single()
                 .map(count -> count > 0);
     }
+
+    @Override
+    public Mono<Void> release(String name, String holder) {
+        return db.update("DELETE FROM job_leases WHERE name = $1 AND holder = $2", name, holder).then();
+    }
 }
