@@ -59,9 +59,10 @@ public interface UploadStore {
     /**
      * Takes the lease of session {@code id} of {@code repository} for {@code holder} until
      * {@code ttl} from now (database time), if no unexpired lease is held (by anyone, this holder
-     * included). @return whether it was taken (false: held elsewhere, or no such session)
+     * included). @return the session as it is under the lease, or empty when the lease is held
+     * elsewhere or there is no such session
      */
-    Mono<Boolean> claim(String id, String repository, String holder, Duration ttl);
+    Mono<UploadRecord> claim(String id, String repository, String holder, Duration ttl);
 
     /**
      * Extends {@code holder}'s unexpired lease to {@code ttl} from now. @return false when the

@@ -230,15 +230,12 @@ public final class UploadService {
                     // under the session's lease, so that no replica is writing to it; and still idle
                     // once we hold it (a request may have moved it since the listing)
                     return lease(s.id(), s.repository())
-                            .flatMap(lease -> {
-                                held.put(s.id(), lease);
-                                return uploads.find(s.id())
-                                        .filter(now -> now.updatedAt().isBefore(cutoff))
-                                        .flatMap(idle -> discard(s.id()).thenReturn(idle))
-                                        .materialize()
-                                        .flatMap(signal -> release(s.id(), lease).thenReturn(signal))
-                                        .<UploadRecord>dematerialize();
-                            })
+                            .flatMap(claim -> Mono.just(claim.session())
+                                    .filter(now -> now.updatedAt().isBefore(cutoff))
+                                    .flatMap(idle -> discard(s.id()).thenReturn(idle))
+                                    .materialize()
+                                    .flatMap(signal -> release(s.id(), claim.lease()).thenReturn(signal))
+                                    .<UploadRecord>dematerialize())
                             .doFinally(signal -> locks.release(state));
                 })
                 .doOnNext(s -> log.debug("upload expired id={} repository={} bytes={}", s.id(), s.repository(), s.offset()))
@@ -269,7 +266,7 @@ public final class UploadService {
 
     /**
      * Runs {@code work} as the only request on the session, on any replica, with the session read
-     * after the claim (so its offset is current). The claim is this process's in-memory one (the
+     * by the claim (so its offset is current). The claim is this process's in-memory one (the
      * fast path) and then the session's lease in the database, renewed while the work runs and
      * released at its end. A concurrent request, here or on another replica, gets a 416. The work
      * is detached from the caller: if the client goes away, the store still finishes (or rolls
@@ -288,44 +285,44 @@ public final class UploadService {
                         return Mono.error(outOfOrder(s, "another replica is writing to this upload"));
                     })))
                     .doOnError(e -> locks.forget(id)) // unknown id (or held elsewhere): keep no state for it
-                    .flatMap(lease -> {
-                        held.put(id, lease);
-                        return session(repository, id)
-                                .doOnError(e -> locks.forget(id))
-                                .flatMap(s -> work.apply(state, s)
-                                        .onErrorMap(LeaseLostException::isLeaseLost, e -> leaseLost(state, s)))
-                                // released before the response goes out, so that the client's next
-                                // request, on any replica, finds the session free
-                                .materialize()
-                                .flatMap(signal -> release(id, lease).thenReturn(signal))
-                                .<T>dematerialize();
-                    })
+                    .flatMap(claim -> Mono.defer(() -> work.apply(state, claim.session()))
+                            .onErrorMap(LeaseLostException::isLeaseLost, e -> leaseLost(state, claim.session()))
+                            // released before the response goes out, so that the client's next
+                            // request, on any replica, finds the session free
+                            .materialize()
+                            .flatMap(signal -> release(id, claim.lease()).thenReturn(signal))
+                            .<T>dematerialize())
                     .doOnTerminate(() -> locks.release(state))
                     .subscribe(result::tryEmitValue, result::tryEmitError, result::tryEmitEmpty);
             return result.asMono();
         });
     }
 
+    /** A session's lease held by this process, and the session as it was read under it. */
+    private record Claim(UploadLease lease, UploadRecord session) {
+    }
+
     /**
-     * Takes the session's lease in the database and starts renewing it; empty when another
-     * request (on any replica) holds it, or when there is no such session.
+     * Takes the session's lease in the database (reading the session in the same statement) and
+     * starts renewing it; empty when another request (on any replica) holds it, or when there is
+     * no such session.
      */
-    private Mono<UploadLease> lease(String id, String repository) {
+    private Mono<Claim> lease(String id, String repository) {
         return Mono.defer(() -> {
             byte[] random = new byte[16];
             ids.nextBytes(random);
             String token = HexFormat.of().formatHex(random);
             long sentAt = System.nanoTime();
             return uploads.claim(id, repository, token, leaseTtl)
-                    .filter(Boolean::booleanValue)
-                    .map(taken -> {
+                    .map(session -> {
                         UploadLease lease = new UploadLease(token, leaseTtl, sentAt, System::nanoTime);
                         Duration every = leaseTtl.dividedBy(3);
                         lease.renewals = Flux.interval(every, every, timer)
                                 .onBackpressureDrop()
                                 .concatMap(tick -> renew(id, lease), 1)
                                 .subscribe();
-                        return lease;
+                        held.put(id, lease);
+                        return new Claim(lease, session);
                     });
         });
     }

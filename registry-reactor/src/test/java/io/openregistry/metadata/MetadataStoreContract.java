@@ -192,26 +192,27 @@ public abstract class MetadataStoreContract {
     void uploadLeasesExcludeAndFence() throws Exception {
         await(meta.uploads().create("u", "r"));
         Duration ttl = Duration.ofMinutes(1);
-        assertThat(await(meta.uploads().claim("u", "other-repo", "a", ttl))).as("wrong repository").isFalse();
-        assertThat(await(meta.uploads().claim("none", "r", "a", ttl))).as("no session").isFalse();
-        assertThat(await(meta.uploads().claim("u", "r", "a", ttl))).isTrue();
-        assertThat(await(meta.uploads().claim("u", "r", "b", ttl))).as("held by a").isFalse();
-        assertThat(await(meta.uploads().claim("u", "r", "a", ttl))).as("held, even by a").isFalse();
+        assertThat(await(meta.uploads().claim("u", "other-repo", "a", ttl))).as("wrong repository").isNull();
+        assertThat(await(meta.uploads().claim("none", "r", "a", ttl))).as("no session").isNull();
+        assertThat(await(meta.uploads().claim("u", "r", "a", ttl))).isEqualTo(await(meta.uploads().find("u")));
+        assertThat(await(meta.uploads().claim("u", "r", "b", ttl))).as("held by a").isNull();
+        assertThat(await(meta.uploads().claim("u", "r", "a", ttl))).as("held, even by a").isNull();
         assertThat(await(meta.uploads().renew("u", "a", ttl))).isTrue();
         assertThat(await(meta.uploads().renew("u", "b", ttl))).isFalse();
         assertThat(await(meta.uploads().advance("u", 0, 10, null, "b"))).as("b holds no lease").isFalse();
         assertThat(await(meta.uploads().advance("u", 0, 10, new byte[] {1}, "a"))).isTrue();
         assertThat(await(meta.uploads().find("u")).offset()).isEqualTo(10);
         await(meta.uploads().release("u", "b"));
-        assertThat(await(meta.uploads().claim("u", "r", "b", ttl))).as("b's release freed nothing").isFalse();
+        assertThat(await(meta.uploads().claim("u", "r", "b", ttl))).as("b's release freed nothing").isNull();
         await(meta.uploads().release("u", "a"));
         assertThat(await(meta.uploads().advance("u", 10, 20, null, "a"))).as("released").isFalse();
 
         // an expired lease is taken over, and its holder can neither renew nor record any more
-        assertThat(await(meta.uploads().claim("u", "r", "b", Duration.ofMillis(1)))).isTrue();
+        assertThat(await(meta.uploads().claim("u", "r", "b", Duration.ofMillis(1)))).extracting(UploadRecord::offset)
+                .isEqualTo(10L);
         Thread.sleep(20);
         assertThat(await(meta.uploads().renew("u", "b", ttl))).as("expired").isFalse();
-        assertThat(await(meta.uploads().claim("u", "r", "c", ttl))).isTrue();
+        assertThat(await(meta.uploads().claim("u", "r", "c", ttl))).isNotNull();
         assertThat(await(meta.uploads().advance("u", 10, 20, null, "b"))).isFalse();
         assertThat(await(meta.uploads().delete("u", "b"))).isFalse();
         assertThat(await(meta.uploads().delete("u", "c"))).isTrue();

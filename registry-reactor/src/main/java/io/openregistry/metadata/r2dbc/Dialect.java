@@ -75,6 +75,17 @@ enum Dialect {
         return "DATEADD(MILLISECOND, CAST(" + param + " AS BIGINT), CURRENT_TIMESTAMP)";
     }
 
+    /**
+     * {@code update} (an UPDATE statement) as a query of {@code columns} of the rows it changed, as
+     * they are after it: one round trip instead of an update and a select.
+     */
+    String returning(String update, String columns) {
+        if (this == POSTGRESQL) {
+            return update + " RETURNING " + columns;
+        }
+        return "SELECT " + columns + " FROM FINAL TABLE (" + update + ")";
+    }
+
     /** {@code $from, $from+1, ...} for {@code count} parameters. */
     static String placeholders(int from, int count) {
         return IntStream.range(from, from + count).mapToObj(i -> "$" + i).collect(Collectors.joining(", "));

@@ -126,10 +126,15 @@ final class R2dbcBlobIndex implements BlobIndex {
         // The intent and the lock in one transaction: a collector that locked the row first has
         // committed its mark by the time we get the lock (we read it); one that locks it after us
         // starts its intent check after our commit, and sees the intent.
-        return db.transaction(conn -> Db.update(conn, upsertIntent, digest, holder, ttl.toMillis())
-                        .thenMany(Db.query(conn, "SELECT deleting FROM blobs WHERE digest = $1 FOR UPDATE",
-                                row -> row.get(0, Boolean.class), digest)))
-                .singleOrEmpty()
+        String lock = "SELECT deleting FROM blobs WHERE digest = $1 FOR UPDATE";
+        Flux<Boolean> marks = db.dialect == Dialect.POSTGRESQL
+                // one statement, so one transaction and one round trip: the intent is committed
+                // when the lock is released
+                ? db.query("WITH intent AS (" + upsertIntent + ") " + lock, row -> row.get(0, Boolean.class),
+                        digest, holder, ttl.toMillis())
+                : db.transaction(conn -> Db.update(conn, upsertIntent, digest, holder, ttl.toMillis())
+                        .thenMany(Db.query(conn, lock, row -> row.get(0, Boolean.class), digest)));
+        return marks.singleOrEmpty()
                 .map(deleting -> !deleting)
                 .defaultIfEmpty(true);
     }

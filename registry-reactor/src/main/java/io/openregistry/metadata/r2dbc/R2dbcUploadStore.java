@@ -14,9 +14,14 @@ import reactor.core.publisher.Mono;
  */
 final class R2dbcUploadStore implements UploadStore {
     private final Db db;
+    private final String claim;
 
     R2dbcUploadStore(Db db) {
         this.db = db;
+        this.claim = db.dialect.returning("UPDATE uploads SET lease_holder = $3, lease_until = "
+                + db.dialect.nowPlusMillis("$4") + " WHERE id = $1 AND repository = $2"
+                + " AND (lease_until IS NULL OR lease_until <= CURRENT_TIMESTAMP)",
+                "id, repository, byte_offset, started_at, updated_at");
     }
 
     @Override
@@ -56,12 +61,8 @@ final class R2dbcUploadStore implements UploadStore {
     }
 
     @Override
-    public Mono<Boolean> claim(String id, String repository, String holder, Duration ttl) {
-        return db.update("UPDATE uploads SET lease_holder = $3, lease_until = " + db.dialect.nowPlusMillis("$4")
-                                + " WHERE id = $1 AND repository = $2"
-                                + " AND (lease_until IS NULL OR lease_until <= CURRENT_TIMESTAMP)",
-                        id, repository, holder, ttl.toMillis())
-                .map(count -> count > 0);
+    public Mono<UploadRecord> claim(String id, String repository, String holder, Duration ttl) {
+        return db.query(claim, R2dbcUploadStore::record, id, repository, holder, ttl.toMillis()).singleOrEmpty();
     }
 
     @Override
