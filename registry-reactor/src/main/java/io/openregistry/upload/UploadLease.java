@@ -19,6 +19,12 @@ import reactor.core.publisher.Mono;
  * the lease; after that we assume it is gone. The margin covers an operation (a buffer write, a
  * truncation) that passed the check just before that deadline, and the drift between clocks. Once
  * lost, the lease stays lost, even should a late renewal still succeed.
+ *
+ * <p>The store learns of a lost lease through the data it is given ({@link #fence(Flux)}): each
+ * buffer is checked right before it reaches the store, and an error of the data while the lease is
+ * lost arrives as a {@link LeaseLostException}, on which the store skips its rollback. A rollback
+ * that follows a failed <em>write</em> of the store's own is not re-checked: it comes right after
+ * a write that passed the check, well within the margin unless that write itself hung for longer.
  */
 final class UploadLease {
     final String token;
