@@ -28,8 +28,8 @@ import reactor.core.scheduler.Schedulers;
 /**
  * A blob commit on one replica races the collector's deletion of the same digest on another, many
  * times over, on one PostgreSQL database and one storage directory: afterwards every recorded blob's
- * bytes exist and hash to its digest. With the collector's old in-memory guard (one map per
- * process) the collector on B deleted the bytes A's commit had just reused.
+ * bytes exist and hash to its digest. With the exclusion switched off (intents ignored by both
+ * sides) it fails within a few rounds: a commit reaches a blob the collector is deleting.
  */
 class CommitCollectRaceTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
