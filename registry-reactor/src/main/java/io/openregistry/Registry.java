@@ -54,7 +54,6 @@ import java.time.Duration;
 import java.time.Instant;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,12 +93,14 @@ public final class Registry implements AutoCloseable {
     private final Scheduler io;
     private final Scheduler workers;
     private final Scheduler hashing;
+    private final Scheduler timers;
+    private final Sweeper sweep;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Registry(DisposableServer server, ListenerDrain drain, Duration shutdownTimeout, Readiness readiness,
                      UploadService uploads, DisposableServer admin, Observability observability, Disposable sweeper,
                      R2dbcMetadata metadata, List<AutoCloseable> closeables, Scheduler io, Scheduler workers,
-                     Scheduler hashing) {
+                     Scheduler hashing, Scheduler timers, Sweeper sweep) {
         this.server = server;
         this.drain = drain;
         this.shutdownTimeout = shutdownTimeout;
@@ -113,6 +114,8 @@ public final class Registry implements AutoCloseable {
         this.metadata = metadata;
         this.io = io;
         this.workers = workers;
+        this.timers = timers;
+        this.sweep = sweep;
     }
 
     /** Builds everything from the configuration and binds the listener; fails with a readable message. */
@@ -123,6 +126,9 @@ public final class Registry implements AutoCloseable {
         Scheduler workers = Schedulers.newBoundedElastic(Math.max(8, 4 * cores), 100_000, "upload");
         // Password hashing (Argon2id, ~19 MiB and tens of ms each): CPU-bound, so about one thread per core.
         Scheduler hashing = Schedulers.newBoundedElastic(Math.max(2, cores), 10_000, "password-hash");
+        // The registry's own timer thread (sweeper ticks, upload lease renewals, commit polls), not
+        // Reactor's shared parallel scheduler, which any code in the JVM may dispose and recreate.
+        Scheduler timers = Schedulers.newParallel("openregistry-timer", 1, true);
         R2dbcMetadata metadata = null;
         List<AutoCloseable> closeables = new ArrayList<>();
         Observability observability = null;
@@ -137,10 +143,11 @@ public final class Registry implements AutoCloseable {
             ObjectMapper json = warmedUp(new ObjectMapper());
             Responses responses = new Responses(json);
             ManifestService manifestService = new ManifestService(metadata.manifests(), metadata.blobs(), json);
-            BlobCollector collector = new BlobCollector(metadata.blobs(), store);
+            BlobCollector collector = new BlobCollector(metadata.blobs(), store, timers, meters);
             UploadService uploadService = new UploadService(store, metadata.blobs(), metadata.uploads(), collector,
                     workers, meters, new UploadLimits(config.upload().maxBlobBytes(),
-                            config.upload().maxSessionsPerAccount(), config.upload().maxSessionsPerRepository()));
+                            config.upload().maxSessionsPerAccount(), config.upload().maxSessionsPerRepository()),
+                    config.upload().leaseTtl(), timers);
             BlobHandlers blobs = new BlobHandlers(new BlobService(metadata.blobs(), store), meters);
             UploadHandlers uploads = new UploadHandlers(uploadService, config.upload().chunkMinLength());
             ManifestHandlers manifests = new ManifestHandlers(manifestService, config.manifest().maxBytes());
@@ -207,24 +214,23 @@ public final class Registry implements AutoCloseable {
             Duration ttl = config.upload().ttl();
             // Abandoned uploads and orphaned blobs: swept every tenth of the upload time to live (at most hourly).
             Duration sweepEvery = ttl.dividedBy(10).compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : ttl.dividedBy(10);
-            Disposable sweeps = Flux.interval(sweepEvery, sweepEvery)
-                    .onBackpressureDrop()
-                    .concatMap(tick -> uploadService.expire(Instant.now().minus(ttl))
+            // On one replica at a time (the holder of the job's lease in the database).
+            Sweeper sweep = new Sweeper("sweeper", metadata.jobs(), replicaName(), sweepEvery,
+                    () -> uploadService.expire(Instant.now().minus(ttl))
                             .then(collector.collect(Instant.now().minus(config.storage().deleteAfter())))
-                            .then(access.sweep())
-                            .onErrorResume(e -> {
-                                log.warn("expiring idle uploads, collecting orphaned blobs or expired credentials failed", e);
-                                return Mono.empty();
-                            }), 1)
-                    .subscribe();
-            // the signing keys follow auth.keysDir (rotation without a restart); stopped with the sweeper
+                            .then(access.sweep()),
+                    meters);
+            Disposable sweeps = sweep.start(timers);
+            // the signing keys follow auth.keysDir (rotation without a restart): on every replica,
+            // each reloads its own; stopped with the sweeper
             Disposable sweeper = Disposables.composite(sweeps, access.keyReloads().subscribe());
             log.info("OpenRegistry listening on {}:{} (storage {}, database {})", config.http().addr().getHostString(),
                     server.port(), config.storage().root(), DatabaseUrls.redact(config.database().url()));
             log.info("OpenRegistry admin listener (metrics, health) on {}:{}", config.admin().addr().getHostString(),
                     admin.port());
             return new Registry(server, new ListenerDrain(server, connections), config.http().shutdownTimeout(),
-                    readiness, uploadService, admin, observability, sweeper, metadata, closeables, io, workers, hashing);
+                    readiness, uploadService, admin, observability, sweeper, metadata, closeables, io, workers, hashing,
+                    timers, sweep);
         } catch (RuntimeException e) {
             if (server != null) {
                 server.disposeNow(Duration.ofSeconds(10));
@@ -242,6 +248,7 @@ public final class Registry implements AutoCloseable {
             io.dispose();
             workers.dispose();
             hashing.dispose();
+            timers.dispose();
             throw e;
         }
     }
@@ -335,6 +342,23 @@ public final class Registry implements AutoCloseable {
         return admin.port();
     }
 
+    /**
+     * One tick of the sweeper now (expire idle uploads, collect orphaned blobs, sweep expired
+     * credentials), if this replica gets the job's lease; for tests. @return whether it ran
+     */
+    Mono<Boolean> sweepOnce() {
+        return sweep.runOnce();
+    }
+
+    /** This start's name in job leases: the host name (for operators reading the table) and a random part. */
+    private static String replicaName() {
+        String host = System.getenv().getOrDefault("HOSTNAME", "replica");
+        byte[] random = new byte[6];
+        java.util.concurrent.ThreadLocalRandom.current().nextBytes(random);
+        String name = host + "-" + java.util.HexFormat.of().formatHex(random);
+        return name.length() > 64 ? name.substring(name.length() - 64) : name;
+    }
+
     /** Blocks until the server is disposed. */
     public void awaitShutdown() {
         server.onDispose().block();
@@ -358,12 +382,15 @@ public final class Registry implements AutoCloseable {
         step("draining the API listener", () -> drain.drain(shutdownTimeout));
         step("waiting for upload work", this::awaitUploads);
         step("stopping the sweeper", sweeper::dispose);
+        // so that another replica's sweeper takes over at its next tick, not only once the lease expired
+        step("releasing the sweeper's lease", () -> sweep.release(Duration.ofSeconds(5)));
         step("closing the database", metadata::close);
         closeAll(closeables);
         step("closing the admin listener", () -> admin.disposeNow(Duration.ofSeconds(5)));
         step("closing metrics", observability::close);
         workers.dispose();
         hashing.dispose();
+        timers.dispose();
         io.dispose();
         log.info("shutdown: closed in {} ms", (System.nanoTime() - start) / 1_000_000);
     }

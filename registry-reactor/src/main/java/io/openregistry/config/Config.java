@@ -120,12 +120,28 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
      * @param maxSessionsPerAccount    open upload sessions one account (or, for anonymous callers,
      *                                 one client address) may hold at once (0 = no limit)
      * @param maxSessionsPerRepository open upload sessions one repository may have at once (0 = no limit)
+     * @param leaseTtl                 how long a request's lease on an upload session lasts unless
+     *                                 renewed (every third of it, while the request runs): how long a
+     *                                 replica that died mid-request keeps the session from the others
      */
     public record Uploads(long chunkMinLength, java.time.Duration ttl, long maxBlobBytes, int maxSessionsPerAccount,
-                          int maxSessionsPerRepository) {
+                          int maxSessionsPerRepository, java.time.Duration leaseTtl) {
         public static final long DEFAULT_MAX_BLOB_BYTES = 32L << 30;
         public static final int DEFAULT_MAX_SESSIONS_PER_ACCOUNT = 100;
         public static final int DEFAULT_MAX_SESSIONS_PER_REPOSITORY = 500;
+        /** {@code upload.leaseSeconds}' default. */
+        public static final java.time.Duration DEFAULT_LEASE_TTL = java.time.Duration.ofSeconds(15);
+
+        /** Upload settings with the default lease time. */
+        public Uploads(long chunkMinLength, java.time.Duration ttl, long maxBlobBytes, int maxSessionsPerAccount,
+                       int maxSessionsPerRepository) {
+            this(chunkMinLength, ttl, maxBlobBytes, maxSessionsPerAccount, maxSessionsPerRepository, DEFAULT_LEASE_TTL);
+        }
+
+        /** The same settings with another lease time. */
+        public Uploads withLeaseTtl(java.time.Duration lease) {
+            return new Uploads(chunkMinLength, ttl, maxBlobBytes, maxSessionsPerAccount, maxSessionsPerRepository, lease);
+        }
 
         /** Upload settings with the default limits. */
         public Uploads(long chunkMinLength, java.time.Duration ttl) {

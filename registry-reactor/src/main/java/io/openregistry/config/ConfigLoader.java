@@ -63,6 +63,7 @@ public final class ConfigLoader {
         DEFAULTS.put("upload.maxBlobBytes", String.valueOf(Config.Uploads.DEFAULT_MAX_BLOB_BYTES));
         DEFAULTS.put("upload.maxSessionsPerAccount", String.valueOf(Config.Uploads.DEFAULT_MAX_SESSIONS_PER_ACCOUNT));
         DEFAULTS.put("upload.maxSessionsPerRepository", String.valueOf(Config.Uploads.DEFAULT_MAX_SESSIONS_PER_REPOSITORY));
+        DEFAULTS.put("upload.leaseSeconds", seconds(Config.Uploads.DEFAULT_LEASE_TTL));
         DEFAULTS.put("log.level", "INFO");
         DEFAULTS.put("log.access", "true");
         DEFAULTS.put("auth.enabled", "false");
@@ -197,6 +198,7 @@ public final class ConfigLoader {
                 1_000_000);
         int perRepository = (int) number("upload.maxSessionsPerRepository", v.get("upload.maxSessionsPerRepository"),
                 0, 1_000_000);
+        long lease = number("upload.leaseSeconds", v.get("upload.leaseSeconds"), 1, 3600);
         String level = v.get("log.level").toUpperCase(Locale.ROOT);
         if (!LOG_LEVELS.contains(level)) {
             throw new ConfigException("log.level: '" + v.get("log.level") + "' is not one of " + LOG_LEVELS);
@@ -206,7 +208,7 @@ public final class ConfigLoader {
                 new Config.Database(url, emptyToNull(v.get("database.username")),
                         emptyToNull(v.get("database.password")), poolSize),
                 new Config.Manifests(maxBytes), new Config.Uploads(chunkMin, Duration.ofSeconds(ttl), maxBlob, perAccount,
-                        perRepository),
+                        perRepository, Duration.ofSeconds(lease)),
                 new Config.Log(level, bool(v, "log.access")), new Config.Admin(adminAddr), auth(v, root));
     }
 

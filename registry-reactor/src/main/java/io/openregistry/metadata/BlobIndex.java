@@ -1,6 +1,7 @@
 package io.openregistry.metadata;
 
 import io.openregistry.oci.Digest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import reactor.core.publisher.Flux;
@@ -22,7 +23,7 @@ public interface BlobIndex {
      */
     Mono<BlobRecord> commit(String repository, BlobRecord blob, String uploadId);
 
-    /** The blob if it is known at all (any repository). */
+    /** The blob if it is known at all (any repository) and not being deleted. */
     Mono<BlobRecord> find(Digest digest);
 
     /** The blob if it is linked to {@code repository}. */
@@ -48,10 +49,34 @@ public interface BlobIndex {
     Flux<BlobRecord> orphanedBefore(Instant cutoff, int limit);
 
     /**
-     * Deletes the blob's record if it is still orphaned since before {@code cutoff} and no
-     * repository links it. @return whether it was deleted (then its bytes may be removed)
+     * Marks the blob's record <em>deleting</em> if it is still orphaned since before {@code cutoff},
+     * no repository links it and no live commit intent ({@link #intend}) exists for its digest; a
+     * record already marked (a deletion that did not finish) counts as marked. The check and the
+     * mark hold the blob's row lock, which {@link #intend} also takes, so an intent is either seen
+     * here or sees the mark. @return whether it is marked (then its bytes may be removed, and
+     * {@link #forgotten} called once they are gone)
      */
     Mono<Boolean> forget(Digest digest, Instant cutoff);
+
+    /** Deletes the record of a blob marked deleting by {@link #forget}, once its bytes are gone. */
+    Mono<Void> forgotten(Digest digest);
+
+    /**
+     * Records, in its own transaction, that {@code holder} is about to commit {@code digest}: until
+     * {@code ttl} from now (database time) the collector will not start deleting that digest
+     * (calling it again extends the intent). Then reads, under the blob's row lock, whether a
+     * deletion already started.
+     *
+     * @return true when the commit may go ahead; false while the digest's bytes are being deleted
+     *         (wait until this turns true: the record is gone and fresh bytes must be stored)
+     */
+    Mono<Boolean> intend(Digest digest, String holder, Duration ttl);
+
+    /** Removes {@code holder}'s intent for {@code digest} (the commit ended, either way). */
+    Mono<Void> dropIntent(Digest digest, String holder);
+
+    /** Removes every expired intent (left by replicas that died mid-commit). @return how many */
+    Mono<Long> dropExpiredIntents();
 
     /** Those of {@code digests} that are linked to {@code repository}. */
     Flux<Digest> linked(String repository, Collection<Digest> digests);

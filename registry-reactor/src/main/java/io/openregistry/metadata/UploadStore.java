@@ -1,5 +1,6 @@
 package io.openregistry.metadata;
 
+import java.time.Duration;
 import java.time.Instant;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -7,6 +8,13 @@ import reactor.core.publisher.Mono;
 /**
  * Upload sessions, kept in the database so that an upload can be resumed after a restart or on
  * another replica.
+ *
+ * <p>Exclusive work on a session across replicas goes through its <em>lease</em>: {@link #claim}
+ * sets a holder token and an expiry in database time if no unexpired lease exists; the holder
+ * {@link #renew renews} it while it works and {@link #release releases} it at the end. The writes
+ * that take a {@code holder} (the fenced {@link #advance(String, long, long, byte[], String) advance}
+ * and {@link #delete(String, String) delete}) succeed only while the row still carries that
+ * token, so a holder whose lease expired and was claimed by another cannot record anything.
  */
 public interface UploadStore {
 
@@ -43,6 +51,29 @@ public interface UploadStore {
     Mono<Boolean> advance(String id, long expected, long offset, byte[] hashState);
 
     /**
+     * Like {@link #advance(String, long, long, byte[])}, fenced: moves only while the session's
+     * lease holder is {@code holder}.
+     */
+    Mono<Boolean> advance(String id, long expected, long offset, byte[] hashState, String holder);
+
+    /**
+     * Takes the lease of session {@code id} of {@code repository} for {@code holder} until
+     * {@code ttl} from now (database time), if no unexpired lease is held (by anyone, this holder
+     * included). @return the session as it is under the lease, or empty when the lease is held
+     * elsewhere or there is no such session
+     */
+    Mono<UploadRecord> claim(String id, String repository, String holder, Duration ttl);
+
+    /**
+     * Extends {@code holder}'s unexpired lease to {@code ttl} from now. @return false when the
+     * lease is no longer {@code holder}'s or has expired (then it must stop working on the session)
+     */
+    Mono<Boolean> renew(String id, String holder, Duration ttl);
+
+    /** Gives up {@code holder}'s lease, if it still holds it (a session that is gone is fine). */
+    Mono<Void> release(String id, String holder);
+
+    /**
      * The hash state recorded with the session's offset, if the session is at {@code offset} and a
      * state was recorded; else empty.
      */
@@ -50,6 +81,9 @@ public interface UploadStore {
 
     /** @return whether the session existed */
     Mono<Boolean> delete(String id);
+
+    /** Deletes the session if {@code holder} holds its lease. @return whether it was deleted */
+    Mono<Boolean> delete(String id, String holder);
 
     /** Up to {@code limit} sessions last updated before {@code cutoff}, oldest first: abandoned uploads. */
     Flux<UploadRecord> idleSince(Instant cutoff, int limit);

@@ -33,6 +33,15 @@ import java.util.function.Supplier;
  *       {@value #OUTCOME_REREAD}: a request continued an upload whose running digest this process
  *       did not hold (another replica, a restart, a failed request) and rebuilt it from the hash
  *       state stored with the offset, or by re-reading the staged bytes.</li>
+ *   <li>{@value #UPLOAD_LEASE_CONFLICTS} (counter): requests answered 416 because another replica
+ *       held the upload's lease.</li>
+ *   <li>{@value #UPLOAD_LEASES_LOST} (counter): requests that lost their upload lease while they
+ *       worked (renewal refused, or not renewed in time) and stopped writing.</li>
+ *   <li>{@value #JOB_RUNS} (counter), tags {@value #TAG_JOB} and {@value #TAG_OUTCOME} =
+ *       {@value #OUTCOME_RAN} | {@value #OUTCOME_SKIPPED} | {@value #OUTCOME_ERROR}: ticks of a periodic
+ *       job on this replica; skipped when another replica held the job's lease.</li>
+ *   <li>{@value #BLOB_COMMIT_WAITS} (counter): blob commits that found their digest being deleted by
+ *       the collector and waited for the deletion to end before storing fresh bytes.</li>
  *   <li>{@value #STORAGE_OPERATION} (timer), tags {@value #TAG_BACKEND}, {@value #TAG_OPERATION}
  *       (the BlobStore method: check, append, readStaged, commit, abort, read, delete) and
  *       {@value #TAG_OUTCOME} (success, error, cancelled).</li>
@@ -68,6 +77,21 @@ public final class Meters {
     public static final String OUTCOME_RESTORED = "restored";
     /** Outcome of {@link #UPLOAD_DIGEST_REBUILDS}: rebuilt by re-reading the staged bytes. */
     public static final String OUTCOME_REREAD = "reread";
+
+    /** Counter of upload requests refused because another replica held the session's lease. */
+    public static final String UPLOAD_LEASE_CONFLICTS = "openregistry.upload.lease.conflicts";
+    /** Counter of upload requests that lost the session's lease while they worked. */
+    public static final String UPLOAD_LEASES_LOST = "openregistry.upload.leases.lost";
+    /** Counter of periodic job ticks, by job and outcome. */
+    public static final String JOB_RUNS = "openregistry.job.runs";
+    /** Tag of {@link #JOB_RUNS}: the job's name. */
+    public static final String TAG_JOB = "job";
+    /** Outcome of {@link #JOB_RUNS}: this replica held the lease and ran the job. */
+    public static final String OUTCOME_RAN = "ran";
+    /** Outcome of {@link #JOB_RUNS}: another replica held the lease. */
+    public static final String OUTCOME_SKIPPED = "skipped";
+    /** Counter of blob commits that waited for the collector's deletion of the same digest. */
+    public static final String BLOB_COMMIT_WAITS = "openregistry.blob.commit.waits";
 
     /** Timer of whole uploads: from the session's start to its successful commit. */
     public static final String UPLOAD_DURATION = "openregistry.upload.duration";
@@ -124,6 +148,27 @@ public final class Meters {
         return Counter.builder(UPLOAD_DIGEST_REBUILDS).tag(TAG_OUTCOME, outcome)
                 .description("Upload digests rebuilt from the stored hash state or by re-reading staged bytes")
                 .register(registry);
+    }
+
+    public static Counter uploadLeaseConflicts(MeterRegistry registry) {
+        return Counter.builder(UPLOAD_LEASE_CONFLICTS)
+                .description("Upload requests refused because another replica held the session's lease").register(registry);
+    }
+
+    public static Counter uploadLeasesLost(MeterRegistry registry) {
+        return Counter.builder(UPLOAD_LEASES_LOST)
+                .description("Upload requests that lost the session's lease while they worked").register(registry);
+    }
+
+    /** @param outcome {@link #OUTCOME_RAN}, {@link #OUTCOME_SKIPPED} or {@link #OUTCOME_ERROR} */
+    public static Counter jobRuns(MeterRegistry registry, String job, String outcome) {
+        return Counter.builder(JOB_RUNS).tag(TAG_JOB, job).tag(TAG_OUTCOME, outcome)
+                .description("Ticks of a periodic job on this replica, by outcome").register(registry);
+    }
+
+    public static Counter blobCommitWaits(MeterRegistry registry) {
+        return Counter.builder(BLOB_COMMIT_WAITS)
+                .description("Blob commits that waited for the collector's deletion of the same digest").register(registry);
     }
 
     public static Timer uploadDuration(MeterRegistry registry) {

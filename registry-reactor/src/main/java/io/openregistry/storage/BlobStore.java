@@ -33,7 +33,9 @@ public interface BlobStore {
      * delivered on a thread where blocking I/O is permitted.
      *
      * <p>If {@code data} errors or is cancelled, or writing fails, the staged upload is rolled
-     * back to {@code offset} and the returned Mono errors.
+     * back to {@code offset} and the returned Mono errors. Except when {@code data} errors with a
+     * {@link LeaseLostException}: the caller lost its claim on the upload, so the store leaves the
+     * staged upload as it is (no rollback) and errors with that exception.
      *
      * @return the staged length after the append
      */

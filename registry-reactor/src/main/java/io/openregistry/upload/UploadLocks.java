@@ -10,7 +10,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The in-memory side of upload sessions on this replica: which session a request is writing to
- * (one at a time), and the running digest of each session's staged bytes.
+ * (one at a time), and the running digest of each session's staged bytes. This is the fast path
+ * within one process (and what the in-flight gauge and the shutdown wait count); exclusion across
+ * replicas is the session's database lease ({@link UploadLease}), taken after this claim.
  */
 final class UploadLocks {
     /** The digest of the first {@code offset} staged bytes, valid while {@code digest} is not null. */

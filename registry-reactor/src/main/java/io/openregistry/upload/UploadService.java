@@ -15,12 +15,17 @@ import io.openregistry.oci.OciError;
 import io.openregistry.oci.OciException;
 import io.openregistry.storage.BlobStore;
 import io.openregistry.storage.Buffers;
+import io.openregistry.storage.LeaseLostException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
@@ -29,6 +34,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Blob uploads: sessions, streamed and chunked appends, and the commit chain
@@ -39,6 +45,10 @@ import reactor.core.scheduler.Scheduler;
  * memory while this process works on the upload; when it is missing (after a restart, on another
  * replica, or after a failed request) it is restored from the stored state, or, when that is
  * missing, invalid or cannot be restored on this JVM, rebuilt by re-reading the staged bytes.
+ *
+ * <p>Every request that changes a session works under the session's lease in the database (see
+ * {@link #exclusively}): replicas exclude each other through it, and a holder that lost its lease
+ * neither writes staged bytes nor records anything.
  */
 public final class UploadService {
     private static final Logger log = LoggerFactory.getLogger(UploadService.class);
@@ -47,6 +57,8 @@ public final class UploadService {
     private final UploadStore uploads;
     private final Scheduler workers;
     private final UploadLocks locks = new UploadLocks();
+    /** The database lease of each session a request (or the sweep) of this process holds, while it does. */
+    private final Map<String, UploadLease> held = new ConcurrentHashMap<>();
     private final BlobCollector collector;
     /**
      * Upload ids are capabilities, so they come from a CSPRNG; DRBG is seeded once here, at
@@ -61,6 +73,14 @@ public final class UploadService {
     private final DigestStates states;
     private final Counter digestRestored;
     private final Counter digestReread;
+    private final Counter leaseConflicts;
+    private final Counter leasesLost;
+    private final Duration leaseTtl;
+    /** Fires the lease renewals; owned by the caller. */
+    private final Scheduler timer;
+
+    /** The lease time of the constructors that take none (the configured one comes from {@code upload.leaseSeconds}). */
+    static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(15);
 
     /** An upload service without limits. */
     public UploadService(BlobStore store, BlobIndex blobs, UploadStore uploads, BlobCollector collector,
@@ -71,12 +91,33 @@ public final class UploadService {
     /** @param meters where the upload meters of {@link Meters} are registered */
     public UploadService(BlobStore store, BlobIndex blobs, UploadStore uploads, BlobCollector collector,
                          Scheduler workers, MeterRegistry meters, UploadLimits limits) {
-        this(store, blobs, uploads, collector, workers, meters, limits, DigestStates.shared());
+        this(store, blobs, uploads, collector, workers, meters, limits, DEFAULT_LEASE_TTL, Schedulers.parallel());
+    }
+
+    /**
+     * @param leaseTtl how long a session's lease lasts unless renewed (renewed every third of it
+     *                 while a request works on the session)
+     * @param timer    where lease renewals are scheduled (owned by the caller)
+     */
+    public UploadService(BlobStore store, BlobIndex blobs, UploadStore uploads, BlobCollector collector,
+                         Scheduler workers, MeterRegistry meters, UploadLimits limits, Duration leaseTtl,
+                         Scheduler timer) {
+        this(store, blobs, uploads, collector, workers, meters, limits, DigestStates.shared(), leaseTtl, timer);
     }
 
     /** @param states how running digests are exported and restored (an unavailable one: always re-read) */
     UploadService(BlobStore store, BlobIndex blobs, UploadStore uploads, BlobCollector collector,
                   Scheduler workers, MeterRegistry meters, UploadLimits limits, DigestStates states) {
+        this(store, blobs, uploads, collector, workers, meters, limits, states, DEFAULT_LEASE_TTL, Schedulers.parallel());
+    }
+
+    UploadService(BlobStore store, BlobIndex blobs, UploadStore uploads, BlobCollector collector,
+                  Scheduler workers, MeterRegistry meters, UploadLimits limits, DigestStates states,
+                  Duration leaseTtl, Scheduler timer) {
+        this.leaseTtl = leaseTtl;
+        this.timer = timer;
+        this.leaseConflicts = Meters.uploadLeaseConflicts(meters);
+        this.leasesLost = Meters.uploadLeasesLost(meters);
         this.limits = limits;
         this.states = states;
         this.digestRestored = Meters.uploadDigestRebuilds(meters, Meters.OUTCOME_RESTORED);
@@ -186,7 +227,16 @@ public final class UploadService {
                     if (state == null) {
                         return Mono.empty();
                     }
-                    return discard(s.id()).thenReturn(s).doFinally(signal -> locks.release(state));
+                    // under the session's lease, so that no replica is writing to it; and still idle
+                    // once we hold it (a request may have moved it since the listing)
+                    return lease(s.id(), s.repository())
+                            .flatMap(claim -> Mono.just(claim.session())
+                                    .filter(now -> now.updatedAt().isBefore(cutoff))
+                                    .flatMap(idle -> discard(s.id()).thenReturn(idle))
+                                    .materialize()
+                                    .flatMap(signal -> release(s.id(), claim.lease()).thenReturn(signal))
+                                    .<UploadRecord>dematerialize())
+                            .doFinally(signal -> locks.release(state));
                 })
                 .doOnNext(s -> log.debug("upload expired id={} repository={} bytes={}", s.id(), s.repository(), s.offset()))
                 .count();
@@ -215,10 +265,12 @@ public final class UploadService {
     }
 
     /**
-     * Runs {@code work} as the only request on the session, with the session read after the claim
-     * (so its offset is current). A concurrent request gets a 416. The work is detached from the
-     * caller: if the client goes away, the store still finishes (or rolls back) before the
-     * session is released, so a retry never races a late write.
+     * Runs {@code work} as the only request on the session, on any replica, with the session read
+     * by the claim (so its offset is current). The claim is this process's in-memory one (the
+     * fast path) and then the session's lease in the database, renewed while the work runs and
+     * released at its end. A concurrent request, here or on another replica, gets a 416. The work
+     * is detached from the caller: if the client goes away, the store still finishes (or rolls
+     * back) before the session is released, so a retry never races a late write.
      */
     private <T> Mono<T> exclusively(String repository, String id, BiFunction<UploadLocks.State, UploadRecord, Mono<T>> work) {
         return Mono.defer(() -> {
@@ -227,14 +279,93 @@ public final class UploadService {
                 return session(repository, id).flatMap(s -> Mono.error(outOfOrder(s, "another request is writing to this upload")));
             }
             Sinks.One<T> result = Sinks.one();
-            session(repository, id)
-                    .doOnError(e -> locks.forget(id)) // unknown id: keep no state for it
-                    .flatMap(s -> work.apply(state, s))
-                    // released before the response goes out, so the client's next request finds it free
+            lease(id, repository)
+                    .switchIfEmpty(Mono.defer(() -> session(repository, id).flatMap(s -> {
+                        leaseConflicts.increment();
+                        return Mono.error(outOfOrder(s, "another replica is writing to this upload"));
+                    })))
+                    .doOnError(e -> locks.forget(id)) // unknown id (or held elsewhere): keep no state for it
+                    .flatMap(claim -> Mono.defer(() -> work.apply(state, claim.session()))
+                            .onErrorMap(LeaseLostException::isLeaseLost, e -> leaseLost(state, claim.session()))
+                            // released before the response goes out, so that the client's next
+                            // request, on any replica, finds the session free
+                            .materialize()
+                            .flatMap(signal -> release(id, claim.lease()).thenReturn(signal))
+                            .<T>dematerialize())
                     .doOnTerminate(() -> locks.release(state))
                     .subscribe(result::tryEmitValue, result::tryEmitError, result::tryEmitEmpty);
             return result.asMono();
         });
+    }
+
+    /** A session's lease held by this process, and the session as it was read under it. */
+    private record Claim(UploadLease lease, UploadRecord session) {
+    }
+
+    /**
+     * Takes the session's lease in the database (reading the session in the same statement) and
+     * starts renewing it; empty when another request (on any replica) holds it, or when there is
+     * no such session.
+     */
+    private Mono<Claim> lease(String id, String repository) {
+        return Mono.defer(() -> {
+            byte[] random = new byte[16];
+            ids.nextBytes(random);
+            String token = HexFormat.of().formatHex(random);
+            long sentAt = System.nanoTime();
+            return uploads.claim(id, repository, token, leaseTtl)
+                    .map(session -> {
+                        UploadLease lease = new UploadLease(token, leaseTtl, sentAt, System::nanoTime);
+                        Duration every = leaseTtl.dividedBy(3);
+                        lease.renewals = Flux.interval(every, every, timer)
+                                .onBackpressureDrop()
+                                .concatMap(tick -> renew(id, lease), 1)
+                                .subscribe();
+                        held.put(id, lease);
+                        return new Claim(lease, session);
+                    });
+        });
+    }
+
+    private Mono<Void> renew(String id, UploadLease lease) {
+        long sentAt = System.nanoTime();
+        return uploads.renew(id, lease.token, leaseTtl)
+                .doOnNext(renewed -> {
+                    if (renewed) {
+                        lease.renewed(sentAt);
+                    } else if (lease.holds()) {
+                        lease.lose();
+                        leasesLost.increment();
+                        log.warn("upload lease lost id={}: the database refused its renewal", id);
+                    }
+                })
+                // a failed renewal is not a refusal: the lease may still be ours, and the local
+                // deadline stops the writer in time if it is not
+                .onErrorResume(e -> {
+                    log.warn("renewing the lease of upload {} failed: {}", id, e.toString());
+                    return Mono.empty();
+                })
+                .then();
+    }
+
+    /** Stops the renewals and gives the lease back (errors are logged: the lease then just expires). */
+    private Mono<Void> release(String id, UploadLease lease) {
+        return Mono.defer(() -> {
+            lease.renewals.dispose();
+            held.remove(id, lease);
+            return uploads.release(id, lease.token);
+        }).onErrorResume(e -> {
+            log.warn("releasing the lease of upload {} failed; it expires within {} s: {}", id, leaseTtl.toSeconds(),
+                    e.toString());
+            return Mono.empty();
+        });
+    }
+
+    /** The 416 of a request whose lease was lost while it worked (the session stays at its recorded offset). */
+    private UploadOutOfOrderException leaseLost(UploadLocks.State state, UploadRecord s) {
+        state.digest = null;
+        leasesLost.increment();
+        return outOfOrder(s, "this replica lost its lease on the upload while writing; resume from the recorded offset");
     }
 
     private Mono<UploadRecord> appendTo(UploadLocks.State state, UploadRecord s, String range, long contentLength,
@@ -264,11 +395,15 @@ public final class UploadService {
                     // from the recorded offset with a digest that matches it, and the store
                     // truncates the staged bytes back to that offset before writing.
                     MessageDigest running = copy(state.digest);
-                    return store.append(s.id(), s.offset(), DigestingPipeline.of(body, running, expected, s.offset(),
-                            limits.maxBlobBytes(), workers, bytesPushed))
+                    UploadLease lease = held.get(s.id());
+                    // fenced: no buffer reaches the store once the lease may be another's
+                    return store.append(s.id(), s.offset(), lease.fence(DigestingPipeline.of(body, running, expected,
+                                    s.offset(), limits.maxBlobBytes(), workers, bytesPushed)))
                             // the state recorded with the offset is the state at that offset: taken
-                            // from the copy that hashed exactly the bytes the store acknowledged
-                            .flatMap(length -> uploads.advance(s.id(), s.offset(), length, states.export(running))
+                            // from the copy that hashed exactly the bytes the store acknowledged;
+                            // recorded only while the lease is still this request's
+                            .flatMap(length -> uploads.advance(s.id(), s.offset(), length, states.export(running),
+                                            lease.token)
                                     .flatMap(moved -> {
                                         if (!moved) {
                                             state.digest = null;
@@ -389,7 +524,7 @@ public final class UploadService {
                 return discard(s.id()).then(Mono.error(OciError.DIGEST_INVALID.exception(
                         "digest " + expected + " does not match the uploaded content (" + d + ")")));
             }
-            return collector.committing(expected, store.commit(s.id(), expected, s.offset())
+            return collector.committing(expected, held.get(s.id()).fence(store.commit(s.id(), expected, s.offset()))
                     .flatMap(location -> blobs.commit(s.repository(),
                                     new BlobRecord(expected, s.offset(), store.backend(), location), s.id())
                             // The bytes are in place but unrecorded; the staged copy is gone, so the
@@ -402,9 +537,20 @@ public final class UploadService {
         });
     }
 
+    /**
+     * Deletes the session and its staged bytes, under the lease of the claim that runs this: the
+     * row is deleted only while the lease is ours, and the staged bytes only when the row is gone
+     * (then no one can claim the session any more).
+     */
     private Mono<Void> discard(String id) {
+        UploadLease lease = held.get(id);
         locks.forget(id);
-        return uploads.delete(id).then(store.abort(id));
+        if (lease == null) {
+            return Mono.error(new IllegalStateException("upload " + id + " discarded without its lease"));
+        }
+        return uploads.delete(id, lease.token)
+                .flatMap(deleted -> deleted ? Mono.just(true) : uploads.find(id).hasElement().map(exists -> !exists))
+                .flatMap(gone -> gone ? store.abort(id) : Mono.<Void>empty());
     }
 
     private static UploadOutOfOrderException outOfOrder(UploadRecord s, String message) {

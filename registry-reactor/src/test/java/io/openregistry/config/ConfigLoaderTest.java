@@ -45,6 +45,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void uploadLease() {
+        assertThat(ConfigLoader.load(null, Map.of()).upload().leaseTtl()).isEqualTo(java.time.Duration.ofSeconds(15));
+        assertThat(ConfigLoader.load(null, Map.of("OPENREGISTRY_UPLOAD_LEASE_SECONDS", "6")).upload().leaseTtl())
+                .isEqualTo(java.time.Duration.ofSeconds(6));
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_UPLOAD_LEASE_SECONDS", "0")))
+                .hasMessageContaining("upload.leaseSeconds");
+    }
+
+    @Test
     void envNamesSplitCamelCase() {
         assertThat(ConfigLoader.envName("http.addr")).isEqualTo("OPENREGISTRY_HTTP_ADDR");
         assertThat(ConfigLoader.envName("manifest.maxBytes")).isEqualTo("OPENREGISTRY_MANIFEST_MAX_BYTES");

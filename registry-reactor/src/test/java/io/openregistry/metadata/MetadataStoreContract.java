@@ -152,10 +152,92 @@ public abstract class MetadataStoreContract {
         assertThat(await(meta.blobs().unlink("r3", b.digest()))).isTrue();
         Thread.sleep(5);
         assertThat(await(meta.blobs().forget(b.digest(), java.time.Instant.now()))).isTrue();
+        // marked deleting: not found any more, and a commit of it would have to wait
         assertThat(await(meta.blobs().find(b.digest()))).isNull();
+        assertThat(await(meta.blobs().intend(b.digest(), "c1", Duration.ofMinutes(1)))).isFalse();
+        await(meta.blobs().dropIntent(b.digest(), "c1"));
+        assertThat(await(meta.blobs().forget(b.digest(), java.time.Instant.now()))).as("still marked").isTrue();
+        await(meta.blobs().forgotten(b.digest()));
+        assertThat(await(meta.blobs().intend(b.digest(), "c2", Duration.ofMinutes(1)))).isTrue();
+        await(meta.blobs().dropIntent(b.digest(), "c2"));
         // and once forgotten it can be committed anew
         await(meta.blobs().commit("r4", b, null));
         assertThat(await(meta.blobs().findLinked("r4", b.digest()))).isEqualTo(b);
+    }
+
+    @Test
+    void aLiveCommitIntentKeepsTheCollectorOff() throws Exception {
+        BlobRecord b = blob("intended", "loc");
+        await(meta.blobs().commit("r", b, null));
+        assertThat(await(meta.blobs().unlink("r", b.digest()))).isTrue();
+        Thread.sleep(5);
+        assertThat(await(meta.blobs().intend(b.digest(), "h1", Duration.ofMinutes(1)))).isTrue();
+        assertThat(await(meta.blobs().forget(b.digest(), java.time.Instant.now()))).as("an intent lives").isFalse();
+        assertThat(await(meta.blobs().find(b.digest()))).isEqualTo(b);
+        await(meta.blobs().dropIntent(b.digest(), "h1"));
+        // an expired intent counts for nothing, and is swept
+        assertThat(await(meta.blobs().intend(b.digest(), "h2", Duration.ofMillis(1)))).isTrue();
+        Thread.sleep(20);
+        assertThat(await(meta.blobs().forget(b.digest(), java.time.Instant.now()))).isTrue();
+        assertThat(await(meta.blobs().dropExpiredIntents())).isEqualTo(1);
+        assertThat(await(meta.blobs().dropExpiredIntents())).isZero();
+        // a commit can never link a record being deleted
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> await(meta.blobs().commit("r", b, null)))
+                .hasMessageContaining("being deleted");
+        await(meta.blobs().forgotten(b.digest()));
+        assertThat(await(meta.blobs().commit("r", b, null))).isEqualTo(b);
+    }
+
+    @Test
+    void uploadLeasesExcludeAndFence() throws Exception {
+        await(meta.uploads().create("u", "r"));
+        Duration ttl = Duration.ofMinutes(1);
+        assertThat(await(meta.uploads().claim("u", "other-repo", "a", ttl))).as("wrong repository").isNull();
+        assertThat(await(meta.uploads().claim("none", "r", "a", ttl))).as("no session").isNull();
+        assertThat(await(meta.uploads().claim("u", "r", "a", ttl))).isEqualTo(await(meta.uploads().find("u")));
+        assertThat(await(meta.uploads().claim("u", "r", "b", ttl))).as("held by a").isNull();
+        assertThat(await(meta.uploads().claim("u", "r", "a", ttl))).as("held, even by a").isNull();
+        assertThat(await(meta.uploads().renew("u", "a", ttl))).isTrue();
+        assertThat(await(meta.uploads().renew("u", "b", ttl))).isFalse();
+        assertThat(await(meta.uploads().advance("u", 0, 10, null, "b"))).as("b holds no lease").isFalse();
+        assertThat(await(meta.uploads().advance("u", 0, 10, new byte[] {1}, "a"))).isTrue();
+        assertThat(await(meta.uploads().find("u")).offset()).isEqualTo(10);
+        await(meta.uploads().release("u", "b"));
+        assertThat(await(meta.uploads().claim("u", "r", "b", ttl))).as("b's release freed nothing").isNull();
+        await(meta.uploads().release("u", "a"));
+        assertThat(await(meta.uploads().advance("u", 10, 20, null, "a"))).as("released").isFalse();
+
+        // an expired lease is taken over, and its holder can neither renew nor record any more
+        assertThat(await(meta.uploads().claim("u", "r", "b", Duration.ofMillis(1)))).extracting(UploadRecord::offset)
+                .isEqualTo(10L);
+        Thread.sleep(20);
+        assertThat(await(meta.uploads().renew("u", "b", ttl))).as("expired").isFalse();
+        assertThat(await(meta.uploads().claim("u", "r", "c", ttl))).isNotNull();
+        assertThat(await(meta.uploads().advance("u", 10, 20, null, "b"))).isFalse();
+        assertThat(await(meta.uploads().delete("u", "b"))).isFalse();
+        assertThat(await(meta.uploads().delete("u", "c"))).isTrue();
+        assertThat(await(meta.uploads().find("u"))).isNull();
+    }
+
+    @Test
+    void aJobLeaseHasOneHolderUntilItExpires() throws Exception {
+        Duration ttl = Duration.ofMinutes(1);
+        assertThat(await(meta.jobs().acquire("sweep", "a", ttl))).isTrue();
+        assertThat(await(meta.jobs().acquire("sweep", "b", ttl))).isFalse();
+        assertThat(await(meta.jobs().acquire("sweep", "a", ttl))).as("the holder extends it").isTrue();
+        assertThat(await(meta.jobs().acquire("other", "b", ttl))).as("another job").isTrue();
+        assertThat(await(meta.jobs().acquire("sweep", "a", Duration.ofMillis(1)))).isTrue();
+        Thread.sleep(20);
+        assertThat(await(meta.jobs().acquire("sweep", "b", ttl))).as("expired").isTrue();
+        assertThat(await(meta.jobs().acquire("sweep", "a", ttl))).isFalse();
+        await(meta.jobs().release("sweep", "a"));
+        assertThat(await(meta.jobs().acquire("sweep", "a", ttl))).as("a released nothing of b's").isFalse();
+        await(meta.jobs().release("sweep", "b"));
+        assertThat(await(meta.jobs().acquire("sweep", "a", ttl))).as("released").isTrue();
+        // first takes racing on a new job: exactly one wins
+        List<Boolean> won = awaitAll(Flux.range(0, 8)
+                .flatMap(i -> meta.jobs().acquire("new", "h" + i, ttl).subscribeOn(Schedulers.parallel()), 8));
+        assertThat(won).containsOnlyOnce(true);
     }
 
     @Test

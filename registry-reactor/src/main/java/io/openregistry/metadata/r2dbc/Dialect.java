@@ -63,6 +63,29 @@ enum Dialect {
                 + placeholders(columns.size()) + ")";
     }
 
+    /**
+     * The database's current time plus the milliseconds bound at {@code param} (e.g. {@code "$3"}):
+     * lease expiries are computed in database time, so that replicas whose clocks disagree still
+     * agree on who holds a lease.
+     */
+    String nowPlusMillis(String param) {
+        if (this == POSTGRESQL) {
+            return "(CURRENT_TIMESTAMP + CAST(" + param + " AS BIGINT) * INTERVAL '1 millisecond')";
+        }
+        return "DATEADD(MILLISECOND, CAST(" + param + " AS BIGINT), CURRENT_TIMESTAMP)";
+    }
+
+    /**
+     * {@code update} (an UPDATE statement) as a query of {@code columns} of the rows it changed, as
+     * they are after it: one round trip instead of an update and a select.
+     */
+    String returning(String update, String columns) {
+        if (this == POSTGRESQL) {
+            return update + " RETURNING " + columns;
+        }
+        return "SELECT " + columns + " FROM FINAL TABLE (" + update + ")";
+    }
+
     /** {@code $from, $from+1, ...} for {@code count} parameters. */
     static String placeholders(int from, int count) {
         return IntStream.range(from, from + count).mapToObj(i -> "$" + i).collect(Collectors.joining(", "));

@@ -5,13 +5,19 @@ import io.openregistry.metadata.BlobRecord;
 import io.openregistry.oci.Digest;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.Row;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** Blobs are global (one row per digest); repository_blobs says which repositories may serve them. */
+/**
+ * Blobs are global (one row per digest); repository_blobs says which repositories may serve them.
+ * A row marked {@code deleting} belongs to the collector until its bytes are gone; blob_intents
+ * holds the commits in progress, which the collector must not delete under (see
+ * {@code upload.BlobCollector} for the protocol).
+ */
 final class R2dbcBlobIndex implements BlobIndex {
     private static final String COLUMNS = "b.digest, b.size, b.backend, b.location";
     /** A push or mount of an orphaned blob takes it back from the collector. */
@@ -20,6 +26,7 @@ final class R2dbcBlobIndex implements BlobIndex {
     private final Db db;
     private final String insertBlob;
     private final String insertLink;
+    private final String upsertIntent;
 
     R2dbcBlobIndex(Db db) {
         this.db = db;
@@ -27,6 +34,11 @@ final class R2dbcBlobIndex implements BlobIndex {
                 List.of("digest", "size", "media_type", "backend", "location", "created_at"), List.of("digest"));
         this.insertLink = db.dialect.insertIfAbsent("repository_blobs",
                 List.of("repository", "digest", "created_at"), List.of("repository", "digest"));
+        String until = db.dialect.nowPlusMillis("$3");
+        this.upsertIntent = db.dialect == Dialect.POSTGRESQL
+                ? "INSERT INTO blob_intents (digest, holder, intent_until) VALUES ($1, $2, " + until + ")"
+                        + " ON CONFLICT (digest, holder) DO UPDATE SET intent_until = EXCLUDED.intent_until"
+                : "MERGE INTO blob_intents (digest, holder, intent_until) KEY (digest, holder) VALUES ($1, $2, " + until + ")";
     }
 
     @Override
@@ -39,7 +51,7 @@ final class R2dbcBlobIndex implements BlobIndex {
                         .then(uploadId == null ? Mono.empty()
                                 : Db.update(conn, "DELETE FROM uploads WHERE id = $1", uploadId))
                         // The existing record wins over ours when the digest was already known.
-                        .thenMany(find(conn, blob.digest())))
+                        .thenMany(findForCommit(conn, blob.digest())))
                 .single();
     }
 
@@ -84,9 +96,57 @@ final class R2dbcBlobIndex implements BlobIndex {
 
     @Override
     public Mono<Boolean> forget(Digest digest, Instant cutoff) {
-        return db.update("DELETE FROM blobs WHERE digest = $1 AND orphaned_at < $2"
-                        + " AND NOT EXISTS (SELECT 1 FROM repository_blobs WHERE digest = $1)", digest, cutoff)
-                .map(count -> count > 0);
+        // The row lock first, then the intents with a statement of their own: in PostgreSQL's READ
+        // COMMITTED each statement sees what was committed before it began, so an intent whose
+        // transaction released this lock (see intend) is seen. One UPDATE with NOT EXISTS would
+        // not do: after waiting for a lock it re-checks only the locked row, not other tables.
+        return db.transaction(conn -> Db.query(conn, "SELECT deleting FROM blobs WHERE digest = $1 AND orphaned_at < $2"
+                                + " AND NOT EXISTS (SELECT 1 FROM repository_blobs WHERE digest = $1) FOR UPDATE",
+                        row -> row.get(0, Boolean.class), digest, cutoff)
+                        .singleOrEmpty()
+                        .flatMap(deleting -> deleting ? Mono.just(true)
+                                : Db.query(conn, "SELECT COUNT(*) FROM blob_intents WHERE digest = $1"
+                                                + " AND intent_until > CURRENT_TIMESTAMP",
+                                                row -> ((Number) row.get(0)).longValue(), digest)
+                                        .single()
+                                        .flatMap(intents -> intents > 0 ? Mono.just(false)
+                                                : Db.update(conn, "UPDATE blobs SET deleting = TRUE WHERE digest = $1", digest)
+                                                        .thenReturn(true))))
+                .defaultIfEmpty(false)
+                .single();
+    }
+
+    @Override
+    public Mono<Void> forgotten(Digest digest) {
+        return db.update("DELETE FROM blobs WHERE digest = $1 AND deleting", digest).then();
+    }
+
+    @Override
+    public Mono<Boolean> intend(Digest digest, String holder, Duration ttl) {
+        // The intent and the lock in one transaction: a collector that locked the row first has
+        // committed its mark by the time we get the lock (we read it); one that locks it after us
+        // starts its intent check after our commit, and sees the intent.
+        String lock = "SELECT deleting FROM blobs WHERE digest = $1 FOR UPDATE";
+        Flux<Boolean> marks = db.dialect == Dialect.POSTGRESQL
+                // one statement, so one transaction and one round trip: the intent is committed
+                // when the lock is released
+                ? db.query("WITH intent AS (" + upsertIntent + ") " + lock, row -> row.get(0, Boolean.class),
+                        digest, holder, ttl.toMillis())
+                : db.transaction(conn -> Db.update(conn, upsertIntent, digest, holder, ttl.toMillis())
+                        .thenMany(Db.query(conn, lock, row -> row.get(0, Boolean.class), digest)));
+        return marks.singleOrEmpty()
+                .map(deleting -> !deleting)
+                .defaultIfEmpty(true);
+    }
+
+    @Override
+    public Mono<Void> dropIntent(Digest digest, String holder) {
+        return db.update("DELETE FROM blob_intents WHERE digest = $1 AND holder = $2", digest, holder).then();
+    }
+
+    @Override
+    public Mono<Long> dropExpiredIntents() {
+        return db.update("DELETE FROM blob_intents WHERE intent_until <= CURRENT_TIMESTAMP");
     }
 
     @Override
@@ -97,8 +157,22 @@ final class R2dbcBlobIndex implements BlobIndex {
     }
 
     private static Flux<BlobRecord> find(Connection conn, Digest digest) {
-        return Db.query(conn, "SELECT " + COLUMNS + " FROM blobs b WHERE b.digest = $1",
+        return Db.query(conn, "SELECT " + COLUMNS + " FROM blobs b WHERE b.digest = $1 AND b.deleting = FALSE",
                 R2dbcBlobIndex::record, digest);
+    }
+
+    /**
+     * The record a commit links. A record being deleted would link content whose bytes are going:
+     * the commit protocol (an intent before the store commit) rules that out, and this refuses it
+     * should that ever be broken.
+     */
+    private static Flux<BlobRecord> findForCommit(Connection conn, Digest digest) {
+        return Db.query(conn, "SELECT " + COLUMNS + ", b.deleting FROM blobs b WHERE b.digest = $1", row -> {
+            if (Boolean.TRUE.equals(row.get(4, Boolean.class))) {
+                throw new IllegalStateException("blob " + digest + " is being deleted; it was committed without an intent");
+            }
+            return record(row);
+        }, digest);
     }
 
     private static Flux<BlobRecord> findLinked(Connection conn, String repository, Digest digest) {

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.openregistry.metadata.AccountStore;
 import io.openregistry.metrics.Meters;
 import io.openregistry.metadata.BlobIndex;
+import io.openregistry.metadata.JobLeases;
 import io.openregistry.metadata.ManifestStore;
 import io.openregistry.metadata.RepositoryStore;
 import io.openregistry.metadata.UploadStore;
@@ -38,6 +39,7 @@ public final class R2dbcMetadata implements AutoCloseable {
     private final RepositoryStore repositories;
     private final UploadStore uploads;
     private final AccountStore accounts;
+    private final JobLeases jobs;
 
     private R2dbcMetadata(ConnectionPool pool, Scheduler blockingScheduler, Db db) {
         this.pool = pool;
@@ -48,6 +50,7 @@ public final class R2dbcMetadata implements AutoCloseable {
         this.repositories = new R2dbcRepositoryStore(db);
         this.uploads = new R2dbcUploadStore(db);
         this.accounts = new R2dbcAccountStore(db);
+        this.jobs = new R2dbcJobLeases(db);
     }
 
     /**
@@ -136,6 +139,10 @@ public final class R2dbcMetadata implements AutoCloseable {
 
     public AccountStore accounts() {
         return accounts;
+    }
+
+    public JobLeases jobs() {
+        return jobs;
     }
 
     /** Completes when the database answers a trivial query; for readiness checks. */

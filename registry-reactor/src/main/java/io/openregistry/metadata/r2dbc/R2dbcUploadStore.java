@@ -3,16 +3,25 @@ package io.openregistry.metadata.r2dbc;
 import io.openregistry.metadata.UploadRecord;
 import io.openregistry.metadata.UploadStore;
 import io.r2dbc.spi.Row;
+import java.time.Duration;
 import java.time.Instant;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** Upload sessions; the offset moves only by compare-and-set so two replicas cannot both append. */
+/**
+ * Upload sessions; the offset moves only by compare-and-set, fenced by the lease holder's token, so
+ * two replicas cannot both append. Lease expiries are computed and compared in database time.
+ */
 final class R2dbcUploadStore implements UploadStore {
     private final Db db;
+    private final String claim;
 
     R2dbcUploadStore(Db db) {
         this.db = db;
+        this.claim = db.dialect.returning("UPDATE uploads SET lease_holder = $3, lease_until = "
+                + db.dialect.nowPlusMillis("$4") + " WHERE id = $1 AND repository = $2"
+                + " AND (lease_until IS NULL OR lease_until <= CURRENT_TIMESTAMP)",
+                "id, repository, byte_offset, started_at, updated_at");
     }
 
     @Override
@@ -44,6 +53,33 @@ final class R2dbcUploadStore implements UploadStore {
     }
 
     @Override
+    public Mono<Boolean> advance(String id, long expected, long offset, byte[] hashState, String holder) {
+        return db.update("UPDATE uploads SET byte_offset = $3, updated_at = $4, hash_state = $5"
+                                + " WHERE id = $1 AND byte_offset = $2 AND lease_holder = $6",
+                        id, expected, offset, Sql.now(), hashState == null ? Db.NULL_BYTES : hashState, holder)
+                .map(count -> count > 0);
+    }
+
+    @Override
+    public Mono<UploadRecord> claim(String id, String repository, String holder, Duration ttl) {
+        return db.query(claim, R2dbcUploadStore::record, id, repository, holder, ttl.toMillis()).singleOrEmpty();
+    }
+
+    @Override
+    public Mono<Boolean> renew(String id, String holder, Duration ttl) {
+        return db.update("UPDATE uploads SET lease_until = " + db.dialect.nowPlusMillis("$3")
+                                + " WHERE id = $1 AND lease_holder = $2 AND lease_until > CURRENT_TIMESTAMP",
+                        id, holder, ttl.toMillis())
+                .map(count -> count > 0);
+    }
+
+    @Override
+    public Mono<Void> release(String id, String holder) {
+        return db.update("UPDATE uploads SET lease_holder = NULL, lease_until = NULL WHERE id = $1 AND lease_holder = $2",
+                id, holder).then();
+    }
+
+    @Override
     public Mono<byte[]> hashState(String id, long offset) {
         return db.query("SELECT hash_state FROM uploads WHERE id = $1 AND byte_offset = $2 AND hash_state IS NOT NULL",
                 row -> row.get(0, byte[].class), id, offset).singleOrEmpty();
@@ -52,6 +88,11 @@ final class R2dbcUploadStore implements UploadStore {
     @Override
     public Mono<Boolean> delete(String id) {
         return db.update("DELETE FROM uploads WHERE id = $1", id).map(count -> count > 0);
+    }
+
+    @Override
+    public Mono<Boolean> delete(String id, String holder) {
+        return db.update("DELETE FROM uploads WHERE id = $1 AND lease_holder = $2", id, holder).map(count -> count > 0);
     }
 
     @Override

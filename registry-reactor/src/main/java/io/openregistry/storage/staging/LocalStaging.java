@@ -1,6 +1,7 @@
 package io.openregistry.storage.staging;
 
 import io.netty.buffer.ByteBuf;
+import io.openregistry.storage.LeaseLostException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +57,10 @@ public final class LocalStaging {
         }).subscribeOn(io).then();
     }
 
-    /** {@code BlobStore.append}: writes {@code data} from {@code offset}, rolled back to it on any failure. */
+    /**
+     * {@code BlobStore.append}: writes {@code data} from {@code offset}, rolled back to it on any
+     * failure except a {@link LeaseLostException} (then the file is only closed).
+     */
     public Mono<Long> append(String uploadId, long offset, Flux<ByteBuf> data) {
         return Mono.defer(() -> {
             if (offset < 0) {
@@ -74,7 +78,8 @@ public final class LocalStaging {
                         data.subscribe(writer);
                     }),
                     file -> onIo(file::close),
-                    (file, error) -> onIo(file::rollback),
+                    // a writer that lost its lease must not truncate what the new holder may be writing
+                    (file, error) -> onIo(LeaseLostException.isLeaseLost(error) ? file::close : file::rollback),
                     file -> onIo(file::rollback));
         });
     }
