@@ -161,6 +161,37 @@ class CacheReplicaTest {
                 "B serves the tag moved after the reconnect");
     }
 
+    @Test
+    void aBurstOfAnnouncementsIsAppliedWhole() throws Exception {
+        String repo = "cache/" + UUID.randomUUID().toString().substring(0, 8);
+        String first = pushImage(onA, repo, "t0");
+        String second = pushImage(onA, repo, "other");
+        int tags = 3000;
+        try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(database));
+             PreparedStatement s = c.prepareStatement("INSERT INTO tags (repository, name, digest) VALUES (?, ?, ?)")) {
+            for (int i = 1; i < tags; i++) {
+                s.setString(1, repo);
+                s.setString(2, "t" + i);
+                s.setString(3, first);
+                s.addBatch();
+            }
+            s.executeBatch();
+        }
+        double before = counter(b, "openregistry_cache_notifications_total");
+
+        // one commit, thousands of announcements at once: none may be dropped on the way
+        try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(database));
+             PreparedStatement s = c.prepareStatement("UPDATE tags SET digest = ? WHERE repository = ? AND digest = ?")) {
+            s.setString(1, second);
+            s.setString(2, repo);
+            s.setString(3, first);
+            assertThat(s.executeUpdate()).isEqualTo(tags);
+        }
+        await(RECONNECT, () -> counter(b, "openregistry_cache_notifications_total") >= before + tags,
+                "B applied every announcement");
+        assertThat(counter(b, "openregistry_cache_listener_lost_total")).isZero();
+    }
+
     /** Reads {@code path} on {@code r} twice, expects {@code digest}, and checks the second read was a cache hit. */
     private static void warm(Registry r, TestClient client, String path, String digest) {
         assertThat(digestOf(client.get(path))).isEqualTo(digest);

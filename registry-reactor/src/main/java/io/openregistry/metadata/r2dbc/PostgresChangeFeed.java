@@ -29,6 +29,8 @@ final class PostgresChangeFeed implements ChangeFeed {
     /** The {@code application_name} of the listening connection, for operators reading {@code pg_stat_activity}. */
     static final String APPLICATION_NAME = "openregistry-cache-listener";
     static final Duration HEARTBEAT = Duration.ofSeconds(5);
+    /** Announcements received but not yet applied, at most (a burst from a large delete, say). */
+    static final int MAX_PENDING = 100_000;
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
@@ -66,7 +68,11 @@ final class PostgresChangeFeed implements ChangeFeed {
 
     private static Flux<Change> listen(PostgresqlConnection conn) {
         // Subscribed first (merge subscribes in order), so nothing sent right after LISTEN is missed.
+        // The driver drops a notification its subscriber has not requested (a best-effort sink):
+        // demand is therefore unbounded, into a bounded buffer whose overflow ends the session
+        // (a Lost: the cache is cleared) rather than losing an invalidation in silence.
         Flux<Change> notifications = conn.getNotifications()
+                .onBackpressureBuffer(MAX_PENDING)
                 .filter(n -> CHANNEL.equals(n.getName()))
                 .<Change>handle((n, sink) -> {
                     Change change = parse(n.getParameter());
