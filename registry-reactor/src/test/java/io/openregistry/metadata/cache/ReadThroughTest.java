@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.openregistry.RegistryServer;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
@@ -17,6 +19,16 @@ import reactor.core.publisher.Sinks;
  * Loads are sinks completed by the test, so every interleaving here is exact, not timed.
  */
 class ReadThroughTest {
+    /**
+     * Before any scheduler thread starts (a load's timeout runs on the parallel scheduler): a
+     * thread parked while BlockHound retransforms the JDK later, when another test class installs
+     * it, can fail inside its lock and take that scheduler down for the rest of the run.
+     */
+    @BeforeAll
+    static void installBlockHound() {
+        RegistryServer.installBlockHound();
+    }
+
     private final AtomicBoolean trusted = new AtomicBoolean(true);
     private final ReadThrough<String, String> cache = new ReadThrough<>(
             Caffeine.newBuilder().maximumSize(100).buildAsync(), trusted::get);
