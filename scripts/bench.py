@@ -26,6 +26,8 @@ HARNESS = os.path.join(ROOT, "benchmarks", "target", "benchmarks.jar")
 RESULTS = os.path.join(ROOT, "benchmarks", "results")
 TICK = os.sysconf("SC_CLK_TCK")
 OURS, DIST = "openregistry", "distribution"
+# OpenRegistry with cache.enabled=false, run beside the two with --cache-off
+OURS_NOCACHE = "openregistry-nocache"
 
 # (scenario, key, label, unit, higher_is_better)
 METRICS = [
@@ -82,8 +84,10 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(os.path.join(work, f"{kind}-{self.port}.log"), "w")
-        if kind == OURS:
+        if kind in (OURS, OURS_NOCACHE):
             env = {k: v for k, v in os.environ.items() if not k.startswith("OPENREGISTRY_")}
+            if kind == OURS_NOCACHE:
+                env["OPENREGISTRY_CACHE_ENABLED"] = "false"
             env.update(OPENREGISTRY_HTTP_ADDR=f"127.0.0.1:{self.port}", OPENREGISTRY_STORAGE_ROOT=self.dir,
                        OPENREGISTRY_LOG_LEVEL="WARN", OPENREGISTRY_ADMIN_ADDR="127.0.0.1:0",
                        # the CI burst holds up to 64 x 3 sessions from one address (Distribution has no limit)
@@ -294,6 +298,17 @@ def print_table(rows):
     print("advantage > 1 means OpenRegistry is better (higher throughput, or lower time/latency/CPU/memory)")
 
 
+def print_cache_off(results):
+    print(f"\n{'':3} {'metric':28} {'unit':6} {'cache on':>13} {'cache off':>13} {'distribution':>13}")
+    for scenario, key, label, unit, _ in METRICS:
+        off = results.get(scenario, {}).get(OURS_NOCACHE, {}).get(key)
+        if off is None:
+            continue
+        on = results.get(scenario, {}).get(OURS, {}).get(key)
+        d = results.get(scenario, {}).get(DIST, {}).get(key)
+        print(f"{scenario:3} {label:28} {unit:6} {fmt(on):>13} {fmt(off):>13} {fmt(d):>13}")
+
+
 def write_html(path, rows, meta):
     width, bar_h, left = 760, 22, 330
     valid = [r for r in rows if r[5]]
@@ -334,6 +349,9 @@ def main():
     parser.add_argument("--heap", default="256m", help="OpenRegistry's -Xmx (default 256m)")
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--no-warmup", action="store_true", help="measure from a cold JVM")
+    parser.add_argument("--cache-off", action="store_true",
+                        help="also run OpenRegistry with cache.enabled=false (a third server, same run); "
+                             "its figures are printed after the table and kept in the JSON as " + OURS_NOCACHE)
     args = parser.parse_args()
     for path in (JAR, HARNESS):
         if not os.path.isfile(path):
@@ -350,6 +368,8 @@ def main():
     started = time.monotonic()
     side_by_side = [s for s in scenarios if s not in ("S7", "H1")]
     servers = {OURS: Server(OURS, work, args.heap), DIST: Server(DIST, work, args.heap)} if side_by_side else {}
+    if servers and args.cache_off:
+        servers[OURS_NOCACHE] = Server(OURS_NOCACHE, work, args.heap)
     try:
         for server in servers.values():
             wait_ready(server.url, server.proc)
@@ -360,7 +380,9 @@ def main():
                 for n, scenario in enumerate(("S1", "S3", "S3", "S3", "S4")):
                     run_harness(server, scenario, True, f"warmup{n}")
         for i, scenario in enumerate(side_by_side):
-            order = [OURS, DIST] if i % 2 == 0 else [DIST, OURS]
+            kinds = list(servers)
+            # rotate which goes first
+            order = kinds[i % len(kinds):] + kinds[:i % len(kinds)]
             for kind in order:
                 quick = args.quick or (scenario == "S6" and quick_s6)
                 result = run_harness(servers[kind], scenario, quick, run_id)
@@ -393,6 +415,8 @@ def main():
         print_table(rows)
     if "H1" in results:
         print_hop_table(results["H1"])
+    if args.cache_off:
+        print_cache_off(results)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     meta = (f"{stamp}, {'quick' if args.quick else 'full'} run, {os.cpu_count()} cores, OpenRegistry -Xmx{args.heap}, "
             f"{time.monotonic() - started:.0f} s")

@@ -25,6 +25,7 @@ import io.openregistry.http.HeaderTimeout;
 import io.openregistry.http.RegistryHttpHandler;
 import io.openregistry.http.Responses;
 import io.openregistry.http.RouteTemplates;
+import io.openregistry.metadata.cache.MetadataCache;
 import io.openregistry.metadata.r2dbc.R2dbcMetadata;
 import io.openregistry.storage.BlobStore;
 import io.openregistry.storage.MeteredBlobStore;
@@ -142,13 +143,16 @@ public final class Registry implements AutoCloseable {
             metadata = R2dbcMetadata.open(config.database(), config.auth().publicByDefault(), meters);
             ObjectMapper json = warmedUp(new ObjectMapper());
             Responses responses = new Responses(json);
-            ManifestService manifestService = new ManifestService(metadata.manifests(), metadata.blobs(), json);
+            MetadataCache cache = config.cache().enabled() ? cached(config.cache(), metadata, meters, closeables) : null;
+            ManifestService manifestService = new ManifestService(
+                    cache == null ? metadata.manifests() : cache.manifests(metadata.manifests()), metadata.blobs(), json);
             BlobCollector collector = new BlobCollector(metadata.blobs(), store, timers, meters);
             UploadService uploadService = new UploadService(store, metadata.blobs(), metadata.uploads(), collector,
                     workers, meters, new UploadLimits(config.upload().maxBlobBytes(),
                             config.upload().maxSessionsPerAccount(), config.upload().maxSessionsPerRepository()),
                     config.upload().leaseTtl(), timers);
-            BlobHandlers blobs = new BlobHandlers(new BlobService(metadata.blobs(), store), meters);
+            BlobHandlers blobs = new BlobHandlers(new BlobService(
+                    cache == null ? metadata.blobs() : cache.blobs(metadata.blobs()), store), meters);
             UploadHandlers uploads = new UploadHandlers(uploadService, config.upload().chunkMinLength());
             ManifestHandlers manifests = new ManifestHandlers(manifestService, config.manifest().maxBytes());
             ListingHandlers listings = new ListingHandlers(new ListingService(metadata.manifests(), metadata.repositories()),
@@ -251,6 +255,18 @@ public final class Registry implements AutoCloseable {
             timers.dispose();
             throw e;
         }
+    }
+
+    /**
+     * The metadata cache of pulls (manifests by tag and digest, blob links), following the
+     * database's change feed until it is closed with the other {@code closeables}.
+     */
+    private static MetadataCache cached(Config.Cache config, R2dbcMetadata metadata, MeterRegistry meters,
+                                        List<AutoCloseable> closeables) {
+        MetadataCache cache = new MetadataCache(config, meters);
+        closeables.add(cache);
+        cache.follow(metadata.changes());
+        return cache;
     }
 
     /** Its own listener, loopback by default: metrics and probes are for operators, not clients. */

@@ -22,8 +22,11 @@ public final class RegistryServer implements AutoCloseable {
     /** The manifest size limit of test registries: small, so the limit test stays cheap. */
     public static final int MANIFEST_MAX_BYTES = 256 * 1024;
 
-    /** Database and storage: H2 or PostgreSQL with the filesystem store, or H2 with a remote store. */
-    public enum Backend { H2, POSTGRES, H2_IPFS, H2_S3 }
+    /**
+     * Database and storage: H2 or PostgreSQL with the filesystem store, or H2 with a remote store;
+     * {@code POSTGRES_NO_CACHE} is {@code POSTGRES} with {@code cache.enabled=false}.
+     */
+    public enum Backend { H2, POSTGRES, H2_IPFS, H2_S3, POSTGRES_NO_CACHE }
 
     private static boolean blockHoundInstalled;
     private final Path dataDir;
@@ -68,7 +71,7 @@ public final class RegistryServer implements AutoCloseable {
         try {
             Path dir = Files.createTempDirectory("openregistry-test");
             Config.Database db;
-            if (backend == Backend.POSTGRES) {
+            if (backend == Backend.POSTGRES || backend == Backend.POSTGRES_NO_CACHE) {
                 pg = EmbeddedPostgres.builder().start();
                 db = new Config.Database("r2dbc:postgresql://localhost:" + pg.getPort() + "/postgres",
                         "postgres", "postgres", 10);
@@ -89,7 +92,8 @@ public final class RegistryServer implements AutoCloseable {
                     uploads,
                     new Config.Log("INFO"),
                     new Config.Admin(InetSocketAddress.createUnresolved("127.0.0.1", 0)),
-                    auth.apply(dir));
+                    auth.apply(dir),
+                    backend == Backend.POSTGRES_NO_CACHE ? Config.Cache.disabled() : Config.Cache.defaults());
             return new RegistryServer(dir, pg, Registry.start(config));
         } catch (IOException e) {
             closeQuietly(pg);

@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * documented in the README.
  */
 public record Config(Http http, Storage storage, Database database, Manifests manifest, Uploads upload, Log log,
-                     Admin admin, Auth auth) {
+                     Admin admin, Auth auth, Cache cache) {
 
     /** The default admin listener: loopback only, so metrics and health are not public. */
     public static final InetSocketAddress DEFAULT_ADMIN_ADDR = InetSocketAddress.createUnresolved("127.0.0.1", 5001);
@@ -23,6 +23,17 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
     public Config(Http http, Storage storage, Database database, Manifests manifest, Uploads upload, Log log,
                   Admin admin) {
         this(http, storage, database, manifest, upload, log, admin, Auth.disabled());
+    }
+
+    /** A configuration with the default metadata cache ({@link Cache#defaults()}). */
+    public Config(Http http, Storage storage, Database database, Manifests manifest, Uploads upload, Log log,
+                  Admin admin, Auth auth) {
+        this(http, storage, database, manifest, upload, log, admin, auth, Cache.defaults());
+    }
+
+    /** The same configuration with other cache settings. */
+    public Config withCache(Cache other) {
+        return new Config(http, storage, database, manifest, upload, log, admin, auth, other);
     }
 
     /**
@@ -233,6 +244,33 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
                     + ", accountFailuresPerMinute=" + accountFailuresPerMinute + ", signupsPerHour=" + signupsPerHour
                     + ", hashingConcurrency=" + hashingConcurrency + ", hashingQueueDeadline=" + hashingQueueDeadline
                     + ", keysReload=" + keysReload + "]";
+        }
+    }
+
+    /**
+     * The in-process cache of hot metadata lookups (the {@code cache.*} keys): manifests by tag and
+     * by digest, and blob links by repository and digest. Invalidated on every replica through
+     * PostgreSQL notifications; {@code ttl} only bounds how long an entry may outlive a change that
+     * was somehow not announced.
+     *
+     * @param enabled          false = every lookup goes to the database
+     * @param maxEntries       the most blob links held
+     * @param maxManifestBytes the most manifest bytes held (the bodies, plus a small overhead per entry)
+     * @param ttl              how long an entry is served after it was loaded, at most
+     */
+    public record Cache(boolean enabled, int maxEntries, long maxManifestBytes, java.time.Duration ttl) {
+        public static final int DEFAULT_MAX_ENTRIES = 10_000;
+        public static final long DEFAULT_MAX_MANIFEST_BYTES = 32L << 20;
+        public static final java.time.Duration DEFAULT_TTL = java.time.Duration.ofSeconds(60);
+
+        /** The defaults of the {@code cache.*} keys (on). */
+        public static Cache defaults() {
+            return new Cache(true, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_MANIFEST_BYTES, DEFAULT_TTL);
+        }
+
+        /** The defaults, but off. */
+        public static Cache disabled() {
+            return new Cache(false, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_MANIFEST_BYTES, DEFAULT_TTL);
         }
     }
 }

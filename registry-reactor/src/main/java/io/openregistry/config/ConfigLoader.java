@@ -85,6 +85,10 @@ public final class ConfigLoader {
         // empty: one per CPU core
         DEFAULTS.put("auth.hashing.concurrency", "");
         DEFAULTS.put("auth.hashing.queueDeadlineMillis", "5000");
+        DEFAULTS.put("cache.enabled", "true");
+        DEFAULTS.put("cache.maxEntries", String.valueOf(Config.Cache.DEFAULT_MAX_ENTRIES));
+        DEFAULTS.put("cache.maxManifestBytes", String.valueOf(Config.Cache.DEFAULT_MAX_MANIFEST_BYTES));
+        DEFAULTS.put("cache.ttlSeconds", seconds(Config.Cache.DEFAULT_TTL));
     }
 
     private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
@@ -209,7 +213,15 @@ public final class ConfigLoader {
                         emptyToNull(v.get("database.password")), poolSize),
                 new Config.Manifests(maxBytes), new Config.Uploads(chunkMin, Duration.ofSeconds(ttl), maxBlob, perAccount,
                         perRepository, Duration.ofSeconds(lease)),
-                new Config.Log(level, bool(v, "log.access")), new Config.Admin(adminAddr), auth(v, root));
+                new Config.Log(level, bool(v, "log.access")), new Config.Admin(adminAddr), auth(v, root), cache(v));
+    }
+
+    private static Config.Cache cache(Map<String, String> v) {
+        int maxEntries = (int) number("cache.maxEntries", v.get("cache.maxEntries"), 1, 10_000_000);
+        // at least 64 KiB: room for a few manifests; at most 16 GiB
+        long maxBytes = number("cache.maxManifestBytes", v.get("cache.maxManifestBytes"), 64 * 1024, 16L << 30);
+        long ttl = number("cache.ttlSeconds", v.get("cache.ttlSeconds"), 1, 24 * 3600);
+        return new Config.Cache(bool(v, "cache.enabled"), maxEntries, maxBytes, Duration.ofSeconds(ttl));
     }
 
     private static Config.Auth auth(Map<String, String> v, Path root) {

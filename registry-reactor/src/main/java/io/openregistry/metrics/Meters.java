@@ -51,6 +51,16 @@ import java.util.function.Supplier;
  *   <li>{@code cache.gets} (tag {@code result} = hit | miss), {@code cache.puts}, {@code cache.evictions},
  *       {@code cache.size}, tag {@code cache} = {@value #CACHE_TOKENS}: the verified access-token cache
  *       (Micrometer's Caffeine binder).</li>
+ *   <li>the same {@code cache.*} meters with tag {@code cache} = {@value #CACHE_MANIFESTS} (manifests
+ *       by tag and by digest; {@code cache.size} counts entries, {@code cache.evictions} includes
+ *       weight evictions) and {@value #CACHE_BLOB_LINKS} (blob links of repositories): the metadata
+ *       cache ({@code metadata.cache.MetadataCache}).</li>
+ *   <li>{@value #CACHE_NOTIFICATIONS} (counter): change announcements received from the database
+ *       (any replica's commits, this one's included) that invalidated cache entries.</li>
+ *   <li>{@value #CACHE_LISTENER_LOST} (counter): times the connection listening for those
+ *       announcements was lost (each time the cache was cleared and bypassed until it was back).</li>
+ *   <li>{@value #CACHE_LISTENING} (gauge): 1 while the change feed listens (the cache is in use),
+ *       0 while it reconnects; always 1 on H2 with the cache on.</li>
  *   <li>{@code reactor.netty.http.server.*} (Reactor Netty's own meters on the API listener:
  *       {@code response.time}, {@code data.received}, {@code data.sent}, {@code errors},
  *       {@code data.received.time}, {@code data.sent.time}, {@code connections.*}), tag
@@ -104,6 +114,17 @@ public final class Meters {
     /** The {@code cache} tag of the verified-token cache's meters ({@code cache.gets}, {@code cache.size}, ...). */
     public static final String CACHE_TOKENS = "access-tokens";
 
+    /** The {@code cache} tag of the metadata cache's manifest meters. */
+    public static final String CACHE_MANIFESTS = "manifests";
+    /** The {@code cache} tag of the metadata cache's blob-link meters. */
+    public static final String CACHE_BLOB_LINKS = "blob-links";
+    /** Counter of change announcements received by the metadata cache. */
+    public static final String CACHE_NOTIFICATIONS = "openregistry.cache.notifications";
+    /** Counter of losses of the metadata cache's listening connection. */
+    public static final String CACHE_LISTENER_LOST = "openregistry.cache.listener.lost";
+    /** Gauge: 1 while the metadata cache's change feed listens, else 0. */
+    public static final String CACHE_LISTENING = "openregistry.cache.listening";
+
     /** Tag of {@link #UPLOAD_COMMIT}, {@link #STORAGE_OPERATION} and {@link #DB_OPERATION}: how it ended. */
     public static final String TAG_OUTCOME = "outcome";
     public static final String OUTCOME_SUCCESS = "success";
@@ -119,6 +140,23 @@ public final class Meters {
     public static final String URI_OTHER = "other";
 
     private Meters() {
+    }
+
+    public static Counter cacheNotifications(MeterRegistry registry) {
+        return Counter.builder(CACHE_NOTIFICATIONS)
+                .description("Change announcements received by the metadata cache").register(registry);
+    }
+
+    public static Counter cacheListenerLost(MeterRegistry registry) {
+        return Counter.builder(CACHE_LISTENER_LOST)
+                .description("Losses of the metadata cache's listening connection (cache cleared each time)")
+                .register(registry);
+    }
+
+    /** Registers the gauge; {@code listening} is read at each scrape. */
+    public static void cacheListening(MeterRegistry registry, Supplier<Number> listening) {
+        io.micrometer.core.instrument.Gauge.builder(CACHE_LISTENING, listening)
+                .description("1 while the metadata cache listens for changes (cache in use), else 0").register(registry);
     }
 
     public static Counter blobBytesPushed(MeterRegistry registry) {

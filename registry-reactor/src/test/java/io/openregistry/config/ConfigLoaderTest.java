@@ -246,4 +246,25 @@ class ConfigLoaderTest {
                     .hasMessageContaining("auth.keysReloadSeconds");
         }
     }
+
+    @Test
+    void cacheKeys() throws Exception {
+        Config.Cache defaults = ConfigLoader.load(null, Map.of()).cache();
+        assertThat(defaults).isEqualTo(Config.Cache.defaults());
+        assertThat(defaults.enabled()).isTrue();
+        assertThat(defaults.maxEntries()).isEqualTo(10_000);
+        assertThat(defaults.maxManifestBytes()).isEqualTo(32L << 20);
+        assertThat(defaults.ttl()).isEqualTo(java.time.Duration.ofSeconds(60));
+        Path file = dir.resolve("cache.yaml");
+        Files.writeString(file, "cache:\n  enabled: false\n  maxEntries: 500\n  ttlSeconds: 5\n");
+        Config.Cache set = ConfigLoader.load(file, Map.of("OPENREGISTRY_CACHE_MAX_MANIFEST_BYTES", "1048576")).cache();
+        assertThat(set).isEqualTo(new Config.Cache(false, 500, 1 << 20, java.time.Duration.ofSeconds(5)));
+        Map<String, String[]> bad = Map.of(
+                "OPENREGISTRY_CACHE_ENABLED", new String[] {"yes", "cache.enabled"},
+                "OPENREGISTRY_CACHE_MAX_ENTRIES", new String[] {"0", "cache.maxEntries"},
+                "OPENREGISTRY_CACHE_MAX_MANIFEST_BYTES", new String[] {"1000", "cache.maxManifestBytes"},
+                "OPENREGISTRY_CACHE_TTL_SECONDS", new String[] {"0", "cache.ttlSeconds"});
+        bad.forEach((env, valueAndKey) -> assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(env, valueAndKey[0])))
+                .hasMessageContaining(valueAndKey[1]));
+    }
 }

@@ -8,12 +8,14 @@ import io.openregistry.metadata.AccountStore;
 import io.openregistry.metrics.Meters;
 import io.openregistry.metadata.BlobIndex;
 import io.openregistry.metadata.JobLeases;
+import io.openregistry.metadata.ChangeFeed;
 import io.openregistry.metadata.ManifestStore;
 import io.openregistry.metadata.RepositoryStore;
 import io.openregistry.metadata.UploadStore;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.spi.ConnectionFactories;
+import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
 import io.r2dbc.spi.Option;
 import java.time.Duration;
@@ -40,9 +42,11 @@ public final class R2dbcMetadata implements AutoCloseable {
     private final UploadStore uploads;
     private final AccountStore accounts;
     private final JobLeases jobs;
+    private final ChangeFeed changes;
 
-    private R2dbcMetadata(ConnectionPool pool, Scheduler blockingScheduler, Db db) {
+    private R2dbcMetadata(ConnectionPool pool, Scheduler blockingScheduler, Db db, ChangeFeed changes) {
         this.pool = pool;
+        this.changes = changes;
         this.blockingScheduler = blockingScheduler;
         this.db = db;
         this.blobs = new R2dbcBlobIndex(db);
@@ -105,8 +109,10 @@ public final class R2dbcMetadata implements AutoCloseable {
             options.option(ConnectionFactoryOptions.PASSWORD, password);
         }
         Scheduler blocking = Db.blockingSchedulerFor(dialect, cfg.poolSize());
+        ConnectionFactoryOptions built = options.build();
+        ConnectionFactory connections = ConnectionFactories.get(built);
         ConnectionPoolConfiguration.Builder poolConfig = ConnectionPoolConfiguration
-                .builder(ConnectionFactories.get(options.build()))
+                .builder(connections)
                 .name("openregistry-metadata")
                 .initialSize(1)
                 .maxSize(cfg.poolSize())
@@ -118,7 +124,14 @@ public final class R2dbcMetadata implements AutoCloseable {
         }
         ConnectionPool pool = new ConnectionPool(poolConfig.build());
         Meters.dbPool(meters, () -> pool.getMetrics().orElse(null));
-        return new R2dbcMetadata(pool, blocking, new Db(dialect, pool, blocking, newRepositoriesPublic, meters));
+        ChangeFeed changes = dialect == Dialect.POSTGRESQL
+                // its own connection, outside the pool, named for pg_stat_activity and kept alive by TCP
+                ? new PostgresChangeFeed(ConnectionFactories.get(built.mutate()
+                        .option(Option.valueOf("applicationName"), PostgresChangeFeed.APPLICATION_NAME)
+                        .option(Option.valueOf("tcpKeepAlive"), true)
+                        .build()))
+                : ChangeFeed.local();
+        return new R2dbcMetadata(pool, blocking, new Db(dialect, pool, blocking, newRepositoriesPublic, meters), changes);
     }
 
     public BlobIndex blobs() {
@@ -143,6 +156,14 @@ public final class R2dbcMetadata implements AutoCloseable {
 
     public JobLeases jobs() {
         return jobs;
+    }
+
+    /**
+     * The committed changes to cacheable answers: on PostgreSQL announced by migration V7's
+     * triggers to every replica; on H2 (one process) a feed that never announces anything.
+     */
+    public ChangeFeed changes() {
+        return changes;
     }
 
     /** Completes when the database answers a trivial query; for readiness checks. */
