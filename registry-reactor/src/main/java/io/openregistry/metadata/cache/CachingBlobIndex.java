@@ -3,6 +3,7 @@ package io.openregistry.metadata.cache;
 import io.openregistry.metadata.BlobIndex;
 import io.openregistry.metadata.BlobRecord;
 import io.openregistry.oci.Digest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import reactor.core.publisher.Flux;
@@ -58,6 +59,26 @@ final class CachingBlobIndex implements BlobIndex {
     @Override
     public Mono<Boolean> forget(Digest digest, Instant cutoff) {
         return index.forget(digest, cutoff);
+    }
+
+    @Override
+    public Mono<Void> forgotten(Digest digest) {
+        return index.forgotten(digest);
+    }
+
+    @Override
+    public Mono<Boolean> intend(Digest digest, String holder, Duration ttl) {
+        return index.intend(digest, holder, ttl);
+    }
+
+    @Override
+    public Mono<Void> dropIntent(Digest digest, String holder) {
+        return index.dropIntent(digest, holder);
+    }
+
+    @Override
+    public Mono<Long> dropExpiredIntents() {
+        return index.dropExpiredIntents();
     }
 
     @Override
