@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.openregistry.config.Config;
 import io.openregistry.metadata.r2dbc.R2dbcMetadata;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Mono;
@@ -52,5 +53,21 @@ class H2MetadataTest extends MetadataStoreContract {
         meta.close();
         meta = R2dbcMetadata.open(database("?options=LOCK_TIMEOUT=5000;DB_CLOSE_DELAY=0"));
         assertThat(await(meta.repositories().exists("x"))).isFalse();
+    }
+
+    /**
+     * One process holds an H2 file at a time, so a lease found at start is from a run that ended
+     * (perhaps killed): it must not make the client wait out the lease time.
+     */
+    @Test
+    void leasesOfALastRunAreReleasedAtStart() {
+        await(meta.uploads().create("u-1", "r"));
+        assertThat(await(meta.uploads().claim("u-1", "r", "dead-process", Duration.ofHours(1)))).isNotNull();
+        assertThat(await(meta.uploads().claim("u-1", "r", "same-run", Duration.ofHours(1)))).isNull();
+        meta.close();
+        meta = R2dbcMetadata.open(newDatabase());
+        UploadRecord claimed = await(meta.uploads().claim("u-1", "r", "next-run", Duration.ofHours(1)));
+        assertThat(claimed).isNotNull();
+        assertThat(claimed.id()).isEqualTo("u-1");
     }
 }

@@ -101,6 +101,9 @@ public final class R2dbcMetadata implements AutoCloseable {
                 .locations("classpath:db/migration/" + dialect.driver)
                 .load()
                 .migrate();
+        if (dialect == Dialect.H2) {
+            releaseLeasesOfTheLastRun(jdbcUrl, user, password);
+        }
 
         if (user != null) {
             options.option(ConnectionFactoryOptions.USER, user);
@@ -132,6 +135,22 @@ public final class R2dbcMetadata implements AutoCloseable {
                         .build()))
                 : ChangeFeed.local();
         return new R2dbcMetadata(pool, blocking, new Db(dialect, pool, blocking, newRepositoriesPublic, meters), changes);
+    }
+
+    /**
+     * An H2 database file is open in one process at a time (H2's file lock), so every upload lease,
+     * job lease and commit intent found at start belongs to a run that ended, perhaps by a crash:
+     * dropping them lets a client continue its uploads at once instead of after the lease time.
+     */
+    private static void releaseLeasesOfTheLastRun(String jdbcUrl, String user, String password) {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl, user, password);
+             java.sql.Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE uploads SET lease_holder = NULL, lease_until = NULL WHERE lease_holder IS NOT NULL");
+            st.executeUpdate("DELETE FROM job_leases");
+            st.executeUpdate("DELETE FROM blob_intents");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("could not release the leases of the last run in " + jdbcUrl + ": " + e.getMessage(), e);
+        }
     }
 
     public BlobIndex blobs() {
