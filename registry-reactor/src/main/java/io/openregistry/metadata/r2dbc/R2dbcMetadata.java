@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.Locale;
 import org.flywaydb.core.Flyway;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -102,7 +103,7 @@ public final class R2dbcMetadata implements AutoCloseable {
                 .load()
                 .migrate();
         if (dialect == Dialect.H2) {
-            releaseLeasesOfTheLastRun(jdbcUrl, user, password);
+            prepareH2(jdbcUrl, user, password);
         }
 
         if (user != null) {
@@ -123,7 +124,10 @@ public final class R2dbcMetadata implements AutoCloseable {
         if (blocking != null) {
             // Opening an H2 connection reads the database file: do it on the blocking scheduler,
             // and never let background eviction close (and flush) connections on a timer thread.
-            poolConfig.allocatorSubscribeOn(blocking).maxIdleTime(Duration.ofMillis(-1));
+            poolConfig.allocatorSubscribeOn(blocking).maxIdleTime(Duration.ofMillis(-1))
+                    // see prepareH2: on every connection, as the database may have been reopened
+                    .postAllocate(c -> Flux.from(c.createStatement("SET WRITE_DELAY 0").execute())
+                            .flatMap(r -> r.getRowsUpdated()).then());
         }
         ConnectionPool pool = new ConnectionPool(poolConfig.build());
         Meters.dbPool(meters, () -> pool.getMetrics().orElse(null));
@@ -138,18 +142,29 @@ public final class R2dbcMetadata implements AutoCloseable {
     }
 
     /**
-     * An H2 database file is open in one process at a time (H2's file lock), so every upload lease,
-     * job lease and commit intent found at start belongs to a run that ended, perhaps by a crash:
-     * dropping them lets a client continue its uploads at once instead of after the lease time.
+     * Before the pool opens the H2 database:
+     * <ul>
+     *   <li>H2 has no write-ahead log: a committed transaction reaches the file when the store is
+     *       next written, by default up to 500 ms later, so a killed process lost uploads it had
+     *       acknowledged. {@code SET WRITE_DELAY 0} writes the store at every commit, after which
+     *       a process crash no longer loses it. It is the open database's setting (neither the URL
+     *       parameter of that name nor a reopen keeps it), so the pool also sets it on every
+     *       connection it opens.</li>
+     *   <li>An H2 file is open in one process at a time (H2's file lock), so every upload lease,
+     *       job lease and commit intent found at start belongs to a run that ended, perhaps by a
+     *       crash: dropping them lets clients continue their uploads at once instead of after the
+     *       lease time.</li>
+     * </ul>
      */
-    private static void releaseLeasesOfTheLastRun(String jdbcUrl, String user, String password) {
+    private static void prepareH2(String jdbcUrl, String user, String password) {
         try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl, user, password);
              java.sql.Statement st = c.createStatement()) {
+            st.execute("SET WRITE_DELAY 0");
             st.executeUpdate("UPDATE uploads SET lease_holder = NULL, lease_until = NULL WHERE lease_holder IS NOT NULL");
             st.executeUpdate("DELETE FROM job_leases");
             st.executeUpdate("DELETE FROM blob_intents");
         } catch (java.sql.SQLException e) {
-            throw new IllegalStateException("could not release the leases of the last run in " + jdbcUrl + ": " + e.getMessage(), e);
+            throw new IllegalStateException("could not prepare the H2 database " + jdbcUrl + ": " + e.getMessage(), e);
         }
     }
 
