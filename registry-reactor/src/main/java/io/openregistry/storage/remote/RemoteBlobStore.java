@@ -42,8 +42,9 @@ public final class RemoteBlobStore implements BlobStore {
     }
 
     /**
-     * Staging in a local (shared) directory: at commit the verified bytes stream from the staging
-     * file to {@code backend.put} with backpressure, then the staging file is removed.
+     * Staging in a local (shared) directory: at commit the staged length is checked against the
+     * size, the verified bytes stream from the staging file to {@code backend.put} with
+     * backpressure, then the staging file is removed.
      */
     public static UploadStaging stagedIn(LocalStaging staging, ObjectBackend backend) {
         return new UploadStaging() {
@@ -64,7 +65,10 @@ public final class RemoteBlobStore implements BlobStore {
 
             @Override
             public Mono<String> commit(String uploadId, Digest digest, long size) {
-                return backend.put(digest, size, staging.readStaged(uploadId, size))
+                return staging.stagedLength(uploadId)
+                        .flatMap(staged -> staged == size ? backend.put(digest, size, staging.readStaged(uploadId, size))
+                                : Mono.error(new IllegalStateException("upload " + uploadId + " has " + staged
+                                        + " bytes staged, not the " + size + " being committed")))
                         .flatMap(location -> staging.abort(uploadId).thenReturn(location));
             }
 
