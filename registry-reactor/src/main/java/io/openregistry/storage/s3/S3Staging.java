@@ -503,9 +503,15 @@ final class S3Staging implements UploadStaging {
                                 + " bytes, not " + expected)));
     }
 
+    /**
+     * The object keys under {@code prefix}. Keys ending in {@code /} are left out: we never write
+     * one, and jclouds-based servers (S3Proxy on a directory) list their directories that way,
+     * which cannot be deleted while they hold objects.
+     */
     private Flux<String> keys(String prefix) {
         return Flux.from(client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents())
                 .map(S3Object::key)
+                .filter(key -> !key.endsWith("/"))
                 .onErrorMap(e -> S3Failures.onObject(e, settings, prefix));
     }
 
