@@ -66,17 +66,30 @@ def push(url, repo, path, digest, chunked):
     location = location if location.startswith("http") else url + location
     sep = "&" if "?" in location else "?"
     if chunked:
-        code, _, head = curl("-X", "PATCH", "-H", "Content-Type: application/octet-stream", "-T", path, location)
+        code, patch_s, head = curl("-X", "PATCH", "-H", "Content-Type: application/octet-stream", "-T", path, location)
         assert code == 202, f"PATCH answered {code}"
         location = header(head, "Location")
         location = location if location.startswith("http") else url + location
         sep = "&" if "?" in location else "?"
-        code, _, _ = curl("-X", "PUT", location + sep + "digest=" + digest)
+        code, put_s, _ = curl("-X", "PUT", location + sep + "digest=" + digest)
+        print(f"[bench-s3]   PATCH {patch_s:.2f} s, final PUT (commit) {put_s:.2f} s", flush=True)
     else:
         code, _, _ = curl("-X", "PUT", "-H", "Content-Type: application/octet-stream", "-T", path,
                           location + sep + "digest=" + digest)
     assert code == 201, f"final PUT answered {code}"
     return time.monotonic() - started
+
+
+def refresh(path, tag):
+    """Makes the file's content unique (its first 16 bytes) so that no push finds its blob already
+    stored (the old S3 store skipped uploading a blob it found under its key); returns its digest."""
+    with open(path, "r+b") as f:
+        f.write(tag.encode().ljust(16, b"-")[:16])
+    sha = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(8 << 20):
+            sha.update(chunk)
+    return "sha256:" + sha.hexdigest()
 
 
 def main():
@@ -95,15 +108,12 @@ def main():
     try:
         size = args.size_mib << 20
         blob = os.path.join(work, "blob")
-        sha = hashlib.sha256()
         with open(blob, "wb") as f:
             left = size
             while left:
                 chunk = os.urandom(min(left, 8 << 20))
-                sha.update(chunk)
                 f.write(chunk)
                 left -= len(chunk)
-        digest = "sha256:" + sha.hexdigest()
 
         s3_port = free_port()
         data = os.path.join(work, "s3")
@@ -143,9 +153,10 @@ def main():
             code, seconds, _ = curl("-X", "PUT", "-T", blob, f"http://127.0.0.1:{s3_port}/{BUCKET}/curl-{run}")
             assert code == 200, f"S3Proxy PUT answered {code}"
             results["s3proxy_put"].append(mb / seconds)
-            # a new repository per run: the blob is pushed again in full, not mounted or skipped
-            results["registry_put"].append(mb / push(url, f"bench/put{run}", blob, digest, False))
-            results["registry_patch_put"].append(mb / push(url, f"bench/patch{run}", blob, digest, True))
+            # new content for every push: each is stored in full, none mounted or skipped
+            results["registry_put"].append(mb / push(url, f"bench/put{run}", blob, refresh(blob, f"put{run}"), False))
+            results["registry_patch_put"].append(
+                mb / push(url, f"bench/patch{run}", blob, refresh(blob, f"patch{run}"), True))
             # the registry keeps one copy per digest: delete nothing, but drop curl's copy to bound disk use
             curl("-X", "DELETE", f"http://127.0.0.1:{s3_port}/{BUCKET}/curl-{run}")
             print(f"[bench-s3] run {run}: " + ", ".join(f"{k} {v[-1]:.0f} MB/s" for k, v in results.items()), flush=True)

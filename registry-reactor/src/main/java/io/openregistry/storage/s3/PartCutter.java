@@ -17,8 +17,8 @@ import reactor.core.publisher.Mono;
  * <p>Pieces are heap copies, for the reason {@link PartStream} gives (the SDK may read a request
  * body after its call failed); every incoming buffer is released as soon as it is copied, exactly
  * once. Buffers are pulled one at a time and only while the piece being filled is wanted or is the
- * one right after the last piece handed out, so a downstream that uploads one part at a time holds
- * at most two parts. A part starts small and doubles as bytes arrive, so that the many small
+ * one right after the last piece handed out, so a downstream that uploads {@code n} parts at a time
+ * holds at most {@code n + 1} parts. A part starts small and doubles as bytes arrive, so that the many small
  * appends of small blobs do not each allocate a whole part; once one part filled up in an append,
  * the next ones are allocated whole.
  */
