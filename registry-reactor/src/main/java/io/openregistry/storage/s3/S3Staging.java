@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,11 +53,11 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * {@link #readStaged} check against. The part being filled starts with the bytes of {@code tail/O};
  * each part is uploaded as it fills (re-uploading a part number replaces what a failed request left
  * there), {@link #PARTS_IN_FLIGHT} at a time while the next fills (at most three parts in heap,
- * see {@link PartCutter}),
- * and the rest becomes the new tail. The multipart upload is created lazily with the first whole
+ * see {@link PartCutter}), and once every part is stored the rest becomes the new tail (the tail
+ * is what says the append succeeded). The multipart upload is created lazily with the first whole
  * part, so a blob smaller than a part never becomes one. Nothing needs rolling back on failure:
  * parts and tails past {@code O} are simply never used; but the error is reported only once the
- * part in flight has ended, so that it cannot land after the client's retry re-uploaded that part.
+ * parts in flight have ended, so that none can land after the client's retry re-uploaded it.
  *
  * <p><b>Commit</b> of {@code size} bytes: a blob smaller than a part is one PutObject to its
  * content-addressed key {@code blobs/<alg>/<hex>}; a larger one uploads the tail as its last part
@@ -208,24 +209,29 @@ final class S3Staging implements UploadStaging {
         Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
         Mono<Open> open = openFor(uploadId, partsDone).cache();
         long[] nextPart = {partsDone + 1};
+        AtomicReference<PartCutter.Piece> rest = new AtomicReference<>();
         return PartCutter.cut(data, head, partSize)
                 // PARTS_IN_FLIGHT parts uploading at once, prefetch 1: with the cutter's one part of
                 // read-ahead that bounds memory to PARTS_IN_FLIGHT + 1 parts and slows the client
                 // to S3's pace
                 .flatMap(piece -> {
-                    if (piece.full()) {
-                        long part = nextPart[0]++;
-                        if (part > MAX_PARTS) {
-                            return Mono.error(new IllegalStateException("upload " + uploadId + " needs more than "
-                                    + MAX_PARTS + " parts of " + partSize + " bytes; raise storage.s3.partSize"));
-                        }
-                        return open.flatMap(o -> uploadPart(uploadId, o, (int) part, piece.bytes(), inFlight))
-                                .then(Mono.<Long>empty());
+                    if (!piece.full()) {
+                        rest.set(piece);
+                        return Mono.empty();
                     }
+                    long part = nextPart[0]++;
+                    if (part > MAX_PARTS) {
+                        return Mono.error(new IllegalStateException("upload " + uploadId + " needs more than "
+                                + MAX_PARTS + " parts of " + partSize + " bytes; raise storage.s3.partSize"));
+                    }
+                    return open.flatMap(o -> uploadPart(uploadId, o, (int) part, piece.bytes(), inFlight));
+                }, PARTS_IN_FLIGHT, 1)
+                // the new tail only once every part is stored: it is what says the append succeeded
+                .then(Mono.defer(() -> {
+                    PartCutter.Piece piece = rest.get();
                     long end = (nextPart[0] - 1) * partSize + piece.length();
                     return put(tailKey(uploadId, end), Arrays.copyOf(piece.bytes(), piece.length())).thenReturn(end);
-                }, PARTS_IN_FLIGHT, 1)
-                .last()
+                }))
                 // the parts in flight must end before the client may retry (see the class comment)
                 .onErrorResume(e -> Mono.fromFuture(CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new))
                                 .handle((r, x) -> "ended"), true)
