@@ -2,6 +2,7 @@ package io.openregistry.storage.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.openregistry.oci.Digest;
 import io.openregistry.storage.BlobStore;
 import io.openregistry.storage.StagingContract;
 import io.openregistry.storage.remote.RemoteBlobStore;
@@ -11,6 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
 import reactor.blockhound.BlockHound;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -64,6 +67,21 @@ class S3StagingTest extends StagingContract {
     @AfterEach
     void closeBackends() {
         backends.forEach(S3Backend::close);
+    }
+
+    @Test
+    void aCommitLeavesOnlyTheBlobInTheBucket() {
+        byte[] content = random(PART + 123_456, 21);
+        String upload = newUploadId();
+        one.append(upload, 0, Flux.fromIterable(chunked(java.util.Arrays.copyOf(content, 1000), 1000))).block(TIMEOUT);
+        two.append(upload, 1000, Flux.fromIterable(chunked(java.util.Arrays.copyOfRange(content, 1000, content.length), 64 * 1024)))
+                .block(TIMEOUT);
+        String location = one.commit(upload, Digest.sha256(content), content.length).block(TIMEOUT);
+        assertThat(location).startsWith("blobs/uploads/" + upload + "/");
+        List<String> keys = raw.listObjectsV2(b -> b.bucket(bucket)).join().contents().stream().map(S3Object::key)
+                .filter(key -> !key.endsWith("/")).toList();
+        assertThat(keys).containsExactly(location);
+        assertThat(raw.listMultipartUploads(b -> b.bucket(bucket)).join().uploads()).isEmpty();
     }
 
     /**
