@@ -289,27 +289,32 @@ public final class Registry implements AutoCloseable {
     }
 
     /**
-     * The configured blob store: the filesystem, or a remote backend with local staging. Backends
-     * that hold connections are added to {@code closeables}.
+     * The configured blob store. Uploads are staged where every replica reaches them (any request
+     * of an upload may land on any replica): the filesystem and IPFS stores stage under
+     * {@code storage.root}, which replicas share (a ReadWriteMany volume); the S3 store stages in
+     * its bucket, as a multipart upload, and touches no local disk. Backends that hold connections
+     * are added to {@code closeables}.
      */
     private static BlobStore blobStore(Config.Storage storage, Scheduler io, List<AutoCloseable> closeables) {
         Path root = storage.root().resolve("storage");
-        // every backend stages uploads here; the filesystem store renames them into root/blobs
-        LocalStaging staging = new LocalStaging(root.resolve("uploads"), io);
         return switch (storage.driver()) {
-            case "filesystem" -> new FilesystemBlobStore(root, staging, io);
+            // staged files are renamed into root/blobs once verified
+            case "filesystem" -> new FilesystemBlobStore(root, new LocalStaging(root.resolve("uploads"), io), io);
             case "ipfs" -> {
                 Config.Ipfs c = storage.ipfs();
                 IpfsBackend backend = new IpfsBackend(new IpfsSettings(c.api(), c.gateway(), c.pin(), BACKEND_TIMEOUT));
                 closeables.add(backend);
-                yield new RemoteBlobStore(staging, backend, storage.redirect());
+                // MFS (files/write) cannot cut a file back to an offset, so a failed request could
+                // not be rolled back there; the shared directory can, and commit adds the file anyway
+                yield new RemoteBlobStore(RemoteBlobStore.stagedIn(new LocalStaging(root.resolve("uploads"), io), backend),
+                        backend, storage.redirect());
             }
             case "s3" -> {
                 Config.S3 c = storage.s3();
                 S3Backend backend = new S3Backend(new S3Settings(c.endpoint(), c.region(), c.bucket(), c.accessKey(),
                         c.secretKey(), c.pathStyle(), c.partSize(), storage.redirect() ? PRESIGN_TTL : null));
                 closeables.add(backend);
-                yield new RemoteBlobStore(staging, backend, storage.redirect());
+                yield new RemoteBlobStore(backend.staging(), backend, storage.redirect());
             }
             default -> throw new ConfigException("storage.driver: unsupported value '" + storage.driver() + "'");
         };

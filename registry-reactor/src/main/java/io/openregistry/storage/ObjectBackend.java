@@ -8,9 +8,11 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * A remote home for whole, verified blobs: an S3-compatible bucket or an IPFS node. The
- * {@link io.openregistry.storage.remote.RemoteBlobStore} stages uploads locally, verifies them, and
- * only then hands the bytes to the backend, so a backend never holds unverified content.
+ * A remote home for blobs: an S3-compatible bucket or an IPFS node, read, verified and deleted
+ * through {@link io.openregistry.storage.remote.RemoteBlobStore}. Where uploads are staged is the
+ * {@link UploadStaging}'s business: IPFS stages in the shared directory and {@link #put}s only
+ * verified bytes; S3 stages in its bucket, under keys no client can reach before the database
+ * records them.
  *
  * <p>All methods are non-blocking and must time out rather than hang when the backend does not
  * answer.

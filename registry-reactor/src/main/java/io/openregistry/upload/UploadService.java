@@ -529,12 +529,32 @@ public final class UploadService {
                                     new BlobRecord(expected, s.offset(), store.backend(), location), s.id())
                             // The bytes are in place but unrecorded; the staged copy is gone, so the
                             // session cannot be retried: drop it and let the client start over.
-                            .onErrorResume(e -> discard(s.id()).then(Mono.error(e)))))
+                            .onErrorResume(e -> discard(s.id()).then(Mono.error(e)))
+                            .flatMap(recorded -> dropIfLost(recorded, location))))
                     .doOnSuccess(r -> {
                         locks.forget(s.id());
                         log.debug("blob committed repository={} digest={} bytes={}", s.repository(), expected, s.offset());
                     });
         });
+    }
+
+    /**
+     * A store whose locations are per upload (S3 multipart uploads) stores a blob pushed twice at
+     * once twice; the record that was there first wins, and the loser's copy, which nothing
+     * records, is deleted here (best effort: it is only wasted space).
+     */
+    private Mono<BlobRecord> dropIfLost(BlobRecord recorded, String location) {
+        if (recorded.location().equals(location) && recorded.backend().equals(store.backend())) {
+            return Mono.just(recorded);
+        }
+        return store.delete(location)
+                .doOnSuccess(v -> log.debug("blob {} was recorded meanwhile at {}; our copy at {} deleted",
+                        recorded.digest(), recorded.location(), location))
+                .onErrorResume(e -> {
+                    log.warn("blob {} was recorded meanwhile; deleting our copy at {} failed", recorded.digest(), location, e);
+                    return Mono.empty();
+                })
+                .thenReturn(recorded);
     }
 
     /**

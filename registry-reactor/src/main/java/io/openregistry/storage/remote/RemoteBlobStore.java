@@ -5,6 +5,7 @@ import io.openregistry.oci.Digest;
 import io.openregistry.storage.BlobStore;
 import io.openregistry.storage.Buffers;
 import io.openregistry.storage.ObjectBackend;
+import io.openregistry.storage.UploadStaging;
 import io.openregistry.storage.staging.LocalStaging;
 import java.net.URI;
 import java.security.MessageDigest;
@@ -17,25 +18,70 @@ import reactor.core.publisher.Mono;
 
 /**
  * A {@link BlobStore} whose blobs live in an {@link ObjectBackend} (S3, IPFS). Uploads, which may
- * span many PATCH requests and must be verified before anything becomes visible, are staged on
- * local disk by a {@link LocalStaging}; at commit the verified bytes stream from the staging
- * file to the backend with backpressure, and the staging file is removed.
+ * span many PATCH requests on any replica and must be verified before anything becomes visible,
+ * are kept by an {@link UploadStaging} every replica reaches: for IPFS a {@link LocalStaging} in
+ * the shared {@code storage.root} whose verified bytes stream to the backend at commit
+ * ({@link #stagedIn(LocalStaging, ObjectBackend)}); for S3 the bucket itself (a multipart upload).
+ * Reads, whole-blob verification, redirects and deletes are the same for both.
  */
 public final class RemoteBlobStore implements BlobStore {
     private static final Logger log = LoggerFactory.getLogger(RemoteBlobStore.class);
-    private final LocalStaging staging;
+    private final UploadStaging staging;
     private final ObjectBackend backend;
     private final boolean redirect;
 
     /**
-     * @param staging  local staging for uploads
-     * @param backend  where committed blobs go
+     * @param staging  where uploads are staged and how they are committed
+     * @param backend  where committed blobs are read from and deleted
      * @param redirect whether pulls are redirected to the backend's URL when it offers one
      */
-    public RemoteBlobStore(LocalStaging staging, ObjectBackend backend, boolean redirect) {
+    public RemoteBlobStore(UploadStaging staging, ObjectBackend backend, boolean redirect) {
         this.staging = staging;
         this.backend = backend;
         this.redirect = redirect;
+    }
+
+    /**
+     * Staging in a local (shared) directory: at commit the staged length is checked against the
+     * size, the verified bytes stream from the staging file to {@code backend.put} with
+     * backpressure, then the staging file is removed.
+     */
+    public static UploadStaging stagedIn(LocalStaging staging, ObjectBackend backend) {
+        return new UploadStaging() {
+            @Override
+            public Mono<Void> check() {
+                return staging.check();
+            }
+
+            @Override
+            public Mono<Long> append(String uploadId, long offset, Flux<ByteBuf> data) {
+                return staging.append(uploadId, offset, data);
+            }
+
+            @Override
+            public Flux<ByteBuf> readStaged(String uploadId, long length) {
+                return staging.readStaged(uploadId, length);
+            }
+
+            @Override
+            public Mono<String> commit(String uploadId, Digest digest, long size) {
+                return staging.stagedLength(uploadId)
+                        .flatMap(staged -> staged == size ? backend.put(digest, size, staging.readStaged(uploadId, size))
+                                : Mono.error(new IllegalStateException("upload " + uploadId + " has " + staged
+                                        + " bytes staged, not the " + size + " being committed")))
+                        .flatMap(location -> staging.abort(uploadId).thenReturn(location));
+            }
+
+            @Override
+            public Mono<Void> abort(String uploadId) {
+                return staging.abort(uploadId);
+            }
+
+            @Override
+            public String toString() {
+                return staging.toString();
+            }
+        };
     }
 
     @Override
@@ -60,8 +106,7 @@ public final class RemoteBlobStore implements BlobStore {
 
     @Override
     public Mono<String> commit(String uploadId, Digest digest, long size) {
-        return backend.put(digest, size, staging.readStaged(uploadId, size))
-                .flatMap(location -> staging.abort(uploadId).thenReturn(location));
+        return staging.commit(uploadId, digest, size);
     }
 
     @Override

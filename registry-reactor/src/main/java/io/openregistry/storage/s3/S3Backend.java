@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.openregistry.oci.Digest;
 import io.openregistry.storage.ObjectBackend;
+import io.openregistry.storage.UploadStaging;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
@@ -42,7 +43,12 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  */
 public final class S3Backend implements ObjectBackend, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(S3Backend.class);
-    private static final Pattern KEY = Pattern.compile("blobs/(sha256/[0-9a-f]{64}|sha512/[0-9a-f]{128})");
+    /**
+     * Blob locations: content-addressed keys, and the per-upload keys a multipart upload
+     * completes into ({@link S3Staging#blobKey}).
+     */
+    private static final Pattern KEY = Pattern.compile("blobs/(sha256/[0-9a-f]{64}|sha512/[0-9a-f]{128}|uploads/"
+            + S3Staging.UPLOAD_ID + "/[1-9][0-9]{0,8})");
     /** The slowest link we still want to succeed on, to size per-attempt time limits for a part. */
     private static final long MIN_BYTES_PER_SECOND = 1024 * 1024;
     /**
@@ -137,6 +143,11 @@ public final class S3Backend implements ObjectBackend, AutoCloseable {
         if (length == 0) {
             return Flux.empty();
         }
+        return range(key, offset, length);
+    }
+
+    /** A ranged GetObject of any key, streamed on demand; {@code length} must be positive. */
+    Flux<ByteBuf> range(String key, long offset, long length) {
         GetObjectRequest request = GetObjectRequest.builder().bucket(settings.bucket()).key(key)
                 .range("bytes=" + offset + "-" + (offset + length - 1)).build();
         return call(() -> client.getObject(request, AsyncResponseTransformer.toPublisher()))
@@ -152,6 +163,14 @@ public final class S3Backend implements ObjectBackend, AutoCloseable {
                     }
                     return Flux.from(body).map(S3Backend::wrap);
                 });
+    }
+
+    /**
+     * Staging of uploads in this bucket, reachable by every replica (see {@link S3Staging}); the
+     * backend must stay open while it is used.
+     */
+    public UploadStaging staging() {
+        return new S3Staging(client, settings, this);
     }
 
     /** DeleteObject; S3 itself answers a delete of a missing key with success. */

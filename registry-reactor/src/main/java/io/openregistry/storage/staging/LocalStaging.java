@@ -89,6 +89,17 @@ public final class LocalStaging {
         return Flux.defer(() -> FileChunks.stream(path(uploadId), 0, length, io));
     }
 
+    /** How many bytes are staged for the upload; errors when nothing is. */
+    public Mono<Long> stagedLength(String uploadId) {
+        return Mono.fromCallable(() -> {
+            try {
+                return Files.size(path(uploadId));
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new IllegalStateException("nothing staged for upload " + uploadId);
+            }
+        }).subscribeOn(io);
+    }
+
     /** {@code BlobStore.abort}: removes the staged file; completes normally when there is none. */
     public Mono<Void> abort(String uploadId) {
         return Mono.fromCallable(() -> Files.deleteIfExists(path(uploadId))).subscribeOn(io).then();

@@ -60,7 +60,7 @@ class IpfsBlobStoreTest extends BlobStoreContract {
     @Override
     protected BlobStore createStore() {
         backend = new IpfsBackend(new IpfsSettings(NODE.api(), NODE.gateway(), true, Duration.ofSeconds(20)));
-        return new RemoteBlobStore(new LocalStaging(staging.resolve("uploads"), io), backend, false);
+        return new RemoteBlobStore(RemoteBlobStore.stagedIn(new LocalStaging(staging.resolve("uploads"), io), backend), backend, false);
     }
 
     @AfterEach

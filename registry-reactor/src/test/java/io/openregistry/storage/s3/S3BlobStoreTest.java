@@ -7,7 +7,6 @@ import io.netty.buffer.Unpooled;
 import io.openregistry.oci.Digest;
 import io.openregistry.storage.BlobStore;
 import io.openregistry.storage.BlobStoreContract;
-import io.openregistry.storage.staging.LocalStaging;
 import io.openregistry.storage.remote.RemoteBlobStore;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -47,7 +46,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 
 /**
- * The BlobStore contract for {@link RemoteBlobStore} on {@link S3Backend}, against S3Proxy on a
+ * The BlobStore contract for {@link RemoteBlobStore} on {@link S3Backend} with its bucket staging, against S3Proxy on a
  * jclouds filesystem in this JVM (a fresh bucket per test), plus what is S3-specific: multipart
  * uploads, aborts, ranged reads, checks, presigned URLs. BlockHound is installed, so the SDK's and
  * Reactor Netty's event loops share one JVM and one Netty and must not block.
@@ -66,8 +65,6 @@ class S3BlobStoreTest extends BlobStoreContract {
     private static Scheduler io;
     private static S3AsyncClient raw;
 
-    @TempDir
-    Path staging;
     private String bucket;
     private S3Backend backend;
 
@@ -110,7 +107,7 @@ class S3BlobStoreTest extends BlobStoreContract {
         bucket = "bucket-" + buckets.incrementAndGet();
         jclouds.getBlobStore().createContainerInLocation(null, bucket);
         backend = new S3Backend(settings(endpoint, bucket, ACCESS, Duration.ofMinutes(5)));
-        return new RemoteBlobStore(new LocalStaging(staging.resolve("uploads"), io), backend, true);
+        return new RemoteBlobStore(backend.staging(), backend, true);
     }
 
     @AfterEach
@@ -274,7 +271,7 @@ class S3BlobStoreTest extends BlobStoreContract {
                 .block(TIMEOUT);
         assertThat(fetched).isEqualTo(content);
         try (S3Backend noPresign = new S3Backend(settings(endpoint, bucket, ACCESS, null))) {
-            assertThat(new RemoteBlobStore(new LocalStaging(staging.resolve("uploads"), io), noPresign, true).redirect(location)).isEmpty();
+            assertThat(new RemoteBlobStore(noPresign.staging(), noPresign, true).redirect(location)).isEmpty();
         }
     }
 
