@@ -346,9 +346,9 @@ abstract class ReplicasContract {
 
     /**
      * Sends the rest of an upload to {@code replica}, from the offset it reports. A PATCH that the
-     * registry refuses because another request still holds the upload (416 "another request is
-     * writing to this upload", or a 429/503 with Retry-After: with database leases, the killed
-     * holder's lease has to run out first) is asked again after a pause, until a deadline. That is
+     * registry refuses because another request still holds the upload (416 "another request|replica
+     * is writing to this upload", or a 429/503 with Retry-After: the killed holder's database lease,
+     * upload.leaseSeconds, has to run out first) is asked again after a pause, until a deadline. That is
      * the protocol's answer to a busy upload, which a client is meant to retry; it is not a retry
      * of a flaky test. Any other answer fails at once.
      */
@@ -367,7 +367,7 @@ abstract class ReplicasContract {
                 return rest.headers().firstValue("Location").orElseThrow();
             }
             String body = new String(rest.body(), StandardCharsets.UTF_8);
-            boolean busy = rest.statusCode() == 416 && (body.contains("another request") || body.contains("lease"))
+            boolean busy = rest.statusCode() == 416 && body.contains("is writing to this upload")
                     || (rest.statusCode() == 429 || rest.statusCode() == 503)
                     && rest.headers().firstValue("Retry-After").isPresent();
             assertThat(busy && System.nanoTime() < deadline).as("continuing an upload of a killed replica: %s", text(rest))
