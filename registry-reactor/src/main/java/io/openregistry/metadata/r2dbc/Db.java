@@ -175,13 +175,55 @@ final class Db {
         return false;
     }
 
-    /** The blocking scheduler to use for a dialect, or null when the driver does not block. */
+    /**
+     * The blocking scheduler to use for a dialect, or null when the driver does not block. For H2
+     * a fixed set of threads whose tasks are never interrupted: Reactor's own schedulers interrupt
+     * the thread of a task cancelled from elsewhere (a client hanging up), and an interrupt during
+     * H2's file I/O closes the database file's channel for good (ClosedByInterruptException: every
+     * later statement fails). Call {@link #shutDown} when done with it.
+     */
     static Scheduler blockingSchedulerFor(Dialect dialect, int poolSize) {
         if (dialect != Dialect.H2) {
             return null;
         }
         // A transaction runs start to end on one thread; with at most poolSize connections at
         // once, poolSize threads (plus slack for acquisition callbacks) are never all waiting.
-        return Schedulers.newBoundedElastic(poolSize * 2 + 2, 100_000, "openregistry-h2", 60, true);
+        int threads = poolSize * 2 + 2;
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ThreadPoolExecutor executor = new java.util.concurrent.ThreadPoolExecutor(threads, threads,
+                60, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(100_000), r -> {
+                    Thread t = new Thread(r, "openregistry-h2-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        executor.allowCoreThreadTimeOut(true);
+        // a plain Executor: given an ExecutorService, fromExecutor would delegate to
+        // fromExecutorService, whose tasks interrupt when cancelled
+        java.util.concurrent.Executor plain = executor::execute;
+        return new H2Scheduler(Schedulers.fromExecutor(plain), executor);
+    }
+
+    /** A scheduler of {@link #blockingSchedulerFor} that also stops its threads when disposed. */
+    private record H2Scheduler(Scheduler delegate, java.util.concurrent.ExecutorService threads) implements Scheduler {
+        @Override
+        public reactor.core.Disposable schedule(Runnable task) {
+            return delegate.schedule(task);
+        }
+
+        @Override
+        public Worker createWorker() {
+            return delegate.createWorker();
+        }
+
+        @Override
+        public void dispose() {
+            delegate.dispose();
+            threads.shutdown();
+        }
+
+        @Override
+        public boolean isDisposed() {
+            return delegate.isDisposed();
+        }
     }
 }
