@@ -99,6 +99,8 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--heap", default="512m")
     parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--registry-opt", action="append", default=[],
+                        help="an extra JVM option for the registry (repeatable), e.g. a profiler's -agentpath")
     args = parser.parse_args()
     for path in (args.jar, S3PROXY):
         if not os.path.isfile(path):
@@ -134,7 +136,7 @@ def main():
                    OPENREGISTRY_STORAGE_DRIVER="s3", OPENREGISTRY_STORAGE_S3_ENDPOINT=f"http://127.0.0.1:{s3_port}",
                    OPENREGISTRY_STORAGE_S3_BUCKET=BUCKET, OPENREGISTRY_STORAGE_S3_ACCESS_KEY="bench",
                    OPENREGISTRY_STORAGE_S3_SECRET_KEY="bench-secret")
-        registry = subprocess.Popen(["java", f"-Xmx{args.heap}", "-jar", args.jar], env=env,
+        registry = subprocess.Popen(["java", f"-Xmx{args.heap}", *args.registry_opt, "-jar", args.jar], env=env,
                                     stdout=open(os.path.join(work, "registry.log"), "w"), stderr=subprocess.STDOUT)
         procs.append(registry)
         wait_port(port, registry, "the registry")

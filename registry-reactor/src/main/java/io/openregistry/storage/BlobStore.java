@@ -42,6 +42,15 @@ public interface BlobStore {
     Mono<Long> append(String uploadId, long offset, Flux<ByteBuf> data);
 
     /**
+     * {@link #append(String, long, Flux)} of a body whose length is known beforehand ({@code length},
+     * which the caller guarantees: {@code data} errors when it ends with any other count), or -1;
+     * a store may take a faster path when it knows the length.
+     */
+    default Mono<Long> append(String uploadId, long offset, Flux<ByteBuf> data, long length) {
+        return append(uploadId, offset, data);
+    }
+
+    /**
      * Reads the first {@code length} staged bytes of an upload (to rebuild a running digest);
      * errors when fewer bytes are staged.
      */

@@ -54,6 +54,11 @@ public final class MeteredBlobStore implements BlobStore {
     }
 
     @Override
+    public Mono<Long> append(String uploadId, long offset, Flux<ByteBuf> data, long length) {
+        return append.time(store.append(uploadId, offset, data, length));
+    }
+
+    @Override
     public Flux<ByteBuf> readStaged(String uploadId, long length) {
         return readStaged.time(store.readStaged(uploadId, length));
     }

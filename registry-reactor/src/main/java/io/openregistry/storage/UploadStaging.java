@@ -24,6 +24,11 @@ public interface UploadStaging {
     /** {@link BlobStore#append}. */
     Mono<Long> append(String uploadId, long offset, Flux<ByteBuf> data);
 
+    /** {@link BlobStore#append(String, long, Flux, long)}. */
+    default Mono<Long> append(String uploadId, long offset, Flux<ByteBuf> data, long length) {
+        return append(uploadId, offset, data);
+    }
+
     /** {@link BlobStore#readStaged}. */
     Flux<ByteBuf> readStaged(String uploadId, long length);
 

@@ -398,7 +398,7 @@ public final class UploadService {
                     UploadLease lease = held.get(s.id());
                     // fenced: no buffer reaches the store once the lease may be another's
                     return store.append(s.id(), s.offset(), lease.fence(DigestingPipeline.of(body, running, expected,
-                                    s.offset(), limits.maxBlobBytes(), workers, bytesPushed)))
+                                    s.offset(), limits.maxBlobBytes(), workers, bytesPushed)), expected)
                             // the state recorded with the offset is the state at that offset: taken
                             // from the copy that hashed exactly the bytes the store acknowledged;
                             // recorded only while the lease is still this request's

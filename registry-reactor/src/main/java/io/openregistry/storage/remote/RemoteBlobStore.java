@@ -100,6 +100,11 @@ public final class RemoteBlobStore implements BlobStore {
     }
 
     @Override
+    public Mono<Long> append(String uploadId, long offset, Flux<ByteBuf> data, long length) {
+        return staging.append(uploadId, offset, data, length);
+    }
+
+    @Override
     public Flux<ByteBuf> readStaged(String uploadId, long length) {
         return staging.readStaged(uploadId, length);
     }

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.openregistry.oci.Digest;
 import io.openregistry.storage.UploadStaging;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,8 +15,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
+import org.reactivestreams.Subscriber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -95,6 +98,8 @@ final class S3Staging implements UploadStaging {
      * ~180 MB/s, three no more. With the cutter's read-ahead an append holds three parts.
      */
     static final int PARTS_IN_FLIGHT = 2;
+    /** The size of the heap copies a single PutObject streams (see {@link #putBody}). */
+    private static final int BODY_PIECE = 1 << 20;
 
     private final S3AsyncClient client;
     private final S3Settings settings;
@@ -111,7 +116,15 @@ final class S3Staging implements UploadStaging {
     }
 
     /** Where the state of an upload lives: nothing, an open multipart upload, or a sealed object. */
-    private sealed interface State permits Open, Sealed {
+    private sealed interface State permits Open, Sealed, Vacant {
+    }
+
+    /**
+     * A generation whose single PutObject ({@link #putBody}) has not stored its object (yet, or
+     * ever): nothing is staged, and the next multipart upload takes the next generation, so that
+     * a PutObject landing late can never be mistaken for it.
+     */
+    private record Vacant(int generation) implements State {
     }
 
     private record Open(String s3UploadId, int generation) implements State {
@@ -148,6 +161,83 @@ final class S3Staging implements UploadStaging {
     @Override
     public Mono<Void> check() {
         return Mono.empty();
+    }
+
+    /**
+     * A fresh upload (nothing staged, no marker) whose first body has a known length of at least a
+     * part is stored as one streamed PutObject into {@code blobs/uploads/U/1}, the sealed state of
+     * generation 1 (see the class comment), instead of a multipart upload: a server that completes
+     * a multipart upload by copying its parts (S3Proxy's filesystem provider: 2-4 s per GiB here)
+     * then has nothing to copy, and a commit right after uses the object as it is. Any other
+     * append takes the multipart path.
+     */
+    @Override
+    public Mono<Long> append(String uploadId, long offset, Flux<ByteBuf> data, long length) {
+        if (offset != 0 || length < partSize) {
+            return append(uploadId, offset, data);
+        }
+        return Mono.defer(() -> {
+            checkId(uploadId);
+            return tails(uploadId).hasElements()
+                    .zipWith(bytes(markerKey(uploadId)).hasElement(), (tails, marker) -> tails || marker)
+                    .flatMap(used -> used ? append(uploadId, offset, data) : putBody(uploadId, length, data));
+        });
+    }
+
+    /**
+     * The marker first ({@code "1 -"}: no multipart upload, so an abort finds the object), then
+     * the body streamed as one PutObject of {@code length} bytes, then its last
+     * {@code length % partSize} bytes as the tail, which says the append succeeded. The body is
+     * copied to the heap in pieces of {@link #BODY_PIECE} and each buffer released at once (the SDK
+     * may read a body after its call failed, see {@link PartStream}, which also checks the length);
+     * the SDK asks for pieces as it writes them, so memory stays bounded. An
+     * error of {@code data} is reported as it is (a lost lease must stay recognisable), once the
+     * PutObject has ended.
+     */
+    private Mono<Long> putBody(String uploadId, long length, Flux<ByteBuf> data) {
+        String key = blobKey(uploadId, 1);
+        int tailLength = (int) (length % partSize);
+        long tailStart = length - tailLength;
+        byte[] tail = new byte[tailLength];
+        long[] seen = {0};
+        AtomicReference<Throwable> bodyError = new AtomicReference<>();
+        AtomicBoolean subscribed = new AtomicBoolean();
+        // 1 MiB pieces rather than the socket's small buffers: each piece handed to the SDK costs
+        // a hop to its event loop and a wake-up, which per small buffer cost more than the copying
+        Flux<ByteBuffer> firstBody = PartStream.split(data, length, BODY_PIECE)
+                .map(piece -> {
+                    // the part of this piece at or after tailStart belongs to the tail
+                    long from = Math.max(seen[0], tailStart);
+                    long to = seen[0] + piece.length;
+                    if (from < to) {
+                        System.arraycopy(piece, (int) (from - seen[0]), tail, (int) (from - tailStart), (int) (to - from));
+                    }
+                    seen[0] = to;
+                    return ByteBuffer.wrap(piece);
+                })
+                .doOnError(e -> bodyError.compareAndSet(null, e));
+        // an SDK retry cannot replay a streamed body: it fails the call instead, and the error
+        // reported is the first attempt's
+        Flux<ByteBuffer> body = Flux.defer(() -> subscribed.compareAndSet(false, true) ? firstBody
+                : Flux.error(new IllegalStateException("the body of upload " + uploadId + " cannot be sent twice")));
+        AsyncRequestBody request = new AsyncRequestBody() {
+            @Override
+            public Optional<Long> contentLength() {
+                return Optional.of(length);
+            }
+
+            @Override
+            public void subscribe(Subscriber<? super ByteBuffer> s) {
+                body.subscribe(s);
+            }
+        };
+        return put(markerKey(uploadId), "1 -".getBytes(StandardCharsets.US_ASCII))
+                .then(Mono.defer(() -> Mono.fromFuture(client.putObject(b -> b.bucket(bucket).key(key).contentLength(length),
+                                request), true))
+                        .onErrorMap(e -> bodyError.get() != null ? bodyError.get() : S3Failures.onObject(e, settings, key)))
+                .then(Mono.defer(() -> put(tailKey(uploadId, length), tail)))
+                .thenReturn(length)
+                .doOnSuccess(n -> log.debug("upload {}: {} bytes stored in one PutObject", uploadId, n));
     }
 
     @Override
@@ -247,6 +337,9 @@ final class S3Staging implements UploadStaging {
             if (state.get() instanceof Open o) {
                 return Mono.just(o);
             }
+            if (state.get() instanceof Vacant v) {
+                return partsDone == 0 ? create(uploadId, v.generation() + 1, 0, 0) : Mono.error(missing(uploadId));
+            }
             Sealed sealed = (Sealed) state.get();
             if (sealed.size() < partsDone * partSize) {
                 return Mono.error(new IllegalStateException("sealed upload " + uploadId + " holds " + sealed.size()
@@ -271,7 +364,7 @@ final class S3Staging implements UploadStaging {
             }
             return size(blobKey(uploadId, generation))
                     .<State>map(size -> new Sealed(generation, size))
-                    .defaultIfEmpty(new Open(fields[1], generation));
+                    .defaultIfEmpty("-".equals(fields[1]) ? new Vacant(generation) : new Open(fields[1], generation));
         });
     }
 
@@ -350,10 +443,14 @@ final class S3Staging implements UploadStaging {
     /** Makes the first {@code parts} parts readable as one object (see the class comment); @return its key. */
     private Mono<String> seal(String uploadId, long parts) {
         return state(uploadId).switchIfEmpty(Mono.error(() -> missing(uploadId))).flatMap(state -> {
+            if (state instanceof Vacant) {
+                return Mono.error(missing(uploadId));
+            }
             if (state instanceof Sealed sealed) {
-                if (sealed.size() != parts * partSize) {
+                // more than the parts: a single PutObject's object, which holds the tail too
+                if (sealed.size() < parts * partSize) {
                     return Mono.error(new IllegalStateException("sealed upload " + uploadId + " holds " + sealed.size()
-                            + " bytes, not the " + parts * partSize + " of its " + parts + " parts"));
+                            + " bytes, fewer than the " + parts * partSize + " of its " + parts + " parts"));
                 }
                 return Mono.just(blobKey(uploadId, sealed.generation()));
             }
@@ -417,8 +514,12 @@ final class S3Staging implements UploadStaging {
 
     private Mono<String> completeUpload(String uploadId, long parts, byte[] tail) {
         return state(uploadId).switchIfEmpty(Mono.error(() -> missing(uploadId))).flatMap(state -> {
-            if (state instanceof Sealed sealed && tail.length == 0 && sealed.size() == parts * partSize) {
+            // a sealed object that holds exactly the staged bytes is the blob as it is
+            if (state instanceof Sealed sealed && sealed.size() == parts * partSize + tail.length) {
                 return Mono.just(blobKey(uploadId, sealed.generation()));
+            }
+            if (state instanceof Vacant) {
+                return Mono.error(missing(uploadId));
             }
             Mono<Open> open = state instanceof Open o ? Mono.just(o)
                     : create(uploadId, ((Sealed) state).generation() + 1, parts, ((Sealed) state).generation());
@@ -456,7 +557,7 @@ final class S3Staging implements UploadStaging {
                     return abortStrays(uploadId).then(deleteHelpers(uploadId));
                 }
                 String[] fields = new String(marker.get(), StandardCharsets.US_ASCII).trim().split(" ", 2);
-                Mono<Void> open = fields.length < 2 ? Mono.empty()
+                Mono<Void> open = fields.length < 2 || "-".equals(fields[1]) ? Mono.empty()
                         : abortQuietly(blobKey(uploadId, Integer.parseInt(fields[0])), fields[1]);
                 return open.then(abortStrays(uploadId))
                         .then(keys(blobPrefix(uploadId)).concatMap(this::delete).then())

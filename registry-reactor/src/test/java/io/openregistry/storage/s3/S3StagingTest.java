@@ -84,6 +84,72 @@ class S3StagingTest extends StagingContract {
         assertThat(raw.listMultipartUploads(b -> b.bucket(bucket)).join().uploads()).isEmpty();
     }
 
+    @Test
+    void aFirstBodyOfKnownLengthIsOneObjectThatTheOtherReplicaReadsAndContinues() {
+        byte[] content = random(2 * PART + 777, 22);
+        String upload = newUploadId();
+        int first = PART + 500;
+        List<io.netty.buffer.ByteBuf> body = chunked(java.util.Arrays.copyOf(content, first), 100_000);
+        assertThat(one.append(upload, 0, Flux.fromIterable(body), first).block(TIMEOUT)).isEqualTo(first);
+        assertThat(body).allSatisfy(buf -> assertThat(buf.refCnt()).isZero());
+        // one object of the whole body, no parts: jclouds keeps parts as objects named after the key
+        assertThat(objectSizes()).containsEntry(S3Staging.blobKey(upload, 1), (long) first)
+                .allSatisfy((key, size) -> assertThat(key).doesNotContain("/1-"));
+        assertThat(drain(two.readStaged(upload, first))).isEqualTo(java.util.Arrays.copyOf(content, first));
+        assertThat(two.append(upload, first, Flux.fromIterable(chunked(java.util.Arrays.copyOfRange(content, first,
+                content.length), 64 * 1024))).block(TIMEOUT)).isEqualTo(content.length);
+        String location = one.commit(upload, Digest.sha256(content), content.length).block(TIMEOUT);
+        assertThat(drain(two.read(location, 0, content.length))).isEqualTo(content);
+        assertThat(objectSizes().keySet()).containsExactly(location);
+    }
+
+    @Test
+    void aWholeBodyOfKnownLengthCommitsAsItIsOnTheOtherReplica() {
+        byte[] content = random(PART + 4321, 23);
+        String upload = newUploadId();
+        assertThat(one.append(upload, 0, Flux.fromIterable(chunked(content, 64 * 1024)), content.length).block(TIMEOUT))
+                .isEqualTo(content.length);
+        String location = two.commit(upload, Digest.sha256(content), content.length).block(TIMEOUT);
+        assertThat(location).isEqualTo(S3Staging.blobKey(upload, 1));
+        assertThat(drain(one.read(location, 0, content.length))).isEqualTo(content);
+        assertThat(objectSizes().keySet()).containsExactly(location);
+    }
+
+    @Test
+    void aFailedSinglePutReportsTheBodysErrorAndTheRetryTakesTheNextGeneration() throws Exception {
+        byte[] content = random(PART + 99, 24);
+        String upload = newUploadId();
+        java.io.IOException clientGone = new java.io.IOException("client went away");
+        List<io.netty.buffer.ByteBuf> half = chunked(java.util.Arrays.copyOf(content, PART / 2), 64 * 1024);
+        reactor.test.StepVerifier.create(one.append(upload, 0, Flux.concat(Flux.fromIterable(half), Flux.error(clientGone)),
+                        content.length))
+                .expectErrorMatches(e -> e == clientGone)
+                .verify(TIMEOUT);
+        assertThat(half).allSatisfy(buf -> assertThat(buf.refCnt()).isZero());
+        assertThat(objectSizes()).doesNotContainKey(S3Staging.blobKey(upload, 1));
+        // the retry, on the other replica: the marker is there, so a multipart upload of generation 2
+        assertThat(two.append(upload, 0, Flux.fromIterable(chunked(content, 64 * 1024)), content.length).block(TIMEOUT))
+                .isEqualTo(content.length);
+        String location = one.commit(upload, Digest.sha256(content), content.length).block(TIMEOUT);
+        assertThat(location).isEqualTo(S3Staging.blobKey(upload, 2));
+        assertThat(drain(two.read(location, 0, content.length))).isEqualTo(content);
+    }
+
+    @Test
+    void anAbortAfterASinglePutRemovesEverything() throws Exception {
+        byte[] content = random(PART + 1, 25);
+        String upload = newUploadId();
+        one.append(upload, 0, Flux.fromIterable(chunked(content, 64 * 1024)), content.length).block(TIMEOUT);
+        two.abort(upload).block(TIMEOUT);
+        assertNothingStaged(upload);
+    }
+
+    private java.util.Map<String, Long> objectSizes() {
+        return raw.listObjectsV2(b -> b.bucket(bucket)).join().contents().stream()
+                .filter(o -> !o.key().endsWith("/"))
+                .collect(java.util.stream.Collectors.toMap(S3Object::key, S3Object::size));
+    }
+
     /**
      * No object names the upload (jclouds keeps the parts of a multipart upload as objects named
      * after its key, so this also sees parts left behind), and no multipart upload is listed.
