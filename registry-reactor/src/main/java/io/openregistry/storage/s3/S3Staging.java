@@ -62,6 +62,15 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * parts and tails past {@code O} are simply never used; but the error is reported only once the
  * parts in flight have ended, so that none can land after the client's retry re-uploaded it.
  *
+ * <p><b>Single PutObject</b>: the first body of a fresh upload whose length is known and at least
+ * a part (a monolithic PUT, a first PATCH with a Content-Length) is streamed as one PutObject into
+ * {@code blobs/uploads/U/1} after a marker {@code "1 -"}: the sealed state of generation 1 at once,
+ * holding the tail's bytes too (they are also written as the tail, as after any append). A commit
+ * of exactly those bytes uses the object as it is; an append continues it like any sealed upload.
+ * A PutObject that failed leaves generation 1 {@linkplain Vacant vacant}, and the retry opens
+ * generation 2. Why: a server that completes a multipart upload by copying its parts (S3Proxy's
+ * filesystem provider) spends about as long on the completion as on the parts.
+ *
  * <p><b>Commit</b> of {@code size} bytes: a blob smaller than a part is one PutObject to its
  * content-addressed key {@code blobs/<alg>/<hex>}; a larger one uploads the tail as its last part
  * and completes the multipart upload with the parts {@code 1..size/P} (ETags from ListParts, so
