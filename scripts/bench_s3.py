@@ -57,8 +57,9 @@ def header(headers, name):
     raise RuntimeError(f"no {name} header in {headers!r}")
 
 
-def push(url, repo, path, digest, chunked):
-    """One push of the file as a client makes it; the time from the POST to the 201."""
+def push(url, repo, path, digest, chunked, streamed=False):
+    """One push of the file as a client makes it; the time from the POST to the 201. streamed: the
+    PATCH is sent with Transfer-Encoding: chunked (no length known beforehand, as docker streams)."""
     started = time.monotonic()
     code, _, head = curl("-X", "POST", f"{url}/v2/{repo}/blobs/uploads/")
     assert code == 202, f"POST answered {code}"
@@ -66,7 +67,8 @@ def push(url, repo, path, digest, chunked):
     location = location if location.startswith("http") else url + location
     sep = "&" if "?" in location else "?"
     if chunked:
-        code, patch_s, head = curl("-X", "PATCH", "-H", "Content-Type: application/octet-stream", "-T", path, location)
+        extra = ["-H", "Transfer-Encoding: chunked"] if streamed else []
+        code, patch_s, head = curl("-X", "PATCH", "-H", "Content-Type: application/octet-stream", *extra, "-T", path, location)
         assert code == 202, f"PATCH answered {code}"
         location = header(head, "Location")
         location = location if location.startswith("http") else url + location
@@ -143,7 +145,7 @@ def main():
         url = f"http://127.0.0.1:{port}"
 
         mb = size / 1e6
-        results = {"s3proxy_put": [], "registry_put": [], "registry_patch_put": []}
+        results = {"s3proxy_put": [], "registry_put": [], "registry_patch_put": [], "registry_streamed_patch_put": []}
         # one small warm-up round of each, so the JITs are past their first compilations
         warm = os.path.join(work, "warm")
         with open(warm, "wb") as f:
@@ -159,6 +161,8 @@ def main():
             results["registry_put"].append(mb / push(url, f"bench/put{run}", blob, refresh(blob, f"put{run}"), False))
             results["registry_patch_put"].append(
                 mb / push(url, f"bench/patch{run}", blob, refresh(blob, f"patch{run}"), True))
+            results["registry_streamed_patch_put"].append(
+                mb / push(url, f"bench/streamed{run}", blob, refresh(blob, f"streamed{run}"), True, streamed=True))
             # the registry keeps one copy per digest: delete nothing, but drop curl's copy to bound disk use
             curl("-X", "DELETE", f"http://127.0.0.1:{s3_port}/{BUCKET}/curl-{run}")
             print(f"[bench-s3] run {run}: " + ", ".join(f"{k} {v[-1]:.0f} MB/s" for k, v in results.items()), flush=True)
@@ -167,6 +171,7 @@ def main():
                    "median_MBps": {k: round(v, 1) for k, v in medians.items()},
                    "ratio_put": round(medians["registry_put"] / medians["s3proxy_put"], 3),
                    "ratio_patch_put": round(medians["registry_patch_put"] / medians["s3proxy_put"], 3),
+                   "ratio_streamed_patch_put": round(medians["registry_streamed_patch_put"] / medians["s3proxy_put"], 3),
                    "all_MBps": {k: [round(x, 1) for x in v] for k, v in results.items()}}
         print(json.dumps(summary, indent=1))
     finally:
