@@ -3,10 +3,6 @@ package io.openregistry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.openregistry.config.Config;
-import io.openregistry.metadata.PostgresSupport;
-import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,46 +14,22 @@ import org.junit.jupiter.api.Test;
  * skipped on the other, as {@code openregistry.job.runs} tells. Ticks are driven by the test.
  */
 class SweeperLeaseTest {
-    private PostgresSupport postgres;
-    private Path root;
+    private TwoReplicas replicas;
     private Registry a;
     private Registry b;
 
     @BeforeEach
     void start() throws Exception {
-        RegistryServer.installBlockHound();
-        postgres = PostgresSupport.start();
-        root = Files.createTempDirectory("openregistry-sweepers");
-        Config.Database db = postgres.newDatabase(4);
-        a = Registry.start(config(db));
-        b = Registry.start(config(db));
-    }
-
-    private Config config(Config.Database db) {
-        return new Config(
-                new Config.Http(InetSocketAddress.createUnresolved("127.0.0.1", 0)),
-                new Config.Storage("filesystem", root),
-                db,
-                new Config.Manifests(RegistryServer.MANIFEST_MAX_BYTES),
-                // an hour between the sweeper's own ticks: only the test's ticks run
-                new Config.Uploads(1024 * 1024, Duration.ofDays(1)),
-                new Config.Log("INFO"),
-                new Config.Admin(InetSocketAddress.createUnresolved("127.0.0.1", 0)),
-                Config.Auth.disabled());
+        replicas = TwoReplicas.start("sweepers", new Config.Uploads(1024 * 1024, Duration.ofDays(1)));
+        a = replicas.a;
+        b = replicas.b;
     }
 
     @AfterEach
     void stop() {
-        if (a != null) {
-            a.close();
+        if (replicas != null) {
+            replicas.close();
         }
-        if (b != null) {
-            b.close();
-        }
-        if (postgres != null) {
-            postgres.close();
-        }
-        RegistryServer.deleteTree(root);
     }
 
     @Test

@@ -3,13 +3,9 @@ package io.openregistry.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.openregistry.Registry;
-import io.openregistry.RegistryServer;
+import io.openregistry.TwoReplicas;
 import io.openregistry.config.Config;
-import io.openregistry.metadata.PostgresSupport;
-import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -38,9 +34,7 @@ class CacheReplicaTest {
     /** Time for a replica to (re)connect its listener: backoff and heartbeat included, generous. */
     private static final Duration RECONNECT = Duration.ofSeconds(30);
 
-    private PostgresSupport postgres;
-    private String database;
-    private Path root;
+    private TwoReplicas replicas;
     private Registry a;
     private Registry b;
     private TestClient onA;
@@ -48,14 +42,9 @@ class CacheReplicaTest {
 
     @BeforeEach
     void start() throws Exception {
-        RegistryServer.installBlockHound();
-        postgres = PostgresSupport.start();
-        database = postgres.createDatabase();
-        root = Files.createTempDirectory("openregistry-cache-replicas");
-        Config.Database db = new Config.Database(postgres.r2dbcUrl(database), PostgresSupport.USER,
-                PostgresSupport.PASSWORD, 4);
-        a = Registry.start(config(db));
-        b = Registry.start(config(db));
+        replicas = TwoReplicas.start("cache-replicas", new Config.Uploads(1024 * 1024, Duration.ofDays(1)));
+        a = replicas.a;
+        b = replicas.b;
         onA = new TestClient("http://127.0.0.1:" + a.port(), a.port());
         onB = new TestClient("http://127.0.0.1:" + b.port(), b.port());
         // nothing is cached before a replica listens; checks on a cache that is not used prove nothing
@@ -63,31 +52,11 @@ class CacheReplicaTest {
                 && gauge(b, "openregistry_cache_listening") == 1, "both replicas listen");
     }
 
-    private Config config(Config.Database db) {
-        return new Config(
-                new Config.Http(InetSocketAddress.createUnresolved("127.0.0.1", 0)),
-                new Config.Storage("filesystem", root),
-                db,
-                new Config.Manifests(RegistryServer.MANIFEST_MAX_BYTES),
-                new Config.Uploads(1024 * 1024, Duration.ofDays(1)),
-                new Config.Log("INFO"),
-                new Config.Admin(InetSocketAddress.createUnresolved("127.0.0.1", 0)),
-                Config.Auth.disabled(),
-                Config.Cache.defaults());
-    }
-
     @AfterEach
     void stop() {
-        if (a != null) {
-            a.close();
+        if (replicas != null) {
+            replicas.close();
         }
-        if (b != null) {
-            b.close();
-        }
-        if (postgres != null) {
-            postgres.close();
-        }
-        RegistryServer.deleteTree(root);
     }
 
     @Test
@@ -167,7 +136,7 @@ class CacheReplicaTest {
         String first = pushImage(onA, repo, "t0");
         String second = pushImage(onA, repo, "other");
         int tags = 3000;
-        try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(database));
+        try (Connection c = DriverManager.getConnection(replicas.postgres.jdbcUrl(replicas.database));
              PreparedStatement s = c.prepareStatement("INSERT INTO tags (repository, name, digest) VALUES (?, ?, ?)")) {
             for (int i = 1; i < tags; i++) {
                 s.setString(1, repo);
@@ -180,7 +149,7 @@ class CacheReplicaTest {
         double before = counter(b, "openregistry_cache_notifications_total");
 
         // one commit, thousands of announcements at once: none may be dropped on the way
-        try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(database));
+        try (Connection c = DriverManager.getConnection(replicas.postgres.jdbcUrl(replicas.database));
              PreparedStatement s = c.prepareStatement("UPDATE tags SET digest = ? WHERE repository = ? AND digest = ?")) {
             s.setString(1, second);
             s.setString(2, repo);
@@ -201,10 +170,10 @@ class CacheReplicaTest {
     }
 
     private int terminateListeners() throws Exception {
-        try (Connection c = DriverManager.getConnection(postgres.jdbcUrl("postgres"));
+        try (Connection c = DriverManager.getConnection(replicas.postgres.jdbcUrl("postgres"));
              PreparedStatement s = c.prepareStatement("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
                      + " WHERE application_name = 'openregistry-cache-listener' AND datname = ?")) {
-            s.setString(1, database);
+            s.setString(1, replicas.database);
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
                 return rs.getInt(1);
@@ -213,7 +182,7 @@ class CacheReplicaTest {
     }
 
     private void moveTagSilently(String repo, String tag, String digest) throws Exception {
-        try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(database));
+        try (Connection c = DriverManager.getConnection(replicas.postgres.jdbcUrl(replicas.database));
              Statement off = c.createStatement();
              PreparedStatement s = c.prepareStatement("UPDATE tags SET digest = ? WHERE repository = ? AND name = ?")) {
             // replica mode skips ordinary triggers, the announcing ones included

@@ -3,13 +3,9 @@ package io.openregistry.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.openregistry.Registry;
-import io.openregistry.RegistryServer;
+import io.openregistry.TwoReplicas;
 import io.openregistry.config.Config;
-import io.openregistry.metadata.PostgresSupport;
-import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
@@ -24,45 +20,22 @@ import org.junit.jupiter.api.Test;
  * which).
  */
 class ReplicaHopTest {
-    private PostgresSupport postgres;
-    private Path root;
+    private TwoReplicas replicas;
     private Registry a;
     private Registry b;
 
     @BeforeEach
     void start() throws Exception {
-        RegistryServer.installBlockHound();
-        postgres = PostgresSupport.start();
-        root = Files.createTempDirectory("openregistry-replicas");
-        Config.Database db = postgres.newDatabase(4);
-        a = Registry.start(config(db));
-        b = Registry.start(config(db));
-    }
-
-    private Config config(Config.Database db) {
-        return new Config(
-                new Config.Http(InetSocketAddress.createUnresolved("127.0.0.1", 0)),
-                new Config.Storage("filesystem", root),
-                db,
-                new Config.Manifests(RegistryServer.MANIFEST_MAX_BYTES),
-                new Config.Uploads(1024 * 1024, Duration.ofDays(1), Config.Uploads.DEFAULT_MAX_BLOB_BYTES, 1000, 1000),
-                new Config.Log("INFO"),
-                new Config.Admin(InetSocketAddress.createUnresolved("127.0.0.1", 0)),
-                Config.Auth.disabled());
+        replicas = TwoReplicas.start("replicas", new Config.Uploads(1024 * 1024, Duration.ofDays(1), Config.Uploads.DEFAULT_MAX_BLOB_BYTES, 1000, 1000));
+        a = replicas.a;
+        b = replicas.b;
     }
 
     @AfterEach
     void stop() {
-        if (a != null) {
-            a.close();
+        if (replicas != null) {
+            replicas.close();
         }
-        if (b != null) {
-            b.close();
-        }
-        if (postgres != null) {
-            postgres.close();
-        }
-        RegistryServer.deleteTree(root);
     }
 
     private static TestClient client(Registry r) {
