@@ -198,9 +198,11 @@ final class Db {
                 });
         executor.allowCoreThreadTimeOut(true);
         // a plain Executor: given an ExecutorService, fromExecutor would delegate to
-        // fromExecutorService, whose tasks interrupt when cancelled
+        // fromExecutorService, whose tasks interrupt when cancelled. Trampolining: a worker's
+        // tasks run one after another, in order, as on Reactor's own workers (subscribeOn and
+        // publishOn rely on that; an H2 connection must never be used by two threads at once).
         java.util.concurrent.Executor plain = executor::execute;
-        return new H2Scheduler(Schedulers.fromExecutor(plain), executor);
+        return new H2Scheduler(Schedulers.fromExecutor(plain, true), executor);
     }
 
     /** A scheduler of {@link #blockingSchedulerFor} that also stops its threads when disposed. */
