@@ -16,8 +16,15 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedTransferQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -180,7 +187,7 @@ final class Db {
      * a fixed set of threads whose tasks are never interrupted: Reactor's own schedulers interrupt
      * the thread of a task cancelled from elsewhere (a client hanging up), and an interrupt during
      * H2's file I/O closes the database file's channel for good (ClosedByInterruptException: every
-     * later statement fails). Call {@link #shutDown} when done with it.
+     * later statement fails). Dispose of it when done: that stops its threads.
      */
     static Scheduler blockingSchedulerFor(Dialect dialect, int poolSize) {
         if (dialect != Dialect.H2) {
@@ -189,26 +196,30 @@ final class Db {
         // A transaction runs start to end on one thread; with at most poolSize connections at
         // once, poolSize threads (plus slack for acquisition callbacks) are never all waiting.
         int threads = poolSize * 2 + 2;
-        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.ThreadPoolExecutor executor = new java.util.concurrent.ThreadPoolExecutor(threads, threads,
-                60, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(100_000), r -> {
+        AtomicInteger n = new AtomicInteger();
+        // Event loops hand work over here, and must never park doing so: a LinkedBlockingQueue's
+        // offer takes the lock its consumers hold while they poll. LinkedTransferQueue offers
+        // without a lock, and all threads start at once and stay, so no hand-over takes the
+        // executor's own lock to add a thread either.
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS,
+                new LinkedTransferQueue<>(), r -> {
                     Thread t = new Thread(r, "openregistry-h2-" + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
                 });
-        executor.allowCoreThreadTimeOut(true);
+        executor.prestartAllCoreThreads();
         // a plain Executor: given an ExecutorService, fromExecutor would delegate to
         // fromExecutorService, whose tasks interrupt when cancelled. Trampolining: a worker's
         // tasks run one after another, in order, as on Reactor's own workers (subscribeOn and
         // publishOn rely on that; an H2 connection must never be used by two threads at once).
-        java.util.concurrent.Executor plain = executor::execute;
+        Executor plain = executor::execute;
         return new H2Scheduler(Schedulers.fromExecutor(plain, true), executor);
     }
 
     /** A scheduler of {@link #blockingSchedulerFor} that also stops its threads when disposed. */
-    private record H2Scheduler(Scheduler delegate, java.util.concurrent.ExecutorService threads) implements Scheduler {
+    private record H2Scheduler(Scheduler delegate, ExecutorService threads) implements Scheduler {
         @Override
-        public reactor.core.Disposable schedule(Runnable task) {
+        public Disposable schedule(Runnable task) {
             return delegate.schedule(task);
         }
 
