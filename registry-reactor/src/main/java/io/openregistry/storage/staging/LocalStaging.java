@@ -29,6 +29,7 @@ public final class LocalStaging {
 
     private final Path directory;
     private final Scheduler io;
+    private final BackgroundFlushes flushes;
 
     /**
      * @param directory where staged files live; created by {@link #check()} and by the first append
@@ -37,6 +38,7 @@ public final class LocalStaging {
     public LocalStaging(Path directory, Scheduler io) {
         this.directory = Objects.requireNonNull(directory, "directory").toAbsolutePath().normalize();
         this.io = Objects.requireNonNull(io, "io");
+        this.flushes = new BackgroundFlushes(io);
     }
 
     /** Creates the directory if missing and proves it writable by creating and removing a probe file. */
@@ -70,7 +72,7 @@ public final class LocalStaging {
             return Mono.usingWhen(
                     Mono.fromCallable(() -> {
                         Files.createDirectories(directory);
-                        return StagingFile.open(staged, offset);
+                        return StagingFile.open(staged, offset, flushes);
                     }).subscribeOn(io),
                     file -> Mono.<Long>create(sink -> {
                         StagingWriter writer = new StagingWriter(file, sink);
