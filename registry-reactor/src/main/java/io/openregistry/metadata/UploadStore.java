@@ -57,6 +57,12 @@ public interface UploadStore {
     Mono<Boolean> advance(String id, long expected, long offset, byte[] hashState, String holder);
 
     /**
+     * Like {@link #advance(String, long, long, byte[], String)}, giving up the lease in the same
+     * statement when it moves (a request's last write: one round trip instead of two).
+     */
+    Mono<Boolean> advanceAndRelease(String id, long expected, long offset, byte[] hashState, String holder);
+
+    /**
      * Takes the lease of session {@code id} of {@code repository} for {@code holder} until
      * {@code ttl} from now (database time), if no unexpired lease is held (by anyone, this holder
      * included). @return the session as it is under the lease, or empty when the lease is held

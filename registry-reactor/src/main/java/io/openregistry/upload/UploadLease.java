@@ -36,6 +36,11 @@ final class UploadLease {
     private volatile boolean lost;
     /** The renewals while the work runs; disposed at the end. */
     volatile Disposable renewals;
+    /**
+     * Set when the work's last statement gave the lease up itself (the offset update of an append,
+     * or the commit that deleted the session): the release at the end then has nothing to send.
+     */
+    volatile boolean releasedByWork;
 
     /** A lease taken by a claim that was sent at {@code sentAt} ({@code clock}'s nanoseconds). */
     UploadLease(String token, Duration ttl, long sentAt, LongSupplier clock) {

@@ -186,13 +186,15 @@ public final class UploadService {
      * @return the session after the append
      */
     public Mono<UploadRecord> append(String repository, String id, String range, long contentLength, Flux<ByteBuf> body) {
-        return exclusively(repository, id, (state, s) -> appendTo(state, s, range, contentLength, body, Digest.Algorithm.SHA256));
+        return exclusively(repository, id, (state, s) -> appendTo(state, s, range, contentLength, body, Digest.Algorithm.SHA256,
+                AfterAppend.RELEASE));
     }
 
     /** Completes an upload with an optional final body, verifying {@code digest}. */
     public Mono<BlobRecord> finish(String repository, String id, Digest digest, String range, long contentLength,
                                    Flux<ByteBuf> body) {
-        return exclusively(repository, id, (state, s) -> appendTo(state, s, range, contentLength, body, digest.algorithm())
+        return exclusively(repository, id, (state, s) -> appendTo(state, s, range, contentLength, body, digest.algorithm(),
+                        AfterAppend.KEEP)
                 .flatMap(done -> commit(state, done, digest)));
     }
 
@@ -209,7 +211,7 @@ public final class UploadService {
             return Mono.error(tooLarge(contentLength));
         }
         return start(repository, owner).flatMap(created -> exclusively(repository, created.id(),
-                (state, s) -> appendTo(state, s, null, contentLength, body, digest.algorithm())
+                (state, s) -> appendTo(state, s, null, contentLength, body, digest.algorithm(), AfterAppend.UNRECORDED)
                         .flatMap(done -> commit(state, done, digest))
                         .onErrorResume(e -> discard(s.id()).then(Mono.error(e)))));
     }
@@ -353,7 +355,7 @@ public final class UploadService {
         return Mono.defer(() -> {
             lease.renewals.dispose();
             held.remove(id, lease);
-            return uploads.release(id, lease.token);
+            return lease.releasedByWork ? Mono.<Void>empty() : uploads.release(id, lease.token);
         }).onErrorResume(e -> {
             log.warn("releasing the lease of upload {} failed; it expires within {} s: {}", id, leaseTtl.toSeconds(),
                     e.toString());
@@ -368,8 +370,21 @@ public final class UploadService {
         return outOfOrder(s, "this replica lost its lease on the upload while writing; resume from the recorded offset");
     }
 
+    /** What an append does with the session once the store has the bytes. */
+    private enum AfterAppend {
+        /** Records the new offset and gives up the lease in one statement: the request ends there (PATCH). */
+        RELEASE,
+        /** Records the new offset and keeps the lease: a commit follows (PUT with a final body). */
+        KEEP,
+        /**
+         * Records nothing: a commit follows that deletes the session, and a failure discards it
+         * (monolithic upload), so the offset is never read from the database.
+         */
+        UNRECORDED
+    }
+
     private Mono<UploadRecord> appendTo(UploadLocks.State state, UploadRecord s, String range, long contentLength,
-                                        Flux<ByteBuf> body, Digest.Algorithm algorithm) {
+                                        Flux<ByteBuf> body, Digest.Algorithm algorithm, AfterAppend after) {
         ChunkRange chunk;
         try {
             chunk = ChunkRange.parse(range);
@@ -402,8 +417,7 @@ public final class UploadService {
                             // the state recorded with the offset is the state at that offset: taken
                             // from the copy that hashed exactly the bytes the store acknowledged;
                             // recorded only while the lease is still this request's
-                            .flatMap(length -> uploads.advance(s.id(), s.offset(), length, states.export(running),
-                                            lease.token)
+                            .flatMap(length -> record(s, length, running, lease, after)
                                     .flatMap(moved -> {
                                         if (!moved) {
                                             state.digest = null;
@@ -415,6 +429,21 @@ public final class UploadService {
                                                 s.updatedAt()));
                                     }));
                 }));
+    }
+
+    /** Records the offset an append reached (see {@link AfterAppend}). @return whether it moved */
+    private Mono<Boolean> record(UploadRecord s, long length, MessageDigest running, UploadLease lease, AfterAppend after) {
+        return switch (after) {
+            case UNRECORDED -> Mono.just(true);
+            case KEEP -> uploads.advance(s.id(), s.offset(), length, states.export(running), lease.token);
+            // the request's last statement gives the lease up too; the renewals stop first (one
+            // racing it would report a lost lease)
+            case RELEASE -> Mono.defer(() -> {
+                lease.renewals.dispose();
+                return uploads.advanceAndRelease(s.id(), s.offset(), length, states.export(running), lease.token)
+                        .doOnNext(moved -> lease.releasedByWork = moved);
+            });
+        };
     }
 
     /** A copy of a running digest (the JDK's SHA-2 digests are all cloneable). */
@@ -524,9 +553,12 @@ public final class UploadService {
                 return discard(s.id()).then(Mono.error(OciError.DIGEST_INVALID.exception(
                         "digest " + expected + " does not match the uploaded content (" + d + ")")));
             }
-            return collector.committing(expected, held.get(s.id()).fence(store.commit(s.id(), expected, s.offset()))
+            UploadLease lease = held.get(s.id());
+            return collector.committing(expected, lease.fence(store.commit(s.id(), expected, s.offset()))
                     .flatMap(location -> blobs.commit(s.repository(),
                                     new BlobRecord(expected, s.offset(), store.backend(), location), s.id())
+                            // the commit deleted the session, and its lease with it
+                            .doOnNext(recorded -> lease.releasedByWork = true)
                             // The bytes are in place but unrecorded; the staged copy is gone, so the
                             // session cannot be retried: drop it and let the client start over.
                             .onErrorResume(e -> discard(s.id()).then(Mono.error(e)))

@@ -220,6 +220,21 @@ public abstract class MetadataStoreContract {
     }
 
     @Test
+    void anAdvanceCanGiveUpTheLeaseInTheSameStatement() {
+        await(meta.uploads().create("u", "r"));
+        Duration ttl = Duration.ofMinutes(1);
+        assertThat(await(meta.uploads().claim("u", "r", "a", ttl))).isNotNull();
+        assertThat(await(meta.uploads().advanceAndRelease("u", 0, 10, null, "b"))).as("b holds no lease").isFalse();
+        assertThat(await(meta.uploads().advanceAndRelease("u", 5, 10, null, "a"))).as("not at offset 5").isFalse();
+        assertThat(await(meta.uploads().claim("u", "r", "b", ttl))).as("a failed advance keeps the lease").isNull();
+        assertThat(await(meta.uploads().advanceAndRelease("u", 0, 10, new byte[] {7}, "a"))).isTrue();
+        assertThat(await(meta.uploads().find("u")).offset()).isEqualTo(10);
+        assertThat(await(meta.uploads().hashState("u", 10))).containsExactly(7);
+        assertThat(await(meta.uploads().advance("u", 10, 20, null, "a"))).as("released").isFalse();
+        assertThat(await(meta.uploads().claim("u", "r", "b", ttl))).as("free at once").isNotNull();
+    }
+
+    @Test
     void aJobLeaseHasOneHolderUntilItExpires() throws Exception {
         Duration ttl = Duration.ofMinutes(1);
         assertThat(await(meta.jobs().acquire("sweep", "a", ttl))).isTrue();
