@@ -390,18 +390,20 @@ def realistic_image(cache):
     app = {"random_MiB": APP_RANDOM_MIB, "text_MiB": APP_TEXT_MIB}
     candidates, errors = [], []
     mirror = apt_mirror()
-    if not shutil.which("debootstrap"):
+    debootstrap = shutil.which("debootstrap") or shutil.which("debootstrap", path="/usr/sbin:/sbin")
+    if not debootstrap:
         errors.append("debootstrap is not installed")
     elif mirror is None:
         errors.append("no Debian archive for this release in /etc/apt/sources.list*")
     else:
         candidates.append({"recipe": REALISTIC_RECIPE, "base": "debootstrap --variant=minbase", "suite": mirror[1],
-                           "mirror": mirror[0], "app": app})
+                           "mirror": mirror[0], "app": app, "debootstrap": debootstrap})
     candidates.append({"recipe": REALISTIC_RECIPE, "base": f"offline: {OFFLINE_BASE_MIB} MiB of /usr/lib + /usr/share",
                        "app": app})
     os.makedirs(cache, exist_ok=True)
     for recipe in candidates:
-        key = hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:16]
+        key = hashlib.sha256(json.dumps({k: v for k, v in recipe.items() if k != "debootstrap"},
+                                        sort_keys=True).encode()).hexdigest()[:16]
         final = os.path.join(cache, f"realistic-{key}")
         if os.path.isfile(os.path.join(final, "image.json")):
             with open(os.path.join(final, "image.json")) as f:
@@ -422,8 +424,8 @@ def realistic_image(cache):
                     raise
             return os.path.join(final, "layout"), dict(info, built=f"built in {info['build_s']} s, cached " + final)
         except (subprocess.SubprocessError, OSError, ValueError, KeyError) as e:
-            detail = getattr(e, "stderr", None) or ""
-            errors.append(f"{recipe['base']} failed: {e} {str(detail)[-500:]}".strip())
+            output = " ".join(str(getattr(e, stream, None) or "").strip() for stream in ("stderr", "stdout"))
+            errors.append(f"{recipe['base']} failed: {e} {output[-400:]}".strip())
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     raise Skip("could not build the image: " + "; ".join(errors))
@@ -436,7 +438,7 @@ def build_realistic_image(tmp, recipe):
     base_tar, app_tar = os.path.join(tmp, "base.tar"), os.path.join(tmp, "app.tar")
     if recipe["base"].startswith("debootstrap"):
         rootfs = os.path.join(tmp, "rootfs")
-        run("debootstrap", "--variant=minbase", recipe["suite"], rootfs, recipe["mirror"], timeout=900)
+        run(recipe["debootstrap"], "--variant=minbase", recipe["suite"], rootfs, recipe["mirror"], timeout=900)
         # as Debian's slim container images do: no downloaded .debs, no package lists, no manuals,
         # translations or docs but the copyright files (about 30 MB compressed, as debian:*-slim)
         for junk in glob.glob(os.path.join(rootfs, "var/cache/apt/archives/*.deb")) + \
@@ -515,6 +517,7 @@ def skopeo_realistic(servers, work, cache, tries, warmup, run_id):
     the registry to deduplicate), each followed by a pull of it into a fresh OCI layout; registries
     alternate per try. Medians of the wall times; also the client floor, skopeo copying the layout
     to a local layout with no registry involved."""
+    started = time.monotonic()
     try:
         layout, info = realistic_image(cache)
     except Skip as e:
@@ -574,7 +577,9 @@ def skopeo_realistic(servers, work, cache, tries, warmup, run_id):
                              "server_cpu_s": round(cpu[kind], 2), "isolated_blob_cache": isolated}
         status = "ok" if results[kind].get("ok") else "FAILED: " + results[kind]["error"][:300]
         print(f"[bench] S8 {kind:13} {status}  {json.dumps(results[kind])[:400]}", flush=True)
-    print(f"[bench] S8 client floor (skopeo oci: to oci:, no registry) {json.dumps(results['client_floor'])}", flush=True)
+    results["took_s"] = round(time.monotonic() - started, 1)
+    print(f"[bench] S8 client floor (skopeo oci: to oci:, no registry) {json.dumps(results['client_floor'])}; "
+          f"S8 took {results['took_s']} s", flush=True)
     return results
 
 
