@@ -403,6 +403,9 @@ def realistic_image(cache):
     candidates.append({"recipe": REALISTIC_RECIPE, "base": f"offline: {OFFLINE_BASE_MIB} MiB of /usr/lib + /usr/share",
                        "app": app})
     os.makedirs(cache, exist_ok=True)
+    for stale in glob.glob(os.path.join(cache, "building-*")):
+        if time.time() - os.path.getmtime(stale) > 3600:  # left by a run that was killed while building
+            shutil.rmtree(stale, ignore_errors=True)
     for recipe in candidates:
         key = hashlib.sha256(json.dumps({k: v for k, v in recipe.items() if k != "debootstrap"},
                                         sort_keys=True).encode()).hexdigest()[:16]
