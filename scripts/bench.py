@@ -383,6 +383,22 @@ def offline_base_list(path):
         f.write("".join(name.lstrip("/") + "\n" for name in names))
 
 
+def remove_tree(path):
+    """rmtree that first unmounts what a killed debootstrap may have left mounted inside (its
+    chroot's /proc, /sys, bound /dev nodes): deleting through those would reach the host's own."""
+    def mounts_below():
+        with open("/proc/self/mounts") as f:
+            points = [line.split()[1].replace("\\040", " ") for line in f]
+        return sorted((p for p in points if p.startswith(os.path.realpath(path) + "/")), key=len, reverse=True)
+
+    for point in mounts_below():
+        subprocess.run(["umount", "-l", point], capture_output=True, timeout=60)
+    if mounts_below():
+        print(f"[bench] S8 leaving {path} in place: it still has mounts inside", flush=True)
+        return
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def realistic_image(cache):
     """The cached OCI layout of the realistic image and its description, built here if missing:
     debootstrap's minbase from this machine's apt archive when that works, else the offline tree."""
@@ -405,7 +421,7 @@ def realistic_image(cache):
     os.makedirs(cache, exist_ok=True)
     for stale in glob.glob(os.path.join(cache, "building-*")):
         if time.time() - os.path.getmtime(stale) > 3600:  # left by a run that was killed while building
-            shutil.rmtree(stale, ignore_errors=True)
+            remove_tree(stale)
     for recipe in candidates:
         key = hashlib.sha256(json.dumps({k: v for k, v in recipe.items() if k != "debootstrap"},
                                         sort_keys=True).encode()).hexdigest()[:16]
@@ -432,7 +448,8 @@ def realistic_image(cache):
             output = " ".join(str(getattr(e, stream, None) or "").strip() for stream in ("stderr", "stdout"))
             errors.append(f"{recipe['base']} failed: {e} {output[-400:]}".strip())
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            if os.path.exists(tmp):
+                remove_tree(tmp)
     raise Skip("could not build the image: " + "; ".join(errors))
 
 
@@ -459,7 +476,7 @@ def build_realistic_image(tmp, recipe):
                 os.remove(junk)
         run("tar", "--numeric-owner", "--sort=name", "--exclude=./dev/*", "--exclude=./proc/*", "--exclude=./sys/*",
             "-C", rootfs, "-cf", base_tar, ".")
-        shutil.rmtree(rootfs)
+        remove_tree(rootfs)
         created_by = f"debootstrap --variant=minbase {recipe['suite']}"
     else:
         names = os.path.join(tmp, "base.list")
