@@ -7,9 +7,15 @@ are read from /proc. Results: a table on stdout, benchmarks/results/bench-<time>
 """
 import argparse
 import datetime
+import glob
+import hashlib
 import html
+import itertools
 import json
 import os
+import random
+import re
+import resource
 import shutil
 import signal
 import socket
@@ -50,6 +56,8 @@ METRICS = [
     ("S6", "peak_rss_MiB", "many big pushes peak RSS", "MiB", False),
     ("S7", "cold_start_ms", "cold start to first 200", "ms", False),
     ("S7", "cold_start_no_cds_ms", "cold start, no AppCDS", "ms", False),
+    ("S8", "push_s", "skopeo push, realistic image", "s", False),
+    ("S8", "pull_s", "skopeo pull, realistic image", "s", False),
 ]
 CPU_SCENARIOS = ["S1", "S2", "S3", "S6"]
 
@@ -265,6 +273,354 @@ def print_hop_table(hop):
         print(f"a replica hop costs about {h - o:.2f} ms per request (P1, hopping minus one replica)")
 
 
+# S8: a realistic image (a Debian minbase root layer, an application layer, a config) pushed and
+# pulled with skopeo, the client users run. The image is an OCI layout built once per machine and
+# cached across runs (--image-cache), keyed by its recipe: only the first run pays for debootstrap.
+REALISTIC_RECIPE = 2  # bump when the way the image is built changes
+REALISTIC_TAG = "realistic"
+APP_RANDOM_MIB, APP_TEXT_MIB = 32, 40  # application layer: incompressible (jars, binaries) + text
+OFFLINE_BASE_MIB = 60  # the offline base layer: about 30 MB gzipped, as the slim minbase root
+BLOB_INFO_CACHE = "/var/lib/containers/cache"  # root's blob-info cache (containers/image)
+
+
+class Skip(Exception):
+    """S8 cannot run on this machine; the message says why."""
+
+
+def apt_mirror():
+    """(URI, suite) of the Debian archive this machine's apt uses for its own release, or None:
+    debootstrap fetches from the same place apt does (the only package source reachable here)."""
+    codename = ""
+    with open("/etc/os-release") as f:
+        for line in f:
+            if line.startswith("VERSION_CODENAME="):
+                codename = line.split("=", 1)[1].strip().strip('"')
+    entries = []  # (types, uris, suites, components)
+    for path in ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.d/*")):
+        if not os.path.isfile(path):
+            continue
+        with open(path) as f:
+            text = f.read()
+        if path.endswith(".sources"):
+            for stanza in re.split(r"\n\s*\n", text):
+                fields = {}
+                for line in stanza.splitlines():
+                    if ":" in line and not line.startswith(("#", " ", "\t")):
+                        key, value = line.split(":", 1)
+                        fields[key.strip().lower()] = value.split()
+                if fields.get("enabled", ["yes"])[0].lower() != "no":
+                    entries.append((fields.get("types", []), fields.get("uris", []), fields.get("suites", []),
+                                    fields.get("components", [])))
+        elif path.endswith(".list"):
+            for line in text.splitlines():
+                words = re.sub(r"\[[^]]*\]", " ", line.split("#", 1)[0]).split()
+                if len(words) >= 4:
+                    entries.append(([words[0]], [words[1]], [words[2]], words[3:]))
+    for types, uris, suites, components in entries:
+        if "deb" in types and codename in suites and "main" in components:
+            for uri in uris:
+                if uri.startswith(("http://", "https://")):
+                    return uri, codename
+    return None
+
+
+def layout_manifest(layout):
+    with open(os.path.join(layout, "index.json")) as f:
+        digest = json.load(f)["manifests"][0]["digest"]
+    with open(os.path.join(layout, "blobs", *digest.split(":"))) as f:
+        return digest, json.load(f)
+
+
+def write_app_tree(root):
+    """The application layer's files, the same bytes on every machine: APP_RANDOM_MIB of random
+    bytes (incompressible, like jars and binaries) and APP_TEXT_MIB of text with a Zipf-like word
+    mix (gzip gets it to about 40 %)."""
+    rng = random.Random(20261130)
+    os.makedirs(os.path.join(root, "app", "lib"))
+    os.makedirs(os.path.join(root, "app", "data"))
+    for n in range(APP_RANDOM_MIB // 4):
+        with open(os.path.join(root, "app", "lib", f"part{n:02d}.jar"), "wb") as f:
+            f.write(rng.randbytes(4 * 2 ** 20))
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    vocab = ["".join(rng.choice(letters) for _ in range(rng.randint(2, 12))) for _ in range(20000)]
+    weights = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(vocab))))
+    for n in range(APP_TEXT_MIB // 4):
+        lines, size = [], 0
+        while size < 4 * 2 ** 20:
+            line = f"{rng.randrange(10 ** 9):09d} " + " ".join(rng.choices(vocab, cum_weights=weights, k=rng.randint(4, 16))) + "\n"
+            lines.append(line)
+            size += len(line)
+        with open(os.path.join(root, "app", "data", f"log{n:02d}.txt"), "w") as f:
+            f.write("".join(lines))
+    with open(os.path.join(root, "app", "run.sh"), "w") as f:
+        f.write("#!/bin/sh\nexec cat /app/data/log00.txt\n")
+    os.chmod(os.path.join(root, "app", "run.sh"), 0o755)
+
+
+def offline_base_list(path):
+    """The offline stand-in for a minbase root, from real trees of this machine: the first half of
+    OFFLINE_BASE_MIB, in name order, of its shared libraries and the same of /usr/share (text,
+    locale data, already compressed docs): about as compressible as the slimmed minbase root."""
+    arch_lib = "/usr/lib/x86_64-linux-gnu" if os.path.isdir("/usr/lib/x86_64-linux-gnu") else "/usr/lib"
+    names = []
+    for top in (arch_lib, "/usr/share"):
+        budget = OFFLINE_BASE_MIB * 2 ** 20 // 2  # half from each
+        for dirpath, dirnames, filenames in os.walk(top):
+            dirnames.sort()
+            names.append(dirpath)
+            for name in sorted(filenames):
+                full = os.path.join(dirpath, name)
+                if os.path.islink(full):
+                    names.append(full)
+                elif os.path.isfile(full) and os.path.getsize(full) <= 8 * 2 ** 20:  # no libLLVM: minbase has none so big
+                    budget -= os.path.getsize(full)
+                    names.append(full)
+                if budget <= 0:
+                    break
+            if budget <= 0:
+                break
+    with open(path, "w") as f:
+        f.write("".join(name.lstrip("/") + "\n" for name in names))
+
+
+def remove_tree(path):
+    """rmtree that first unmounts what a killed debootstrap may have left mounted inside (its
+    chroot's /proc, /sys, bound /dev nodes): deleting through those would reach the host's own."""
+    def mounts_below():
+        with open("/proc/self/mounts") as f:
+            points = [line.split()[1].replace("\\040", " ") for line in f]
+        return sorted((p for p in points if p.startswith(os.path.realpath(path) + "/")), key=len, reverse=True)
+
+    for point in mounts_below():
+        subprocess.run(["umount", "-l", point], capture_output=True, timeout=60)
+    if mounts_below():
+        print(f"[bench] S8 leaving {path} in place: it still has mounts inside", flush=True)
+        return
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def realistic_image(cache):
+    """The cached OCI layout of the realistic image and its description, built here if missing:
+    debootstrap's minbase from this machine's apt archive when that works, else the offline tree."""
+    for tool in ("skopeo", "umoci", "tar"):
+        if not shutil.which(tool):
+            raise Skip(f"{tool} is not installed (scripts/bench installs skopeo and umoci with apt-get)")
+    app = {"random_MiB": APP_RANDOM_MIB, "text_MiB": APP_TEXT_MIB}
+    candidates, errors = [], []
+    mirror = apt_mirror()
+    debootstrap = shutil.which("debootstrap") or shutil.which("debootstrap", path="/usr/sbin:/sbin")
+    if not debootstrap:
+        errors.append("debootstrap is not installed")
+    elif mirror is None:
+        errors.append("no Debian archive for this release in /etc/apt/sources.list*")
+    else:
+        candidates.append({"recipe": REALISTIC_RECIPE, "base": "debootstrap --variant=minbase", "suite": mirror[1],
+                           "mirror": mirror[0], "app": app, "debootstrap": debootstrap})
+    candidates.append({"recipe": REALISTIC_RECIPE, "base": f"offline: {OFFLINE_BASE_MIB} MiB of /usr/lib + /usr/share",
+                       "app": app})
+    os.makedirs(cache, exist_ok=True)
+    for stale in glob.glob(os.path.join(cache, "building-*")):
+        if time.time() - os.path.getmtime(stale) > 3600:  # left by a run that was killed while building
+            remove_tree(stale)
+    for recipe in candidates:
+        key = hashlib.sha256(json.dumps({k: v for k, v in recipe.items() if k != "debootstrap"},
+                                        sort_keys=True).encode()).hexdigest()[:16]
+        final = os.path.join(cache, f"realistic-{key}")
+        if os.path.isfile(os.path.join(final, "image.json")):
+            with open(os.path.join(final, "image.json")) as f:
+                return os.path.join(final, "layout"), dict(json.load(f), built="cached " + final)
+        tmp = tempfile.mkdtemp(prefix="building-", dir=cache)
+        try:
+            started = time.monotonic()
+            print(f"[bench] S8 building the image ({recipe['base']}; once, then cached in {final})", flush=True)
+            info = build_realistic_image(tmp, recipe)
+            info.update(recipe=recipe, build_s=round(time.monotonic() - started, 1),
+                        fallback_because="; ".join(errors) or None)
+            with open(os.path.join(tmp, "image.json"), "w") as f:
+                json.dump(info, f, indent=1)
+            try:
+                os.rename(tmp, final)
+            except OSError:
+                if not os.path.isfile(os.path.join(final, "image.json")):  # else another run built it first
+                    raise
+            return os.path.join(final, "layout"), dict(info, built=f"built in {info['build_s']} s, cached " + final)
+        except (subprocess.SubprocessError, OSError, ValueError, KeyError) as e:
+            output = " ".join(str(getattr(e, stream, None) or "").strip() for stream in ("stderr", "stdout"))
+            errors.append(f"{recipe['base']} failed: {e} {output[-400:]}".strip())
+        finally:
+            if os.path.exists(tmp):
+                remove_tree(tmp)
+    raise Skip("could not build the image: " + "; ".join(errors))
+
+
+def build_realistic_image(tmp, recipe):
+    def run(*cmd, timeout=300):
+        subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=timeout)
+
+    base_tar, app_tar = os.path.join(tmp, "base.tar"), os.path.join(tmp, "app.tar")
+    if recipe["base"].startswith("debootstrap"):
+        rootfs = os.path.join(tmp, "rootfs")
+        run(recipe["debootstrap"], "--variant=minbase", recipe["suite"], rootfs, recipe["mirror"], timeout=900)
+        # as Debian's slim container images do: no downloaded .debs, no package lists, no manuals,
+        # translations or docs but the copyright files (about 30 MB compressed, as debian:*-slim)
+        for junk in glob.glob(os.path.join(rootfs, "var/cache/apt/archives/*.deb")) + \
+                glob.glob(os.path.join(rootfs, "var/lib/apt/lists/*_*")) + \
+                [p for d in ("locale", "man", "info", "groff", "lintian", "linda")
+                 for p in glob.glob(os.path.join(rootfs, "usr/share", d, "*")) if not p.endswith("/locale.alias")] + \
+                [p for p in glob.glob(os.path.join(rootfs, "usr/share/doc/*/*")) if not p.endswith("/copyright")]:
+            if not os.path.lexists(junk):
+                continue  # gone already: reached through a symlinked doc directory
+            if os.path.isdir(junk) and not os.path.islink(junk):
+                shutil.rmtree(junk)
+            else:
+                os.remove(junk)
+        run("tar", "--numeric-owner", "--sort=name", "--exclude=./dev/*", "--exclude=./proc/*", "--exclude=./sys/*",
+            "-C", rootfs, "-cf", base_tar, ".")
+        remove_tree(rootfs)
+        created_by = f"debootstrap --variant=minbase {recipe['suite']}"
+    else:
+        names = os.path.join(tmp, "base.list")
+        offline_base_list(names)
+        run("tar", "--numeric-owner", "--no-recursion", "-C", "/", "-T", names, "-cf", base_tar)
+        created_by = recipe["base"]
+    app_root = os.path.join(tmp, "approot")
+    write_app_tree(app_root)
+    run("tar", "--numeric-owner", "--owner=0", "--group=0", "--sort=name", "--mtime=@0", "-C", app_root,
+        "-cf", app_tar, "app")
+    shutil.rmtree(app_root)
+    layout = os.path.join(tmp, "layout")
+    image = f"{layout}:{REALISTIC_TAG}"
+    run("umoci", "init", "--layout", layout)
+    run("umoci", "new", "--image", image)
+    # umoci gzips each tar as one layer, as a build tool would; skopeo then copies the blobs as they are
+    run("umoci", "raw", "add-layer", "--image", image, "--history.created_by", created_by, base_tar)
+    run("umoci", "raw", "add-layer", "--image", image, "--history.created_by", "COPY app /app", app_tar)
+    run("umoci", "config", "--image", image, "--config.cmd", "/app/run.sh", "--config.workingdir", "/app")
+    run("umoci", "gc", "--layout", layout)
+    os.remove(base_tar)
+    os.remove(app_tar)
+    digest, manifest = layout_manifest(layout)
+    return {"base": created_by, "manifest_digest": digest,
+            "layers_MB": [round(layer["size"] / 1e6, 1) for layer in manifest["layers"]],
+            "image_MB": round((sum(layer["size"] for layer in manifest["layers"]) + manifest["config"]["size"]) / 1e6, 1)}
+
+
+def mount_namespace_works():
+    os.makedirs(BLOB_INFO_CACHE, exist_ok=True)
+    probe = subprocess.run(["unshare", "--mount", "sh", "-c", f"mount -t tmpfs tmpfs {BLOB_INFO_CACHE}"],
+                           capture_output=True, timeout=30)
+    return probe.returncode == 0
+
+
+def skopeo_copy(src, dest, *flags, isolated=True):
+    """Wall time and CPU seconds (user + system) of one `skopeo copy`. Isolated: in a mount namespace with an empty blob-info cache,
+    so skopeo cannot remember that an earlier try pushed the same blobs and mount them across
+    repositories instead of uploading them (the registry would then move no bytes)."""
+    cmd = ["skopeo", "--insecure-policy", "copy", "-q", *flags, src, dest]
+    if isolated:
+        cmd = ["unshare", "--mount", "sh", "-c", f'mount -t tmpfs tmpfs {BLOB_INFO_CACHE} && exec "$@"', "sh", *cmd]
+    usage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    elapsed = time.monotonic() - started
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError(f"skopeo copy {src} {dest} exited with {proc.returncode}: {proc.stderr[-1000:]}")
+    return elapsed, usage.ru_utime + usage.ru_stime - usage0.ru_utime - usage0.ru_stime
+
+
+def pushed_manifest_digest(server, repo):
+    request = urllib.request.Request(f"{server.url}/v2/{repo}/manifests/1", headers={"Accept": ", ".join((
+        "application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json"))})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        return "sha256:" + hashlib.sha256(r.read()).hexdigest()
+
+
+def skopeo_realistic(servers, work, cache, tries, warmup, run_id):
+    """S8: per registry, `tries` pushes of the cached image to a fresh repository each (nothing for
+    the registry to deduplicate), each followed by a pull of it into a fresh OCI layout; registries
+    alternate per try. Medians of the wall times; also the client floor, skopeo copying the layout
+    to a layout in memory (/dev/shm) with no registry involved."""
+    started = time.monotonic()
+    try:
+        layout, info = realistic_image(cache)
+    except Skip as e:
+        print(f"[bench] S8 skipped: {e}", flush=True)
+        return {"skipped": str(e)}
+    print(f"[bench] S8 image: {json.dumps(info)[:600]}", flush=True)
+    isolated = mount_namespace_works()
+    if not isolated:
+        print("[bench] S8 warning: no mount namespace here, so skopeo shares root's blob-info cache and may "
+              "mount blobs pushed by an earlier try instead of uploading them", flush=True)
+    src = f"oci:{layout}:{REALISTIC_TAG}"
+    results = {"image": info, "client_floor": {}}
+    times = {kind: {"push": [], "pull": []} for kind in servers}
+    cpu = dict.fromkeys(servers, 0.0)
+    client_cpu = dict.fromkeys(servers, 0.0)
+
+    def push_pull(kind, repo, timed):
+        server = servers[kind]
+        target = f"docker://127.0.0.1:{server.port}/{repo}:1"
+        cpu0 = server.cpu_seconds()
+        pushed, push_cpu = skopeo_copy(src, target, "--dest-tls-verify=false", isolated=isolated)
+        pull_dir = tempfile.mkdtemp(prefix="s8-pull-", dir=work)
+        try:
+            pulled, pull_cpu = skopeo_copy(target, f"oci:{pull_dir}:1", "--src-tls-verify=false", isolated=isolated)
+        finally:
+            shutil.rmtree(pull_dir)
+        if timed:
+            cpu[kind] += server.cpu_seconds() - cpu0
+            client_cpu[kind] += push_cpu + pull_cpu
+            times[kind]["push"].append(round(pushed, 3))
+            times[kind]["pull"].append(round(pulled, 3))
+
+    failed = {}
+    for n in range(-1 if warmup else 0, tries):
+        kinds = list(servers)
+        order = kinds[n % len(kinds):] + kinds[:n % len(kinds)]
+        for kind in order:
+            if kind in failed:
+                continue
+            repo = f"bench/realistic-{run_id}-{'warm' if n < 0 else n}"
+            try:
+                push_pull(kind, repo, n >= 0)
+                if n <= 0 and pushed_manifest_digest(servers[kind], repo) != info["manifest_digest"]:
+                    # skopeo converted or recompressed something: then it measures itself, not the registry
+                    raise RuntimeError(f"the pushed manifest is not the layout's {info['manifest_digest']}")
+            except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+                failed[kind] = str(e)
+    floor, floor_cpu = [], 0.0
+    try:
+        for n in range(tries):
+            # into memory where there is a tmpfs: the floor is skopeo's own reading, hashing and copying
+            floor_dir = tempfile.mkdtemp(prefix="s8-floor-", dir="/dev/shm" if os.path.isdir("/dev/shm") else work)
+            try:
+                elapsed, used = skopeo_copy(src, f"oci:{floor_dir}:1", isolated=isolated)
+                floor.append(round(elapsed, 3))
+                floor_cpu += used
+            finally:
+                shutil.rmtree(floor_dir)
+        results["client_floor"] = {"copy_s": statistics.median(floor), "tries_s": floor,
+                                   "client_cpu_s": round(floor_cpu, 2)}
+    except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+        results["client_floor"] = {"error": str(e)}
+    for kind in servers:
+        if kind in failed:
+            results[kind] = {"ok": False, "error": failed[kind]}
+        else:
+            results[kind] = {"ok": True, "push_s": statistics.median(times[kind]["push"]),
+                             "pull_s": statistics.median(times[kind]["pull"]),
+                             "push_tries_s": times[kind]["push"], "pull_tries_s": times[kind]["pull"],
+                             "server_cpu_s": round(cpu[kind], 2), "client_cpu_s": round(client_cpu[kind], 2),
+                             "isolated_blob_cache": isolated}
+        status = "ok" if results[kind].get("ok") else "FAILED: " + results[kind]["error"][:300]
+        print(f"[bench] S8 {kind:13} {status}  {json.dumps(results[kind])[:400]}", flush=True)
+    results["took_s"] = round(time.monotonic() - started, 1)
+    print(f"[bench] S8 client floor (skopeo oci: to oci: in /dev/shm, no registry) {json.dumps(results['client_floor'])}; "
+          f"S8 took {results['took_s']} s", flush=True)
+    return results
+
+
 def ratio(ours, theirs, higher_is_better):
     if not ours or not theirs:
         return None
@@ -296,6 +652,17 @@ def print_table(rows):
         adv = "-" if r is None else f"{r:.2f}x"
         print(f"{scenario:3} {label:28} {unit:6} {fmt(o):>13} {fmt(d):>13} {adv:>10}")
     print("advantage > 1 means OpenRegistry is better (higher throughput, or lower time/latency/CPU/memory)")
+
+
+def print_s8_notes(s8):
+    if "skipped" in s8:
+        print(f"S8 skipped: {s8['skipped']}")
+        return
+    image = s8["image"]
+    floor = s8["client_floor"].get("copy_s")
+    print(f"S8 image: {image['image_MB']} MB compressed, layers {image['layers_MB']} MB, base {image['base']}; "
+          f"client floor (skopeo copying it to an OCI layout in /dev/shm, no registry) "
+          + (f"{floor:.2f} s" if floor is not None else s8["client_floor"].get("error", "-")[:300]))
 
 
 def print_cache_off(results):
@@ -343,9 +710,12 @@ def write_html(path, rows, meta):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, under 3 minutes")
-    parser.add_argument("--scenarios", default="S1,S2,S3,S4,S5,S6,S7,H1",
+    parser.add_argument("--scenarios", default="S1,S2,S3,S4,S5,S6,S7,H1,S8",
                         help="S1-S7 side by side with Distribution; H1: S1 on two OpenRegistry replicas, "
-                             "staying on one vs hopping on every request")
+                             "staying on one vs hopping on every request; S8: skopeo push and pull of a "
+                             "realistic image (Debian minbase + application layer), side by side")
+    parser.add_argument("--image-cache", default=os.path.expanduser("~/.cache/openregistry-bench"),
+                        help="where S8's image is built once and kept (default ~/.cache/openregistry-bench)")
     parser.add_argument("--heap", default="256m", help="OpenRegistry's -Xmx (default 256m)")
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--no-warmup", action="store_true", help="measure from a cold JVM")
@@ -380,6 +750,11 @@ def main():
                 for n, scenario in enumerate(("S1", "S3", "S3", "S3", "S4")):
                     run_harness(server, scenario, True, f"warmup{n}")
         for i, scenario in enumerate(side_by_side):
+            if scenario == "S8":
+                results["S8"] = skopeo_realistic(servers, work, args.image_cache, 3, not args.no_warmup, run_id)
+                failures += [f"S8 {k}: {r['error']}" for k, r in results["S8"].items()
+                             if isinstance(r, dict) and r.get("ok") is False]
+                continue
             kinds = list(servers)
             # rotate which goes first
             order = kinds[i % len(kinds):] + kinds[:i % len(kinds)]
@@ -413,6 +788,8 @@ def main():
     rows = render_table(results)
     if any(k != "H1" for k in results):
         print_table(rows)
+    if "S8" in results:
+        print_s8_notes(results["S8"])
     if "H1" in results:
         print_hop_table(results["H1"])
     if args.cache_off:
