@@ -198,6 +198,10 @@ public final class Registry implements AutoCloseable {
                     // prefetch this keeps at most ~1 MiB of body in flight per upload.
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR,
                             new AdaptiveRecvByteBufAllocator(512, 16 * 1024, DigestingPipeline.MAX_READ))
+                    // ...and hand each read on whole: the decoder otherwise cuts bodies (and every
+                    // chunk of a chunked one) into 8 KiB pieces, so the pipeline's prefetch held
+                    // 64 KiB, not ~1 MiB, and paid a thread hand-off and a write per 8 KiB
+                    .httpRequestDecoder(spec -> spec.maxChunkSize(DigestingPipeline.MAX_READ))
                     // a connection waiting for its next request (or its first)
                     .idleTimeout(config.http().idleTimeout())
                     .channelGroup(connections)
