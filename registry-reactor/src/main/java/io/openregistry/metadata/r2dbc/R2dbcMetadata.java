@@ -34,7 +34,6 @@ import reactor.core.scheduler.Scheduler;
  * own I/O threads.
  */
 public final class R2dbcMetadata implements AutoCloseable {
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(R2dbcMetadata.class);
     private final ConnectionPool pool;
     private final Scheduler blockingScheduler;
     private final Db db;
@@ -98,61 +97,29 @@ public final class R2dbcMetadata implements AutoCloseable {
             options.option(Option.valueOf("DB_CLOSE_ON_EXIT"), "FALSE");
         }
 
-        // H2 closes a database when its last connection closes, and compacts the file then (up to
-        // 200 ms, with several fsyncs); Flyway's connections, then prepareH2's, then the pool's
-        // first would each open and close it again: a connection held open until the pool has
-        // its own keeps it open once for all of them (a fresh start spent about a third of its
-        // time in those closes and reopens).
-        java.sql.Connection keeper = dialect == Dialect.H2 ? openH2(jdbcUrl, user, password) : null;
-        try {
-            Flyway.configure()
-                    .dataSource(jdbcUrl, user, password)
-                    .locations("classpath:db/migration/" + dialect.driver)
-                    .load()
-                    .migrate();
-            if (keeper != null) {
-                prepareH2(keeper, jdbcUrl);
-            }
-            R2dbcMetadata metadata = open(dialect, options, user, password, cfg.poolSize(), newRepositoriesPublic,
-                    meters);
-            if (keeper != null) {
-                try {
-                    // the pool's first connection, opened while the keeper still holds the database
-                    metadata.pool.warmup().block(Duration.ofSeconds(30));
-                } catch (RuntimeException e) {
-                    metadata.close();
-                    throw e;
-                }
-            }
-            return metadata;
-        } finally {
-            if (keeper != null) {
-                try {
-                    keeper.close();
-                } catch (java.sql.SQLException e) {
-                    log.warn("closing the H2 start-up connection failed", e);
-                }
-            }
+        Flyway.configure()
+                .dataSource(jdbcUrl, user, password)
+                .locations("classpath:db/migration/" + dialect.driver)
+                .load()
+                .migrate();
+        if (dialect == Dialect.H2) {
+            prepareH2(jdbcUrl, user, password);
         }
-    }
 
-    /** The pool and the stores over a database that is already migrated. */
-    private static R2dbcMetadata open(Dialect dialect, ConnectionFactoryOptions.Builder options, String user,
-                                      String password, int poolSize, boolean newRepositoriesPublic, MeterRegistry meters) {
         if (user != null) {
             options.option(ConnectionFactoryOptions.USER, user);
         }
         if (password != null) {
             options.option(ConnectionFactoryOptions.PASSWORD, password);
         }
-        Scheduler blocking = Db.blockingSchedulerFor(dialect, poolSize);
+        Scheduler blocking = Db.blockingSchedulerFor(dialect, cfg.poolSize());
         ConnectionFactoryOptions built = options.build();
         ConnectionFactory connections = ConnectionFactories.get(built);
         ConnectionPoolConfiguration.Builder poolConfig = ConnectionPoolConfiguration
                 .builder(connections)
                 .name("openregistry-metadata")
                 .initialSize(1)
-                .maxSize(poolSize)
+                .maxSize(cfg.poolSize())
                 .maxAcquireTime(Duration.ofSeconds(30));
         if (blocking != null) {
             // Opening an H2 connection reads the database file: do it on the blocking scheduler,
@@ -189,8 +156,9 @@ public final class R2dbcMetadata implements AutoCloseable {
      *       lease time.</li>
      * </ul>
      */
-    private static void prepareH2(java.sql.Connection c, String jdbcUrl) {
-        try (java.sql.Statement st = c.createStatement()) {
+    private static void prepareH2(String jdbcUrl, String user, String password) {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl, user, password);
+             java.sql.Statement st = c.createStatement()) {
             st.execute("SET WRITE_DELAY 0");
             st.executeUpdate("UPDATE uploads SET lease_holder = NULL, lease_until = NULL WHERE lease_holder IS NOT NULL");
             st.executeUpdate("DELETE FROM job_leases");
@@ -198,19 +166,6 @@ public final class R2dbcMetadata implements AutoCloseable {
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException("could not prepare the H2 database " + jdbcUrl + ": " + e.getMessage(), e);
         }
-    }
-
-    private static java.sql.Connection openH2(String jdbcUrl, String user, String password) {
-        try {
-            return java.sql.DriverManager.getConnection(jdbcUrl, user, password);
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException("could not open the H2 database " + jdbcUrl + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** The connection pool, for tests of this package. */
-    ConnectionPool pool() {
-        return pool;
     }
 
     public BlobIndex blobs() {
