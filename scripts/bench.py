@@ -56,6 +56,8 @@ METRICS = [
     ("S6", "peak_rss_MiB", "many big pushes peak RSS", "MiB", False),
     ("S7", "cold_start_ms", "cold start to first 200", "ms", False),
     ("S7", "cold_start_no_cds_ms", "cold start, no AppCDS", "ms", False),
+    ("S7", "cold_start_jdk25_aot_ms", "cold start, JDK 25 AOT cache", "ms", False),
+    ("S7", "cold_start_jdk25_no_cache_ms", "cold start, JDK 25 no cache", "ms", False),
     ("S8", "push_s", "skopeo push, realistic image", "s", False),
     ("S8", "pull_s", "skopeo pull, realistic image", "s", False),
 ]
@@ -162,20 +164,63 @@ def run_harness(server, scenario, quick, run_id, replicas=()):
     return result
 
 
-def cds_archive(work, heap):
-    """An AppCDS archive recorded by one run of OpenRegistry, as scripts/run does on first start."""
-    archive = os.path.join(work, "openregistry.jsa")
-    server = Server(OURS, work, heap, (f"-XX:ArchiveClassesAtExit={archive}",))
-    try:
-        wait_ready(server.url, server.proc)
-        for path in ("/v2/", "/v2/_catalog", "/v2/x/tags/list"):
+def launcher_cold_start(work, heap, java_home=None, tries=5, cache=True):
+    """OpenRegistry as scripts/run starts it: one run that records the launcher's start-up cache
+    (AppCDS archive, or the AOT cache on JDK 25+) and one that checks it, untimed, then `tries`
+    timed cold starts that map it; each run on a fresh data directory. cache=False: the launcher
+    with OPENREGISTRY_CDS=0, timed runs only."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENREGISTRY_")}
+    env.pop("JAVA_HOME", None)
+    env.update(JAVA_OPTS=f"-Xmx{heap}", OPENREGISTRY_LOG_LEVEL="WARN", OPENREGISTRY_ADMIN_ADDR="127.0.0.1:0")
+    if java_home:
+        env["JAVA_HOME"] = java_home
+    untimed = 2 if cache else 0
+    if not cache:
+        env["OPENREGISTRY_CDS"] = "0"
+    times = []
+    for n in range(tries + untimed):
+        data = tempfile.mkdtemp(prefix="launcher-", dir=work)
+        port = free_port()
+        env.update(OPENREGISTRY_HTTP_ADDR=f"127.0.0.1:{port}", OPENREGISTRY_STORAGE_ROOT=data)
+        url = f"http://127.0.0.1:{port}"
+        with open(os.path.join(work, f"launcher-{port}.log"), "w") as log:
+            started = time.monotonic()
+            proc = subprocess.Popen([os.path.join(ROOT, "scripts", "run")], stdout=log, stderr=subprocess.STDOUT, env=env)
             try:
-                urllib.request.urlopen(server.url + path, timeout=5).read()
-            except OSError:
-                pass
-    finally:
-        server.stop()
-    return archive if os.path.isfile(archive) else None
+                wait_ready(url, proc, interval=0.005)
+                if n >= untimed:
+                    times.append((time.monotonic() - started) * 1000)
+                for path in ("/v2/_catalog", "/v2/x/tags/list"):
+                    try:
+                        urllib.request.urlopen(url + path, timeout=5).read()
+                    except OSError:
+                        pass
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(180)  # the recording run writes the cache at exit (JDK 25: a few seconds)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        shutil.rmtree(data, ignore_errors=True)
+    return {"ok": True, "cold_start_ms": statistics.median(times), "tries_ms": times}
+
+
+def jdk25_home():
+    """A JDK 25 or newer besides the default one (OPENREGISTRY_BENCH_JDK25, else /usr/lib/jvm/*), or None."""
+    homes = [os.environ.get("OPENREGISTRY_BENCH_JDK25", "")]
+    for root in ("/usr/lib/jvm", "/opt/java"):
+        if os.path.isdir(root):
+            homes += sorted(os.path.join(root, d) for d in os.listdir(root))
+    for home in homes:
+        try:
+            with open(os.path.join(home, "release")) as f:
+                version = next(l.split('"')[1] for l in f if l.startswith("JAVA_VERSION="))
+            if int(version.split(".")[0].split("-")[0].split("+")[0]) >= 25 and os.access(os.path.join(home, "bin", "java"), os.X_OK):
+                return home
+        except (OSError, StopIteration, ValueError, IndexError):
+            pass
+    return None
 
 
 def cold_start(kind, work, heap, tries=3, jvm_opts=()):
@@ -770,13 +815,18 @@ def main():
         for server in servers.values():
             server.stop()
     if "S7" in scenarios:
-        # OpenRegistry as scripts/run starts it (with its AppCDS archive), and as a bare java -jar.
-        archive = cds_archive(work, args.heap)
-        ours = cold_start(OURS, work, args.heap, jvm_opts=(f"-XX:SharedArchiveFile={archive}",) if archive else ())
-        ours["cold_start_no_cds_ms"] = cold_start(OURS, work, args.heap)["cold_start_ms"]
+        # OpenRegistry as scripts/run starts it (with its AppCDS archive, or on JDK 25+ its AOT
+        # cache), and as a bare java -jar; the same on a JDK 25 when there is one.
+        ours = launcher_cold_start(work, args.heap)
+        ours["cold_start_no_cds_ms"] = cold_start(OURS, work, args.heap, tries=5)["cold_start_ms"]
+        jdk25 = jdk25_home()
+        if jdk25:
+            ours["cold_start_jdk25_aot_ms"] = launcher_cold_start(work, args.heap, jdk25)["cold_start_ms"]
+            ours["cold_start_jdk25_no_cache_ms"] = launcher_cold_start(work, args.heap, jdk25, cache=False)["cold_start_ms"]
         results.setdefault("S7", {})[OURS] = ours
         results["S7"][DIST] = cold_start(DIST, work, args.heap)
-        results["S7"][DIST]["cold_start_no_cds_ms"] = results["S7"][DIST]["cold_start_ms"]
+        for key in ("cold_start_no_cds_ms", "cold_start_jdk25_aot_ms", "cold_start_jdk25_no_cache_ms"):
+            results["S7"][DIST][key] = results["S7"][DIST]["cold_start_ms"]
         for kind in (OURS, DIST):
             print(f"[bench] S7 {kind:13} ok  {json.dumps(results['S7'][kind])}", flush=True)
     if "H1" in scenarios:
