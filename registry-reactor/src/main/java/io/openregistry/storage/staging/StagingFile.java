@@ -15,7 +15,7 @@ import java.nio.file.StandardOpenOption;
  * could land after the truncation and leave stale bytes past the offset.
  *
  * <p>Flush while streaming: every {@link #FLUSH_EVERY} bytes written, a data flush
- * ({@code fdatasync}) of the file starts on the flusher scheduler while the writer goes on, so the
+ * ({@code fdatasync}) of the file starts on the I/O scheduler while the writer goes on, so the
  * disk writes the body back as it arrives. The commit's own full flush, which makes a 201 durable
  * and is unchanged, then finds little left to write (it was 70 ms of a 95 MB layer's commit).
  * At most one such flush runs per file at a time, and few at once (see {@link BackgroundFlushes}).
