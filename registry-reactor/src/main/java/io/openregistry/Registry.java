@@ -183,7 +183,7 @@ public final class Registry implements AutoCloseable {
             RegistryHttpHandler routes = builder.build();
             // every API connection, so that shutdown can wait for (and then cut) their requests
             ChannelGroup connections = ListenerDrain.newConnectionGroup();
-            server = HttpServer.create()
+            server = bodyReads(HttpServer.create())
                     .host(config.http().addr().getHostString())
                     .port(config.http().addr().getPort())
                     // Slow and idle clients (README, "Slow and idle clients"). A body that stops
@@ -193,15 +193,6 @@ public final class Registry implements AutoCloseable {
                     // end; its requestTimeout (the whole request) is not set: a big blob may
                     // rightly take hours.
                     .readTimeout(config.http().bodyTimeout())
-                    // Blob bodies arrive at hundreds of MB/s: read up to 128 KiB per recv (Netty's
-                    // default stops at 64 KiB) for fewer syscalls per byte; with the pipeline's
-                    // prefetch this keeps at most ~1 MiB of body in flight per upload.
-                    .childOption(ChannelOption.RCVBUF_ALLOCATOR,
-                            new AdaptiveRecvByteBufAllocator(512, 16 * 1024, DigestingPipeline.MAX_READ))
-                    // ...and hand each read on whole: the decoder otherwise cuts bodies (and every
-                    // chunk of a chunked one) into 8 KiB pieces, so the pipeline's prefetch held
-                    // 64 KiB, not ~1 MiB, and paid a thread hand-off and a write per 8 KiB
-                    .httpRequestDecoder(spec -> spec.maxChunkSize(DigestingPipeline.MAX_READ))
                     // a connection waiting for its next request (or its first)
                     .idleTimeout(config.http().idleTimeout())
                     .channelGroup(connections)
@@ -290,6 +281,20 @@ public final class Registry implements AutoCloseable {
             throw new ConfigException("admin.addr: cannot listen on " + config.addr().getHostString() + ":"
                     + config.addr().getPort() + " (" + e.getMessage() + ")");
         }
+    }
+
+    /**
+     * How request bodies are read. Blob bodies arrive at hundreds of MB/s: up to 128 KiB per recv
+     * (Netty's default stops at 64 KiB) for fewer syscalls per byte, and each read handed on whole:
+     * Reactor Netty's decoder otherwise cuts bodies (and every chunk of a chunked one) into 8 KiB
+     * pieces, so the pipeline's prefetch held 64 KiB, not ~1 MiB, and paid a thread hand-off and a
+     * write per 8 KiB. With the pipeline's prefetch at most ~1 MiB of body is in flight per upload.
+     */
+    static HttpServer bodyReads(HttpServer server) {
+        return server
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR,
+                        new AdaptiveRecvByteBufAllocator(512, 16 * 1024, DigestingPipeline.MAX_READ))
+                .httpRequestDecoder(spec -> spec.maxChunkSize(DigestingPipeline.MAX_READ));
     }
 
     /**
