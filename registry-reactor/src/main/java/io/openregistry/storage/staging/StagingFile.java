@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Objects;
 
 /**
  * The staging file of one append, open for writing from {@code offset}. Writes and the final
@@ -37,7 +38,7 @@ final class StagingFile {
     private StagingFile(FileChannel channel, long offset, BackgroundFlushes flushes) {
         this.channel = channel;
         this.offset = offset;
-        this.flushes = flushes;
+        this.flushes = Objects.requireNonNull(flushes, "flushes");
         this.position = offset;
         this.flushStartedAt = offset;
     }
@@ -46,7 +47,7 @@ final class StagingFile {
      * Opens {@code file} for an append at {@code offset}, discarding anything staged beyond it.
      * Blocking; call on the I/O scheduler.
      *
-     * @param flushes where background flushes run, or null for none
+     * @param flushes where the background flushes of this file run
      */
     static StagingFile open(Path file, long offset, BackgroundFlushes flushes) throws IOException {
         FileChannel channel;
@@ -87,7 +88,7 @@ final class StagingFile {
             remaining -= written;
             position += written;
         }
-        if (flushes != null && !flushing && position - flushStartedAt >= FLUSH_EVERY
+        if (!flushing && position - flushStartedAt >= FLUSH_EVERY
                 && flushes.tryStart(this::flushInBackground)) {
             flushing = true;
             flushStartedAt = position;
