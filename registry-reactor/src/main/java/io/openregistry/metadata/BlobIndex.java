@@ -21,7 +21,17 @@ public interface BlobIndex {
      *
      * @return the stored record (the existing one if the digest was known)
      */
-    Mono<BlobRecord> commit(String repository, BlobRecord blob, String uploadId);
+    default Mono<BlobRecord> commit(String repository, BlobRecord blob, String uploadId) {
+        return commit(repository, blob, uploadId, null);
+    }
+
+    /**
+     * {@link #commit(String, BlobRecord, String)} that also removes, in the same transaction, the
+     * commit intent ({@link #intend}) of the blob's digest held by {@code intentHolder}, if not
+     * null: once the blob is linked, the link keeps the collector away, and the intent's own
+     * statement is saved.
+     */
+    Mono<BlobRecord> commit(String repository, BlobRecord blob, String uploadId, String intentHolder);
 
     /** The blob if it is known at all (any repository) and not being deleted. */
     Mono<BlobRecord> find(Digest digest);

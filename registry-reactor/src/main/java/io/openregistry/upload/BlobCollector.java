@@ -11,6 +11,7 @@ import io.openregistry.storage.BlobStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -78,25 +79,26 @@ public final class BlobCollector {
     }
 
     /**
-     * Runs {@code commit} (which makes the staged bytes of {@code digest} visible in the store and
-     * records the blob) under an intent for the digest, once no deletion of it is under way.
+     * Runs a commit (which makes the staged bytes of {@code digest} visible in the store and
+     * records the blob) under an intent for the digest, once no deletion of it is under way. The
+     * commit gets the intent's holder, and removes the intent in the transaction that records the
+     * blob ({@link BlobIndex#commit(String, BlobRecord, String, String)}):
+     * when it succeeds, the intent is gone; when it fails, the intent is removed here.
      */
-    <T> Mono<T> committing(Digest digest, Mono<T> commit) {
+    <T> Mono<T> committing(Digest digest, Function<String, Mono<T>> commit) {
         return Mono.defer(() -> {
             ThreadLocalRandom random = ThreadLocalRandom.current();
             String holder = Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong());
             long deadline = System.nanoTime() + DELETION_WAIT.toNanos();
             return clearToCommit(digest, holder, deadline, 0)
-                    .then(commit)
-                    .materialize()
-                    .flatMap(signal -> blobs.dropIntent(digest, holder)
+                    .then(Mono.defer(() -> commit.apply(holder)))
+                    .onErrorResume(error -> blobs.dropIntent(digest, holder)
                             .onErrorResume(e -> {
                                 log.warn("removing the commit intent of {} failed; it expires by itself: {}", digest,
                                         e.toString());
                                 return Mono.empty();
                             })
-                            .thenReturn(signal))
-                    .dematerialize();
+                            .then(Mono.error(error)));
         });
     }
 

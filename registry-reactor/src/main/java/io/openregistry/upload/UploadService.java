@@ -194,7 +194,7 @@ public final class UploadService {
     public Mono<BlobRecord> finish(String repository, String id, Digest digest, String range, long contentLength,
                                    Flux<ByteBuf> body) {
         return exclusively(repository, id, (state, s) -> appendTo(state, s, range, contentLength, body, digest.algorithm(),
-                        AfterAppend.KEEP)
+                        AfterAppend.UNRECORDED)
                 .flatMap(done -> commit(state, done, digest)));
     }
 
@@ -374,11 +374,13 @@ public final class UploadService {
     private enum AfterAppend {
         /** Records the new offset and gives up the lease in one statement: the request ends there (PATCH). */
         RELEASE,
-        /** Records the new offset and keeps the lease: a commit follows (PUT with a final body). */
-        KEEP,
         /**
-         * Records nothing: a commit follows that deletes the session, and a failure discards it
-         * (monolithic upload), so the offset is never read from the database.
+         * Records nothing: a commit follows, in the same request, and deletes the session (PUT, and
+         * the monolithic POST). Should the commit fail, the session stays at its recorded offset
+         * and running digest, as if this append had not happened: the next append cuts the staged
+         * bytes back to that offset, so a client that asks where the upload stands and resumes
+         * from there gets a consistent upload. (A failed monolithic upload is discarded anyway.)
+         * A PUT thus runs one statement fewer.
          */
         UNRECORDED
     }
@@ -435,7 +437,6 @@ public final class UploadService {
     private Mono<Boolean> record(UploadRecord s, long length, MessageDigest running, UploadLease lease, AfterAppend after) {
         return switch (after) {
             case UNRECORDED -> Mono.just(true);
-            case KEEP -> uploads.advance(s.id(), s.offset(), length, states.export(running), lease.token);
             // the request's last statement gives the lease up too; the renewals stop first (one
             // racing it would report a lost lease)
             case RELEASE -> Mono.defer(() -> {
@@ -554,9 +555,9 @@ public final class UploadService {
                         "digest " + expected + " does not match the uploaded content (" + d + ")")));
             }
             UploadLease lease = held.get(s.id());
-            return collector.committing(expected, lease.fence(store.commit(s.id(), expected, s.offset()))
+            return collector.committing(expected, intent -> lease.fence(store.commit(s.id(), expected, s.offset()))
                     .flatMap(location -> blobs.commit(s.repository(),
-                                    new BlobRecord(expected, s.offset(), store.backend(), location), s.id())
+                                    new BlobRecord(expected, s.offset(), store.backend(), location), s.id(), intent)
                             // the commit deleted the session, and its lease with it
                             .doOnNext(recorded -> lease.releasedByWork = true)
                             // The bytes are in place but unrecorded; the staged copy is gone, so the

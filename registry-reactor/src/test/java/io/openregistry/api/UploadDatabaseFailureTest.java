@@ -45,6 +45,18 @@ class UploadDatabaseFailureTest {
         }
     }
 
+    private static final AtomicInteger INTENT_FAILURES_LEFT = new AtomicInteger();
+
+    /** Refuses the next commit intents (the first statement of a blob commit) while {@link #INTENT_FAILURES_LEFT} is positive. */
+    public static final class RefuseIntents implements Trigger {
+        @Override
+        public void fire(Connection conn, Object[] oldRow, Object[] newRow) throws SQLException {
+            if (INTENT_FAILURES_LEFT.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new SQLException("injected failure of the commit intent", "08006");
+            }
+        }
+    }
+
     private void start(RegistryServer.Backend backend) throws SQLException {
         registry = RegistryServer.start(backend, null, null);
         client = new TestClient(registry.baseUrl(), registry.port());
@@ -52,6 +64,8 @@ class UploadDatabaseFailureTest {
             if (backend == RegistryServer.Backend.H2) {
                 s.execute("CREATE TRIGGER refuse_upload_updates BEFORE UPDATE ON uploads FOR EACH ROW CALL '"
                         + RefuseUpdates.class.getName() + "'");
+                s.execute("CREATE TRIGGER refuse_intents BEFORE INSERT ON blob_intents FOR EACH ROW CALL '"
+                        + RefuseIntents.class.getName() + "'");
             } else {
                 // a sequence, unlike a table, keeps its count when the refused statement rolls back
                 s.execute("CREATE SEQUENCE refusals_left INCREMENT -1 MINVALUE -1000000000 MAXVALUE 1000000 START 0");
@@ -60,6 +74,12 @@ class UploadDatabaseFailureTest {
                         + " END IF; RETURN NEW; END $$ LANGUAGE plpgsql");
                 s.execute("CREATE TRIGGER refuse_upload_updates BEFORE UPDATE ON uploads FOR EACH ROW"
                         + " EXECUTE FUNCTION refuse_upload_update()");
+                s.execute("CREATE SEQUENCE intent_refusals_left INCREMENT -1 MINVALUE -1000000000 MAXVALUE 1000000 START 0");
+                s.execute("CREATE FUNCTION refuse_intent() RETURNS trigger AS $$ BEGIN"
+                        + " IF nextval('intent_refusals_left') > 0 THEN RAISE EXCEPTION 'injected failure of the commit intent';"
+                        + " END IF; RETURN NEW; END $$ LANGUAGE plpgsql");
+                s.execute("CREATE TRIGGER refuse_intents BEFORE INSERT ON blob_intents FOR EACH ROW"
+                        + " EXECUTE FUNCTION refuse_intent()");
             }
         }
     }
@@ -72,6 +92,17 @@ class UploadDatabaseFailureTest {
         }
         try (Connection c = connect(); Statement s = c.createStatement()) {
             s.execute("SELECT setval('refusals_left', " + n + ", false)");
+        }
+    }
+
+    /** Lets the database refuse the next commit intent. */
+    private void refuseNextIntent() throws SQLException {
+        if (registry.postgres() == null) {
+            INTENT_FAILURES_LEFT.set(1);
+            return;
+        }
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute("SELECT setval('intent_refusals_left', 1, false)");
         }
     }
 
@@ -98,6 +129,7 @@ class UploadDatabaseFailureTest {
     @AfterEach
     void stop() {
         FAILURES_LEFT.set(0);
+        INTENT_FAILURES_LEFT.set(0);
         if (registry != null) {
             registry.close();
         }
@@ -146,6 +178,34 @@ class UploadDatabaseFailureTest {
         assertThat(client.patch(location, content).statusCode()).isEqualTo(202);
         assertThat(client.put(with(location, "digest=" + digest), null).statusCode()).isEqualTo(201);
         assertThat(client.get("/v2/db-fails-first/blobs/" + digest).body()).isEqualTo(content);
+    }
+
+    /**
+     * A final PUT with a body whose commit fails before anything is recorded leaves the session
+     * where it was before that PUT: its chunk is not counted, so the client resends it from the
+     * offset the status gives.
+     */
+    @ParameterizedTest
+    @EnumSource(value = RegistryServer.Backend.class, names = {"H2", "POSTGRES"})
+    void aFinalChunkWhoseCommitFailedIsNotCounted(RegistryServer.Backend backend) throws SQLException {
+        start(backend);
+        byte[] content = Oci.random(300_000);
+        String digest = Oci.digest(content);
+        String location = client.post("/v2/db-fails-commit/blobs/uploads/", null).headers().firstValue("Location")
+                .orElseThrow();
+        assertThat(client.patch(location, Arrays.copyOfRange(content, 0, 200_000), "Content-Range", "0-199999")
+                .statusCode()).isEqualTo(202);
+
+        refuseNextIntent();
+        byte[] last = Arrays.copyOfRange(content, 200_000, 300_000);
+        assertError(client.put(with(location, "digest=" + digest), last, "Content-Range", "200000-299999"), 500, "UNKNOWN");
+
+        HttpResponse<byte[]> status = client.get(location);
+        assertThat(status.statusCode()).isEqualTo(204);
+        assertThat(status.headers().firstValue("Range")).as("the failed PUT's chunk is not counted").hasValue("0-199999");
+        HttpResponse<byte[]> done = client.put(with(location, "digest=" + digest), last, "Content-Range", "200000-299999");
+        assertThat(done.statusCode()).as(new String(done.body())).isEqualTo(201);
+        assertThat(client.get("/v2/db-fails-commit/blobs/" + digest).body()).isEqualTo(content);
     }
 
     private static String with(String location, String query) {

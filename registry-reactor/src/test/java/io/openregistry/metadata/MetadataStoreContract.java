@@ -189,6 +189,23 @@ public abstract class MetadataStoreContract {
     }
 
     @Test
+    void aCommitRemovesItsOwnIntentAndNoOther() throws Exception {
+        BlobRecord b = blob("own-intent", "loc");
+        assertThat(await(meta.blobs().intend(b.digest(), "mine", Duration.ofMinutes(1)))).isTrue();
+        assertThat(await(meta.blobs().intend(b.digest(), "theirs", Duration.ofMinutes(1)))).isTrue();
+        await(meta.uploads().create("own-intent-upload", "r"));
+        assertThat(await(meta.blobs().commit("r", b, "own-intent-upload", "mine"))).isEqualTo(b);
+        assertThat(await(meta.uploads().find("own-intent-upload"))).as("the session went with the commit").isNull();
+        assertThat(await(meta.blobs().unlink("r", b.digest()))).isTrue();
+        Thread.sleep(5);
+        assertThat(await(meta.blobs().forget(b.digest(), java.time.Instant.now())))
+                .as("the other commit's intent lives on").isFalse();
+        await(meta.blobs().dropIntent(b.digest(), "theirs"));
+        assertThat(await(meta.blobs().forget(b.digest(), java.time.Instant.now())))
+                .as("no intent left: the commit removed its own").isTrue();
+    }
+
+    @Test
     void uploadLeasesExcludeAndFence() throws Exception {
         await(meta.uploads().create("u", "r"));
         Duration ttl = Duration.ofMinutes(1);

@@ -37,8 +37,8 @@ final class CachingBlobIndex implements BlobIndex {
     }
 
     @Override
-    public Mono<BlobRecord> commit(String repository, BlobRecord blob, String uploadId) {
-        return index.commit(repository, blob, uploadId);
+    public Mono<BlobRecord> commit(String repository, BlobRecord blob, String uploadId, String intentHolder) {
+        return index.commit(repository, blob, uploadId, intentHolder);
     }
 
     @Override

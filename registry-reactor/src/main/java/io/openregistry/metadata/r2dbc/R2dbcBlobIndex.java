@@ -19,6 +19,7 @@ import reactor.core.publisher.Mono;
  * {@code upload.BlobCollector} for the protocol).
  */
 final class R2dbcBlobIndex implements BlobIndex {
+    private static final String DROP_INTENT = "DELETE FROM blob_intents WHERE digest = $1 AND holder = $2";
     private static final String COLUMNS = "b.digest, b.size, b.backend, b.location";
     /** A push or mount of an orphaned blob takes it back from the collector. */
     private static final String REVIVE = "UPDATE blobs SET orphaned_at = NULL WHERE digest = $1 AND orphaned_at IS NOT NULL";
@@ -42,7 +43,7 @@ final class R2dbcBlobIndex implements BlobIndex {
     }
 
     @Override
-    public Mono<BlobRecord> commit(String repository, BlobRecord blob, String uploadId) {
+    public Mono<BlobRecord> commit(String repository, BlobRecord blob, String uploadId, String intentHolder) {
         return db.transaction(conn -> Sql.ensureRepository(db, conn, repository)
                         .then(Db.update(conn, insertBlob, blob.digest(), blob.size(), null, blob.backend(),
                                 blob.location(), Sql.now()))
@@ -50,6 +51,8 @@ final class R2dbcBlobIndex implements BlobIndex {
                         .then(Db.update(conn, REVIVE, blob.digest()))
                         .then(uploadId == null ? Mono.empty()
                                 : Db.update(conn, "DELETE FROM uploads WHERE id = $1", uploadId))
+                        .then(intentHolder == null ? Mono.empty()
+                                : Db.update(conn, DROP_INTENT, blob.digest(), intentHolder))
                         // The existing record wins over ours when the digest was already known.
                         .thenMany(findForCommit(conn, blob.digest())))
                 .single();
@@ -141,7 +144,7 @@ final class R2dbcBlobIndex implements BlobIndex {
 
     @Override
     public Mono<Void> dropIntent(Digest digest, String holder) {
-        return db.update("DELETE FROM blob_intents WHERE digest = $1 AND holder = $2", digest, holder).then();
+        return db.update(DROP_INTENT, digest, holder).then();
     }
 
     @Override
