@@ -71,8 +71,10 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
      * @param root     the data directory (blobs, staged uploads, H2 file)
      * @param redirect whether pulls are redirected to the backend (S3 presigned URL, IPFS gateway)
      *                 instead of streamed through the registry
-     * @param s3       S3 settings (used when the driver is {@code s3})
-     * @param ipfs     IPFS settings (used when the driver is {@code ipfs})
+     * @param s3       S3 settings, or null: set when the driver is {@code s3} or {@code storage.s3.bucket}
+     *                 is given (the backend is then opened for reads of the blobs recorded on it)
+     * @param ipfs     IPFS settings, or null: set when the driver is {@code ipfs} or {@code storage.ipfs.api}
+     *                 is given
      * @param deleteAfter how long the bytes of a blob no repository links are kept before the
      *                 backend object is deleted (S3 delete, IPFS unpin, file removal)
      */
