@@ -124,7 +124,7 @@ public final class Scrubber {
                         return "CORRUPT " + where + ": read " + seen[0] + " bytes hashing to " + actual;
                     }))
                     // a read that fails at once finds no object; one that fails midway, a short one
-                    .onErrorResume(e -> Mono.just((seen[0] == 0 ? "MISSING " : "CORRUPT ") + where + ": "
+                    .onErrorResume(e -> Mono.just((seen[0] == 0 ? "MISSING " : "CORRUPT ") + where + ": not readable: "
                             + (seen[0] == 0 ? "" : "read failed after " + seen[0] + " bytes: ") + e.getMessage()));
         });
     }
