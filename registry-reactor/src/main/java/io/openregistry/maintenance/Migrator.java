@@ -14,6 +14,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,6 +99,8 @@ public final class Migrator {
                         }
                         return page;
                     })
+                    // off the database driver's event loop: a copy starts with file and staging calls
+                    .publishOn(workers, 1)
                     .concatMap(blob -> move(blob, to).map(outcome -> {
                         int i = switch (outcome) {
                             case "moved" -> 0;
@@ -171,7 +174,9 @@ public final class Migrator {
     private Mono<String> copy(BlobRecord blob, BlobStore to) {
         return Mono.defer(() -> {
             BlobStore from = stores.storeFor(blob.backend());
-            String uploadId = UUID.randomUUID().toString();
+            // not UUID.randomUUID(): SecureRandom may read /dev/urandom, a blocking call
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            String uploadId = new UUID(random.nextLong(), random.nextLong()).toString();
             MessageDigest hash = blob.digest().algorithm().newMessageDigest();
             long[] seen = {0};
             Flux<ByteBuf> bytes = Flux.defer(() -> from.read(blob.location(), 0, blob.size()))
