@@ -27,6 +27,7 @@ import io.openregistry.http.Responses;
 import io.openregistry.http.RouteTemplates;
 import io.openregistry.metadata.cache.MetadataCache;
 import io.openregistry.maintenance.RetiredSweep;
+import io.openregistry.maintenance.Scrubber;
 import io.openregistry.metadata.r2dbc.R2dbcMetadata;
 import io.openregistry.storage.BackendRouter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -88,12 +89,13 @@ public final class Registry implements AutoCloseable {
     private final Scheduler hashing;
     private final Scheduler timers;
     private final Sweeper sweep;
+    private final Sweeper scrub;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Registry(DisposableServer server, ListenerDrain drain, Duration shutdownTimeout, Readiness readiness,
                      UploadService uploads, DisposableServer admin, Observability observability, Disposable sweeper,
                      R2dbcMetadata metadata, List<AutoCloseable> closeables, Scheduler io, Scheduler workers,
-                     Scheduler hashing, Scheduler timers, Sweeper sweep) {
+                     Scheduler hashing, Scheduler timers, Sweeper sweep, Sweeper scrub) {
         this.server = server;
         this.drain = drain;
         this.shutdownTimeout = shutdownTimeout;
@@ -109,6 +111,7 @@ public final class Registry implements AutoCloseable {
         this.workers = workers;
         this.timers = timers;
         this.sweep = sweep;
+        this.scrub = scrub;
     }
 
     /** Builds everything from the configuration and binds the listener; fails with a readable message. */
@@ -216,6 +219,15 @@ public final class Registry implements AutoCloseable {
                             .then(access.sweep()),
                     meters);
             Disposable sweeps = sweep.start(timers);
+            // the periodic scrub, when configured: one replica at a time, as the sweeper
+            Scrubber scrubber = new Scrubber(metadata.placements(), store, meters);
+            Config.Scrub scrubbing = config.storage().scrub();
+            Sweeper scrub = new Sweeper("scrub", metadata.jobs(), replicaName(),
+                    scrubbing.every().isZero() ? Duration.ofDays(1) : scrubbing.every(),
+                    () -> scrubber.scrub(scrubbing.sample(), problem -> { }).then(), meters);
+            if (!scrubbing.every().isZero()) {
+                sweeps = Disposables.composite(sweeps, scrub.start(timers));
+            }
             // the signing keys follow auth.keysDir (rotation without a restart): on every replica,
             // each reloads its own; stopped with the sweeper
             Disposable sweeper = Disposables.composite(sweeps, access.keyReloads().subscribe());
@@ -226,7 +238,7 @@ public final class Registry implements AutoCloseable {
                     admin.port());
             return new Registry(server, new ListenerDrain(server, connections), config.http().shutdownTimeout(),
                     readiness, uploadService, admin, observability, sweeper, metadata, closeables, io, workers, hashing,
-                    timers, sweep);
+                    timers, sweep, scrub);
         } catch (RuntimeException e) {
             if (server != null) {
                 server.disposeNow(Duration.ofSeconds(10));
@@ -336,6 +348,15 @@ public final class Registry implements AutoCloseable {
         return sweep.runOnce();
     }
 
+    /**
+     * One run of the periodic scrub now ({@code storage.scrub.*}: a sample of blobs re-hashed, counted
+     * in the scrub metrics), if this replica gets the job's lease, configured or not; for tests.
+     * @return whether it ran
+     */
+    Mono<Boolean> scrubOnce() {
+        return scrub.runOnce();
+    }
+
     /** This start's name in job leases: the host name (for operators reading the table) and a random part. */
     private static String replicaName() {
         String host = System.getenv().getOrDefault("HOSTNAME", "replica");
@@ -370,6 +391,7 @@ public final class Registry implements AutoCloseable {
         step("stopping the sweeper", sweeper::dispose);
         // so that another replica's sweeper takes over at its next tick, not only once the lease expired
         step("releasing the sweeper's lease", () -> sweep.release(Duration.ofSeconds(5)));
+        step("releasing the scrub's lease", () -> scrub.release(Duration.ofSeconds(5)));
         step("closing the database", metadata::close);
         closeAll(closeables);
         step("closing the admin listener", () -> admin.disposeNow(Duration.ofSeconds(5)));

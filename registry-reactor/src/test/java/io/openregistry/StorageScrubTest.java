@@ -67,6 +67,28 @@ class StorageScrubTest {
         assertThat(sampled.out).contains("3 blobs checked: 1 ok, 1 missing, 1 corrupt");
     }
 
+    /** The scrub inside the server (storage.scrub.*) counts what it finds in its metrics. */
+    @Test
+    void theServersScrubCountsInItsMetrics() throws Exception {
+        byte[] corrupt = StorageBackends.random(150_000);
+        byte[] sound = StorageBackends.random(1_000);
+        try (Registry fs = Registry.start(backends.config("filesystem", false, false))) {
+            assertThat(backends.push(fs, "app", corrupt)).isEqualTo(201);
+            assertThat(backends.push(fs, "app", sound)).isEqualTo(201);
+            Path file = backends.file(StorageBackends.digest(corrupt));
+            byte[] rotten = Files.readAllBytes(file);
+            rotten[0] ^= 1;
+            Files.write(file, rotten);
+            assertThat(fs.scrubOnce().block(java.time.Duration.ofMinutes(1))).isTrue();
+            java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + fs.adminPort()
+                            + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.body()).contains("openregistry_storage_scrub_blobs_total{result=\"corrupt\"} 1.0")
+                    .contains("openregistry_storage_scrub_blobs_total{result=\"ok\"} 1.0")
+                    .contains("openregistry_storage_scrub_blobs_total{result=\"missing\"} 0.0");
+        }
+    }
+
     @Test
     void badArgumentsExitWithTwoAndSayWhy() {
         Config config = backends.config("filesystem", false, false);

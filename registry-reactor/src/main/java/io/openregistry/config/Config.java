@@ -78,7 +78,8 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
      * @param deleteAfter how long the bytes of a blob no repository links are kept before the
      *                 backend object is deleted (S3 delete, IPFS unpin, file removal)
      */
-    public record Storage(String driver, Path root, boolean redirect, S3 s3, Ipfs ipfs, java.time.Duration deleteAfter) {
+    public record Storage(String driver, Path root, boolean redirect, S3 s3, Ipfs ipfs, java.time.Duration deleteAfter,
+                          Scrub scrub) {
         public Storage(String driver, Path root) {
             this(driver, root, false, null, null, java.time.Duration.ofHours(1));
         }
@@ -86,6 +87,22 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
         public Storage(String driver, Path root, boolean redirect, S3 s3, Ipfs ipfs) {
             this(driver, root, redirect, s3, ipfs, java.time.Duration.ofHours(1));
         }
+
+        /** Without a periodic scrub. */
+        public Storage(String driver, Path root, boolean redirect, S3 s3, Ipfs ipfs, java.time.Duration deleteAfter) {
+            this(driver, root, redirect, s3, ipfs, deleteAfter, Scrub.OFF);
+        }
+    }
+
+    /**
+     * The periodic scrub inside the server (the {@code storage.scrub.*} keys): every {@code every}
+     * one replica re-hashes {@code sample} blobs chosen at random (0 = all of them) and counts them
+     * in the {@code openregistry.storage.scrub.blobs} metric.
+     *
+     * @param every the period, or zero for no periodic scrub
+     */
+    public record Scrub(java.time.Duration every, int sample) {
+        public static final Scrub OFF = new Scrub(java.time.Duration.ZERO, 100);
     }
 
     /**

@@ -45,6 +45,8 @@ public final class ConfigLoader {
         DEFAULTS.put("storage.root", "./data");
         DEFAULTS.put("storage.redirect", "stream");
         DEFAULTS.put("storage.deleteAfterSeconds", "3600");
+        DEFAULTS.put("storage.scrub.intervalSeconds", "0");
+        DEFAULTS.put("storage.scrub.sample", String.valueOf(Config.Scrub.OFF.sample()));
         DEFAULTS.put("storage.s3.endpoint", "");
         DEFAULTS.put("storage.s3.region", "us-east-1");
         DEFAULTS.put("storage.s3.bucket", "");
@@ -310,7 +312,11 @@ public final class ConfigLoader {
             throw new ConfigException("storage.redirect: 'redirect' with ipfs needs storage.ipfs.gateway");
         }
         long deleteAfter = number("storage.deleteAfterSeconds", v.get("storage.deleteAfterSeconds"), 0, 365L * 24 * 3600);
-        return new Config.Storage(driver, root, redirect.equals("redirect"), s3, ipfs, Duration.ofSeconds(deleteAfter));
+        long scrubEvery = number("storage.scrub.intervalSeconds", v.get("storage.scrub.intervalSeconds"), 0,
+                365L * 24 * 3600);
+        int scrubSample = (int) number("storage.scrub.sample", v.get("storage.scrub.sample"), 0, 100_000_000);
+        return new Config.Storage(driver, root, redirect.equals("redirect"), s3, ipfs, Duration.ofSeconds(deleteAfter),
+                new Config.Scrub(Duration.ofSeconds(scrubEvery), scrubSample));
     }
 
     private static String required(Map<String, String> v, String key) {
