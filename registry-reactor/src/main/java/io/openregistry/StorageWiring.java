@@ -32,6 +32,8 @@ import reactor.core.scheduler.Scheduler;
  */
 final class StorageWiring {
     private static final Logger log = LoggerFactory.getLogger(StorageWiring.class);
+    /** How long the start waits for a backend other than the driver's to answer its check. */
+    static final Duration OTHER_CHECK_TIMEOUT = Duration.ofSeconds(10);
 
     private StorageWiring() {
     }
@@ -80,7 +82,8 @@ final class StorageWiring {
         check(writer);
         for (BlobStore other : others) {
             try {
-                other.check().block(Registry.BACKEND_TIMEOUT.plusSeconds(5));
+                // briefly: a backend kept for old blobs must not hold up a start that can serve the rest
+                other.check().block(OTHER_CHECK_TIMEOUT);
             } catch (RuntimeException e) {
                 log.warn("storage.{}: configured for reads but not usable now ({}); its blobs answer errors until it is",
                         other.backend(), e.getMessage());
