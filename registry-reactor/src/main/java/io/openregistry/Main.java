@@ -60,12 +60,15 @@ public final class Main {
             System.exit(KeysCommand.run(commandArgs.toArray(String[]::new), config.auth().keysDir(), System.out,
                     System.err));
         }
-        if (storage) {
-            System.exit(StorageCommand.run(commandArgs.toArray(String[]::new), config, System.out, System.err));
-        }
         ch.qos.logback.classic.Logger root =
                 (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.toLevel(config.log().level()));
+        if (storage) {
+            // the command prints each blob's line and the summary itself; the same lines logged
+            // would only repeat them on the same console
+            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.openregistry.maintenance")).setLevel(Level.ERROR);
+            System.exit(StorageCommand.run(commandArgs.toArray(String[]::new), config, System.out, System.err));
+        }
         // An error that arrives after its subscriber cancelled (typically: the client went away
         // while a file operation was still running) has nobody left to report to. Reactor logs it at
         // ERROR by default; it is logged in full, at WARN, so a real problem stays visible.
