@@ -88,6 +88,11 @@ final class StorageCommand {
                 out.println("scrub: " + report);
                 return report.clean() ? 0 : 1;
             }
+            if (!stores.backends().contains(target)) {
+                err.println("openregistry: storage migrate --to " + target + ": that backend is not configured ("
+                        + new BackendUnavailableException(target).hint() + ")");
+                return 2;
+            }
             StorageWiring.check(stores.storeFor(target));
             out.println("migrate: copying every blob not on " + target + " there (old copies are deleted by the"
                     + " registry's sweeper " + StorageWiring.retireDelay(config).toSeconds() + " s after their move)");

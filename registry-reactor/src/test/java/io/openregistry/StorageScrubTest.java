@@ -102,7 +102,7 @@ class StorageScrubTest {
         // a target that is not configured is a readable error too, not a stack trace
         Result unconfigured = run(config, "migrate", "--to", "ipfs");
         assertThat(unconfigured.status).isEqualTo(2);
-        assertThat(unconfigured.err).contains("storage.ipfs.api");
+        assertThat(unconfigured.err).contains("--to ipfs: that backend is not configured").contains("storage.ipfs.api");
     }
 
     @Test

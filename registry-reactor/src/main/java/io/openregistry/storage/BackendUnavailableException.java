@@ -14,6 +14,11 @@ public final class BackendUnavailableException extends IllegalStateException {
         this.backend = backend;
     }
 
+    /** What to configure to open the backend. */
+    public String hint() {
+        return settingsOf(backend);
+    }
+
     /** The backend name recorded with the blob. */
     public String backend() {
         return backend;
