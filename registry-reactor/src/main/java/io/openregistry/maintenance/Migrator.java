@@ -162,12 +162,25 @@ public final class Migrator {
                 .onErrorResume(gone -> {
                     log.warn("migrate: the new copy of {} at {} is not readable after the update ({}); copying again",
                             moved.digest(), moved.location(), gone.toString());
-                    return copy(old, to).flatMap(again -> again.equals(moved.location()) ? Mono.empty()
-                            : placements.relocate(moved, to.backend(), again, Instant.now().plus(retireDelay))
-                                    .flatMap(r -> r == Relocation.MOVED ? Mono.<Void>empty()
-                                            : Mono.error(new IllegalStateException("the record of " + moved.digest()
-                                                    + " changed while its vanished copy was made again: " + r))));
+                    return copy(old, to).flatMap(again -> again.equals(moved.location()) ? Mono.<Void>empty()
+                                    : placements.relocate(moved, to.backend(), again, Instant.now().plus(retireDelay))
+                                            .flatMap(r -> r == Relocation.MOVED ? Mono.<Void>empty()
+                                                    : Mono.error(new IllegalStateException("the record of "
+                                                            + moved.digest() + " changed meanwhile: " + r))))
+                            .onErrorResume(e -> moveBack(old, moved, e));
                 });
+    }
+
+    /**
+     * The row names a copy that is gone and could not be made again: it is pointed back at the old
+     * copy, which is still there (retired, and the sweeper keeps a retired copy that a row names).
+     * The blob then counts as failed and the next run tries again.
+     */
+    private Mono<Void> moveBack(BlobRecord old, BlobRecord moved, Throwable why) {
+        return placements.relocate(moved, old.backend(), old.location(), Instant.now().plus(retireDelay))
+                .flatMap(r -> Mono.<Void>error(new IllegalStateException("the new copy of " + moved.digest()
+                        + " vanished and could not be made again (" + why.getMessage() + "); the row "
+                        + (r == Relocation.MOVED ? "names the old copy again" : "was not moved back: " + r))));
     }
 
     /** Copies the blob's bytes into {@code to}, verifying size and digest before committing. @return the new location */
