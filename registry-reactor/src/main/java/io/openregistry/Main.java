@@ -17,9 +17,10 @@ public final class Main {
 
     public static void main(String[] args) {
         boolean keys = args.length > 0 && args[0].equals("keys");
-        java.util.List<String> keysArgs = new java.util.ArrayList<>();
+        boolean storage = args.length > 0 && args[0].equals("storage");
+        java.util.List<String> commandArgs = new java.util.ArrayList<>();
         Path configFile = null;
-        for (int i = keys ? 1 : 0; i < args.length; i++) {
+        for (int i = keys || storage ? 1 : 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--config" -> {
                     if (i + 1 >= args.length) {
@@ -33,15 +34,18 @@ public final class Main {
                 case "-h", "--help" -> {
                     System.out.println("usage: openregistry [--config FILE]\n"
                             + "       openregistry keys list|rotate|remove <kid> [--config FILE]   (token signing keys)\n"
+                            + "       openregistry storage scrub [--sample N | --all] [--config FILE]   (re-hash stored blobs)\n"
+                            + "       openregistry storage migrate --to filesystem|s3|ipfs [--config FILE]   (move blobs)\n"
                             + "Every config key can be overridden by an environment variable, e.g. "
                             + "http.addr -> OPENREGISTRY_HTTP_ADDR. Keys: " + String.join(", ", ConfigLoader.keys()));
                     return;
                 }
                 default -> {
-                    if (!keys) {
-                        fail("unknown argument: " + args[i] + " (usage: openregistry [--config FILE] | keys ...)");
+                    if (!keys && !storage) {
+                        fail("unknown argument: " + args[i]
+                                + " (usage: openregistry [--config FILE] | keys ... | storage ...; see --help)");
                     }
-                    keysArgs.add(args[i]);
+                    commandArgs.add(args[i]);
                 }
             }
         }
@@ -53,12 +57,18 @@ public final class Main {
             return;
         }
         if (keys) {
-            System.exit(KeysCommand.run(keysArgs.toArray(String[]::new), config.auth().keysDir(), System.out,
+            System.exit(KeysCommand.run(commandArgs.toArray(String[]::new), config.auth().keysDir(), System.out,
                     System.err));
         }
         ch.qos.logback.classic.Logger root =
                 (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.toLevel(config.log().level()));
+        if (storage) {
+            // the command prints each blob's line and the summary itself; the same lines logged
+            // would only repeat them on the same console
+            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.openregistry.maintenance")).setLevel(Level.ERROR);
+            System.exit(StorageCommand.run(commandArgs.toArray(String[]::new), config, System.out, System.err));
+        }
         // An error that arrives after its subscriber cancelled (typically: the client went away
         // while a file operation was still running) has nobody left to report to. Reactor logs it at
         // ERROR by default; it is logged in full, at WARN, so a real problem stays visible.

@@ -26,17 +26,10 @@ import io.openregistry.http.RegistryHttpHandler;
 import io.openregistry.http.Responses;
 import io.openregistry.http.RouteTemplates;
 import io.openregistry.metadata.cache.MetadataCache;
+import io.openregistry.maintenance.RetiredSweep;
+import io.openregistry.maintenance.Scrubber;
 import io.openregistry.metadata.r2dbc.R2dbcMetadata;
-import io.openregistry.storage.BlobStore;
-import io.openregistry.storage.MeteredBlobStore;
-import io.openregistry.storage.fs.FilesystemBlobStore;
-import io.openregistry.storage.ipfs.IpfsBackend;
-import io.openregistry.storage.ipfs.IpfsSettings;
-import io.openregistry.storage.remote.RemoteBlobStore;
-import io.openregistry.storage.staging.LocalStaging;
-import java.nio.file.Path;
-import io.openregistry.storage.s3.S3Backend;
-import io.openregistry.storage.s3.S3Settings;
+import io.openregistry.storage.BackendRouter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.openregistry.admin.AdminHandler;
 import io.openregistry.admin.Readiness;
@@ -96,12 +89,13 @@ public final class Registry implements AutoCloseable {
     private final Scheduler hashing;
     private final Scheduler timers;
     private final Sweeper sweep;
+    private final Sweeper scrub;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Registry(DisposableServer server, ListenerDrain drain, Duration shutdownTimeout, Readiness readiness,
                      UploadService uploads, DisposableServer admin, Observability observability, Disposable sweeper,
                      R2dbcMetadata metadata, List<AutoCloseable> closeables, Scheduler io, Scheduler workers,
-                     Scheduler hashing, Scheduler timers, Sweeper sweep) {
+                     Scheduler hashing, Scheduler timers, Sweeper sweep, Sweeper scrub) {
         this.server = server;
         this.drain = drain;
         this.shutdownTimeout = shutdownTimeout;
@@ -117,6 +111,7 @@ public final class Registry implements AutoCloseable {
         this.workers = workers;
         this.timers = timers;
         this.sweep = sweep;
+        this.scrub = scrub;
     }
 
     /** Builds everything from the configuration and binds the listener; fails with a readable message. */
@@ -138,9 +133,11 @@ public final class Registry implements AutoCloseable {
         try {
             observability = Observability.start();
             MeterRegistry meters = observability.meters();
-            BlobStore store = new MeteredBlobStore(blobStore(config.storage(), io, closeables), meters);
-            checkStorage(store, config.storage());
+            // writes go to storage.driver; each blob is read from the backend recorded for it
+            BackendRouter store = StorageWiring.open(config.storage(), io, meters, closeables);
             metadata = R2dbcMetadata.open(config.database(), config.auth().publicByDefault(), meters);
+            StorageWiring.warnUnreachable(metadata.placements(), store);
+            RetiredSweep retired = new RetiredSweep(metadata.placements(), store, meters);
             ObjectMapper json = warmedUp(new ObjectMapper());
             Responses responses = new Responses(json);
             MetadataCache cache = config.cache().enabled() ? cached(config.cache(), metadata, meters, closeables) : null;
@@ -217,19 +214,31 @@ public final class Registry implements AutoCloseable {
             Sweeper sweep = new Sweeper("sweeper", metadata.jobs(), replicaName(), sweepEvery,
                     () -> uploadService.expire(Instant.now().minus(ttl))
                             .then(collector.collect(Instant.now().minus(config.storage().deleteAfter())))
+                            // old copies of migrated blobs whose grace period is over
+                            .then(Mono.defer(() -> retired.sweep(Instant.now())))
                             .then(access.sweep()),
                     meters);
             Disposable sweeps = sweep.start(timers);
+            // the periodic scrub, when configured: one replica at a time, as the sweeper
+            Scrubber scrubber = new Scrubber(metadata.placements(), store, meters);
+            Config.Scrub scrubbing = config.storage().scrub();
+            Sweeper scrub = new Sweeper("scrub", metadata.jobs(), replicaName(),
+                    scrubbing.every().isZero() ? Duration.ofDays(1) : scrubbing.every(),
+                    () -> scrubber.scrub(scrubbing.sample(), problem -> { }).then(), meters);
+            if (!scrubbing.every().isZero()) {
+                sweeps = Disposables.composite(sweeps, scrub.start(timers));
+            }
             // the signing keys follow auth.keysDir (rotation without a restart): on every replica,
             // each reloads its own; stopped with the sweeper
             Disposable sweeper = Disposables.composite(sweeps, access.keyReloads().subscribe());
-            log.info("OpenRegistry listening on {}:{} (storage {}, database {})", config.http().addr().getHostString(),
-                    server.port(), config.storage().root(), DatabaseUrls.redact(config.database().url()));
+            log.info("OpenRegistry listening on {}:{} (storage {}, new blobs to {}, backends {}, database {})",
+                    config.http().addr().getHostString(), server.port(), config.storage().root(), store.backend(),
+                    store.backends(), DatabaseUrls.redact(config.database().url()));
             log.info("OpenRegistry admin listener (metrics, health) on {}:{}", config.admin().addr().getHostString(),
                     admin.port());
             return new Registry(server, new ListenerDrain(server, connections), config.http().shutdownTimeout(),
                     readiness, uploadService, admin, observability, sweeper, metadata, closeables, io, workers, hashing,
-                    timers, sweep);
+                    timers, sweep, scrub);
         } catch (RuntimeException e) {
             if (server != null) {
                 server.disposeNow(Duration.ofSeconds(10));
@@ -298,38 +307,6 @@ public final class Registry implements AutoCloseable {
     }
 
     /**
-     * The configured blob store. Uploads are staged where every replica reaches them (any request
-     * of an upload may land on any replica): the filesystem and IPFS stores stage under
-     * {@code storage.root}, which replicas share (a ReadWriteMany volume); the S3 store stages in
-     * its bucket, as a multipart upload, and touches no local disk. Backends that hold connections
-     * are added to {@code closeables}.
-     */
-    private static BlobStore blobStore(Config.Storage storage, Scheduler io, List<AutoCloseable> closeables) {
-        Path root = storage.root().resolve("storage");
-        return switch (storage.driver()) {
-            // staged files are renamed into root/blobs once verified
-            case "filesystem" -> new FilesystemBlobStore(root, new LocalStaging(root.resolve("uploads"), io), io);
-            case "ipfs" -> {
-                Config.Ipfs c = storage.ipfs();
-                IpfsBackend backend = new IpfsBackend(new IpfsSettings(c.api(), c.gateway(), c.pin(), BACKEND_TIMEOUT));
-                closeables.add(backend);
-                // MFS (files/write) cannot cut a file back to an offset, so a failed request could
-                // not be rolled back there; the shared directory can, and commit adds the file anyway
-                yield new RemoteBlobStore(RemoteBlobStore.stagedIn(new LocalStaging(root.resolve("uploads"), io), backend),
-                        backend, storage.redirect());
-            }
-            case "s3" -> {
-                Config.S3 c = storage.s3();
-                S3Backend backend = new S3Backend(new S3Settings(c.endpoint(), c.region(), c.bucket(), c.accessKey(),
-                        c.secretKey(), c.pathStyle(), c.partSize(), storage.redirect() ? PRESIGN_TTL : null));
-                closeables.add(backend);
-                yield new RemoteBlobStore(backend.staging(), backend, storage.redirect());
-            }
-            default -> throw new ConfigException("storage.driver: unsupported value '" + storage.driver() + "'");
-        };
-    }
-
-    /**
      * Jackson builds and caches its (de)serializers on first use under a lock; done here, at
      * start, so the first concurrent requests do not park event-loop threads on it.
      */
@@ -342,15 +319,6 @@ public final class Registry implements AutoCloseable {
             throw new IllegalStateException(e);
         }
         return json;
-    }
-
-    /** Startup refuses a backend that does not answer, with the backend's own explanation. */
-    private static void checkStorage(BlobStore store, Config.Storage storage) {
-        try {
-            store.check().block(BACKEND_TIMEOUT.plusSeconds(5));
-        } catch (RuntimeException e) {
-            throw new ConfigException("storage." + storage.driver() + ": the backend is not usable: " + e.getMessage());
-        }
     }
 
     private static void closeAll(List<AutoCloseable> closeables) {
@@ -373,11 +341,20 @@ public final class Registry implements AutoCloseable {
     }
 
     /**
-     * One tick of the sweeper now (expire idle uploads, collect orphaned blobs, sweep expired
-     * credentials), if this replica gets the job's lease; for tests. @return whether it ran
+     * One tick of the sweeper now (expire idle uploads, collect orphaned blobs, delete the retired
+     * copies of migrated blobs, sweep expired credentials), if this replica gets the job's lease; for tests. @return whether it ran
      */
     Mono<Boolean> sweepOnce() {
         return sweep.runOnce();
+    }
+
+    /**
+     * One run of the periodic scrub now ({@code storage.scrub.*}: a sample of blobs re-hashed, counted
+     * in the scrub metrics), if this replica gets the job's lease, configured or not; for tests.
+     * @return whether it ran
+     */
+    Mono<Boolean> scrubOnce() {
+        return scrub.runOnce();
     }
 
     /** This start's name in job leases: the host name (for operators reading the table) and a random part. */
@@ -414,6 +391,7 @@ public final class Registry implements AutoCloseable {
         step("stopping the sweeper", sweeper::dispose);
         // so that another replica's sweeper takes over at its next tick, not only once the lease expired
         step("releasing the sweeper's lease", () -> sweep.release(Duration.ofSeconds(5)));
+        step("releasing the scrub's lease", () -> scrub.release(Duration.ofSeconds(5)));
         step("closing the database", metadata::close);
         closeAll(closeables);
         step("closing the admin listener", () -> admin.disposeNow(Duration.ofSeconds(5)));

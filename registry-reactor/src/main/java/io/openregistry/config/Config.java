@@ -71,12 +71,15 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
      * @param root     the data directory (blobs, staged uploads, H2 file)
      * @param redirect whether pulls are redirected to the backend (S3 presigned URL, IPFS gateway)
      *                 instead of streamed through the registry
-     * @param s3       S3 settings (used when the driver is {@code s3})
-     * @param ipfs     IPFS settings (used when the driver is {@code ipfs})
+     * @param s3       S3 settings, or null: set when the driver is {@code s3} or {@code storage.s3.bucket}
+     *                 is given (the backend is then opened for reads of the blobs recorded on it)
+     * @param ipfs     IPFS settings, or null: set when the driver is {@code ipfs} or {@code storage.ipfs.api}
+     *                 is given
      * @param deleteAfter how long the bytes of a blob no repository links are kept before the
      *                 backend object is deleted (S3 delete, IPFS unpin, file removal)
      */
-    public record Storage(String driver, Path root, boolean redirect, S3 s3, Ipfs ipfs, java.time.Duration deleteAfter) {
+    public record Storage(String driver, Path root, boolean redirect, S3 s3, Ipfs ipfs, java.time.Duration deleteAfter,
+                          Scrub scrub) {
         public Storage(String driver, Path root) {
             this(driver, root, false, null, null, java.time.Duration.ofHours(1));
         }
@@ -84,6 +87,22 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
         public Storage(String driver, Path root, boolean redirect, S3 s3, Ipfs ipfs) {
             this(driver, root, redirect, s3, ipfs, java.time.Duration.ofHours(1));
         }
+
+        /** Without a periodic scrub. */
+        public Storage(String driver, Path root, boolean redirect, S3 s3, Ipfs ipfs, java.time.Duration deleteAfter) {
+            this(driver, root, redirect, s3, ipfs, deleteAfter, Scrub.OFF);
+        }
+    }
+
+    /**
+     * The periodic scrub inside the server (the {@code storage.scrub.*} keys): every {@code every}
+     * one replica re-hashes {@code sample} blobs chosen at random (0 = all of them) and counts them
+     * in the {@code openregistry.storage.scrub.blobs} metric.
+     *
+     * @param every the period, or zero for no periodic scrub
+     */
+    public record Scrub(java.time.Duration every, int sample) {
+        public static final Scrub OFF = new Scrub(java.time.Duration.ZERO, 100);
     }
 
     /**

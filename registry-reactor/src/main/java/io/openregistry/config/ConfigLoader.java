@@ -23,6 +23,8 @@ import java.util.TreeMap;
  */
 public final class ConfigLoader {
     static final String ENV_PREFIX = "OPENREGISTRY_";
+    /** {@code storage.ipfs.api} when the driver is {@code ipfs} and the key is not set: a local Kubo node. */
+    static final String DEFAULT_IPFS_API = "http://127.0.0.1:5001";
 
     /** Every key with its default ("" = unset). The order is the README's order. */
     private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -43,6 +45,8 @@ public final class ConfigLoader {
         DEFAULTS.put("storage.root", "./data");
         DEFAULTS.put("storage.redirect", "stream");
         DEFAULTS.put("storage.deleteAfterSeconds", "3600");
+        DEFAULTS.put("storage.scrub.intervalSeconds", "0");
+        DEFAULTS.put("storage.scrub.sample", String.valueOf(Config.Scrub.OFF.sample()));
         DEFAULTS.put("storage.s3.endpoint", "");
         DEFAULTS.put("storage.s3.region", "us-east-1");
         DEFAULTS.put("storage.s3.bucket", "");
@@ -50,7 +54,8 @@ public final class ConfigLoader {
         DEFAULTS.put("storage.s3.secretKey", "");
         DEFAULTS.put("storage.s3.pathStyle", "true");
         DEFAULTS.put("storage.s3.partSize", String.valueOf(16 * 1024 * 1024));
-        DEFAULTS.put("storage.ipfs.api", "http://127.0.0.1:5001");
+        // empty: IPFS is not opened, unless it is the driver (then the local Kubo default below)
+        DEFAULTS.put("storage.ipfs.api", "");
         DEFAULTS.put("storage.ipfs.gateway", "");
         DEFAULTS.put("storage.ipfs.pin", "true");
         DEFAULTS.put("database.url", "");
@@ -282,8 +287,10 @@ public final class ConfigLoader {
         if (!redirect.equals("stream") && !redirect.equals("redirect")) {
             throw new ConfigException("storage.redirect: '" + redirect + "' is not one of [stream, redirect]");
         }
+        // A backend is opened when it is the driver (where new blobs go) or when its settings are
+        // given (to read blobs recorded on it before the driver changed, and as a migration target).
         Config.S3 s3 = null;
-        if (driver.equals("s3")) {
+        if (driver.equals("s3") || !v.get("storage.s3.bucket").isBlank()) {
             String bucket = required(v, "storage.s3.bucket");
             s3 = new Config.S3(uri(v, "storage.s3.endpoint", false), required(v, "storage.s3.region"), bucket,
                     required(v, "storage.s3.accessKey"), required(v, "storage.s3.secretKey"),
@@ -291,7 +298,10 @@ public final class ConfigLoader {
                     number("storage.s3.partSize", v.get("storage.s3.partSize"), 5L * 1024 * 1024, 5L * 1024 * 1024 * 1024));
         }
         Config.Ipfs ipfs = null;
-        if (driver.equals("ipfs")) {
+        if (driver.equals("ipfs") || !v.get("storage.ipfs.api").isBlank()) {
+            if (v.get("storage.ipfs.api").isBlank()) {
+                v.put("storage.ipfs.api", DEFAULT_IPFS_API);
+            }
             ipfs = new Config.Ipfs(uri(v, "storage.ipfs.api", true), uri(v, "storage.ipfs.gateway", false),
                     bool(v, "storage.ipfs.pin"));
         }
@@ -302,13 +312,17 @@ public final class ConfigLoader {
             throw new ConfigException("storage.redirect: 'redirect' with ipfs needs storage.ipfs.gateway");
         }
         long deleteAfter = number("storage.deleteAfterSeconds", v.get("storage.deleteAfterSeconds"), 0, 365L * 24 * 3600);
-        return new Config.Storage(driver, root, redirect.equals("redirect"), s3, ipfs, Duration.ofSeconds(deleteAfter));
+        long scrubEvery = number("storage.scrub.intervalSeconds", v.get("storage.scrub.intervalSeconds"), 0,
+                365L * 24 * 3600);
+        int scrubSample = (int) number("storage.scrub.sample", v.get("storage.scrub.sample"), 0, 100_000_000);
+        return new Config.Storage(driver, root, redirect.equals("redirect"), s3, ipfs, Duration.ofSeconds(deleteAfter),
+                new Config.Scrub(Duration.ofSeconds(scrubEvery), scrubSample));
     }
 
     private static String required(Map<String, String> v, String key) {
         String value = v.get(key);
         if (value == null || value.isBlank()) {
-            throw new ConfigException(key + ": required for storage.driver=" + v.get("storage.driver"));
+            throw new ConfigException(key + ": required for the s3 backend (storage.driver=s3, or storage.s3.bucket set)");
         }
         return value;
     }

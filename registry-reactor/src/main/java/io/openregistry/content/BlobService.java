@@ -7,10 +7,13 @@ import io.openregistry.metadata.BlobIndex;
 import io.openregistry.metadata.BlobRecord;
 import io.openregistry.oci.Digest;
 import io.openregistry.oci.OciError;
+import io.openregistry.storage.BackendUnavailableException;
 import io.openregistry.storage.BlobContent;
 import io.openregistry.storage.BlobStore;
 import java.net.URI;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -19,6 +22,7 @@ import reactor.core.publisher.Mono;
  * DELETE. The handlers see records and bodies, never the index or the store.
  */
 public final class BlobService {
+    private static final Logger log = LoggerFactory.getLogger(BlobService.class);
     private final BlobIndex blobs;
     private final BlobStore store;
 
@@ -27,26 +31,45 @@ public final class BlobService {
         this.store = store;
     }
 
-    /** The blob linked to {@code repository}, or BLOB_UNKNOWN. */
+    /**
+     * The blob linked to {@code repository}, or BLOB_UNKNOWN; UNAVAILABLE (503) when it is recorded
+     * on a backend this registry has no settings for, so that HEAD says so as GET would.
+     */
     public Mono<BlobRecord> linked(String repository, Digest digest) {
         return blobs.findLinked(repository, digest)
-                .switchIfEmpty(Mono.error(() -> OciError.BLOB_UNKNOWN.exception("blob unknown: " + digest)));
+                .switchIfEmpty(Mono.error(() -> OciError.BLOB_UNKNOWN.exception("blob unknown: " + digest)))
+                .doOnNext(this::storeOf);
     }
 
     /** Where a client may fetch the whole blob itself (presigned URL, gateway), when the operator chose redirects. */
     public Optional<URI> redirect(BlobRecord blob) {
-        return store.redirect(blob.location());
+        return storeOf(blob).redirect(blob.location());
     }
 
-    /** {@code length} bytes of the blob from {@code start}, ready to send. */
+    /** {@code length} bytes of the blob from {@code start}, ready to send, from the backend recorded for it. */
     public Mono<Body> body(BlobRecord blob, long start, long length) {
-        return store.content(blob.location(), blob.digest(), blob.size(), start, length).map(content -> {
-            if (content instanceof BlobContent.FileRegion file) {
-                // sending the region closes its channel (also when the send fails)
-                return new Body.Region(new DefaultFileRegion(file.channel(), file.position(), file.count()));
-            }
-            return new Body.Buffers(((BlobContent.Stream) content).buffers());
-        });
+        return Mono.defer(() -> storeOf(blob).content(blob.location(), blob.digest(), blob.size(), start, length))
+                .map(content -> {
+                    if (content instanceof BlobContent.FileRegion file) {
+                        // sending the region closes its channel (also when the send fails)
+                        return new Body.Region(new DefaultFileRegion(file.channel(), file.position(), file.count()));
+                    }
+                    return new Body.Buffers(((BlobContent.Stream) content).buffers());
+                });
+    }
+
+    /**
+     * The store of the blob's recorded backend. A backend without settings here is the operator's
+     * to fix: a 503 naming the backend to the client, and the keys to set in the log.
+     */
+    private BlobStore storeOf(BlobRecord blob) {
+        try {
+            return store.storeFor(blob.backend());
+        } catch (BackendUnavailableException e) {
+            log.warn("blob {}: {}", blob.digest(), e.getMessage());
+            throw OciError.UNAVAILABLE.exception("blob " + blob.digest() + " is stored on the '" + blob.backend()
+                    + "' backend, which this registry is not configured to reach");
+        }
     }
 
     /** Unlinks the blob from {@code repository}; BLOB_UNKNOWN when it was not linked there. */

@@ -61,6 +61,12 @@ import java.util.function.Supplier;
  *       announcements was lost (each time the cache was cleared and bypassed until it was back).</li>
  *   <li>{@value #CACHE_LISTENING} (gauge): 1 while the change feed listens (the cache is in use),
  *       0 while it reconnects; always 1 on H2 with the cache on.</li>
+ *   <li>{@value #STORAGE_SCRUB} (counter), tag {@value #TAG_RESULT} = ok | missing | corrupt: blobs
+ *       re-hashed from their recorded backend by a scrub ({@code openregistry storage scrub}).</li>
+ *   <li>{@value #STORAGE_MIGRATE} (counter), tag {@value #TAG_RESULT} = moved | busy | changed | failed:
+ *       blobs handled by a migration to another backend ({@code openregistry storage migrate}).</li>
+ *   <li>{@value #STORAGE_RETIRED} (counter), tag {@value #TAG_RESULT} = deleted | kept | deferred | failed:
+ *       old copies of migrated blobs handled by the sweeper once their grace period ended.</li>
  *   <li>{@code reactor.netty.http.server.*} (Reactor Netty's own meters on the API listener:
  *       {@code response.time}, {@code data.received}, {@code data.sent}, {@code errors},
  *       {@code data.received.time}, {@code data.sent.time}, {@code connections.*}), tag
@@ -244,5 +250,29 @@ public final class Meters {
             io.r2dbc.pool.PoolMetrics m = metrics.get();
             return m == null ? Double.NaN : value.applyAsInt(m);
         }).description(description).register(registry);
+    }
+
+    /** Blobs re-hashed by a scrub, by result. */
+    public static final String STORAGE_SCRUB = "openregistry.storage.scrub.blobs";
+    /** Blobs handled by a migration, by result. */
+    public static final String STORAGE_MIGRATE = "openregistry.storage.migrate.blobs";
+    /** Retired copies handled by the sweeper, by result. */
+    public static final String STORAGE_RETIRED = "openregistry.storage.retired";
+    /** The result of a storage maintenance step. */
+    public static final String TAG_RESULT = "result";
+
+    public static Counter storageScrub(MeterRegistry registry, String result) {
+        return Counter.builder(STORAGE_SCRUB).tag(TAG_RESULT, result)
+                .description("Blobs re-hashed by a scrub from their recorded backend").register(registry);
+    }
+
+    public static Counter storageMigrate(MeterRegistry registry, String result) {
+        return Counter.builder(STORAGE_MIGRATE).tag(TAG_RESULT, result)
+                .description("Blobs handled by a migration to another backend").register(registry);
+    }
+
+    public static Counter storageRetired(MeterRegistry registry, String result) {
+        return Counter.builder(STORAGE_RETIRED).tag(TAG_RESULT, result)
+                .description("Old copies of migrated blobs handled after their grace period").register(registry);
     }
 }

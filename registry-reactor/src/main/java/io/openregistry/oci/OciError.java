@@ -28,6 +28,11 @@ public enum OciError {
     ALREADY_EXISTS(409, "already exists"),
     /** Account API: no such thing (a token id), or not one the caller may see. */
     NOT_FOUND(404, "not found"),
+    /**
+     * Not a client mistake: the server cannot serve this now, by its configuration (a blob on a
+     * storage backend it has no settings for). Distribution's code for a 503.
+     */
+    UNAVAILABLE(503, "service unavailable"),
     /** Not a client mistake: an unexpected failure, reported with a request id. */
     UNKNOWN(500, "internal server error");
 

@@ -103,4 +103,20 @@ public interface BlobStore {
 
     /** Removes a committed blob; completes normally if it is already gone. */
     Mono<Void> delete(String location);
+
+    /**
+     * The store that holds the blobs recorded with {@code backend} (the {@link #backend()} name
+     * stored with each blob): this one for its own name; a store that routes among several
+     * backends ({@link BackendRouter}) returns the one configured for it. Every read, redirect and
+     * delete of a recorded blob goes through the store this returns, so that blobs stay readable
+     * when {@code storage.driver} changes.
+     *
+     * @throws BackendUnavailableException when no store for {@code backend} is configured here
+     */
+    default BlobStore storeFor(String backend) {
+        if (backend().equals(backend)) {
+            return this;
+        }
+        throw new BackendUnavailableException(backend);
+    }
 }

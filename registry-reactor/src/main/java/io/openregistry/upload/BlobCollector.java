@@ -134,7 +134,8 @@ public final class BlobCollector {
     }
 
     private Mono<BlobRecord> delete(BlobRecord b) {
-        return store.delete(b.location())
+        // from the backend recorded for the blob, which need not be today's storage.driver
+        return Mono.defer(() -> store.storeFor(b.backend()).delete(b.location()))
                 .then(blobs.forgotten(b.digest()))
                 .doOnSuccess(v -> log.debug("blob collected digest={} backend={} location={}", b.digest(), b.backend(),
                         b.location()))

@@ -180,6 +180,31 @@ class ConfigLoaderTest {
                 "OPENREGISTRY_STORAGE_DRIVER", "ipfs"))).hasMessageContaining("storage.ipfs.pin");
     }
 
+    /** A backend other than the driver is opened (for reads and as a migration target) when its settings are given. */
+    @Test
+    void otherBackendsOpenWhenConfigured() {
+        Config plain = ConfigLoader.load(null, Map.of());
+        assertThat(plain.storage().s3()).isNull();
+        assertThat(plain.storage().ipfs()).isNull();
+        assertThat(plain.storage().scrub().every()).isZero();
+        Config both = ConfigLoader.load(null, Map.of("OPENREGISTRY_STORAGE_S3_BUCKET", "old",
+                "OPENREGISTRY_STORAGE_S3_ACCESS_KEY", "a", "OPENREGISTRY_STORAGE_S3_SECRET_KEY", "s",
+                "OPENREGISTRY_STORAGE_IPFS_API", "http://127.0.0.1:5002"));
+        assertThat(both.storage().driver()).isEqualTo("filesystem");
+        assertThat(both.storage().s3().bucket()).isEqualTo("old");
+        assertThat(both.storage().ipfs().api().getPort()).isEqualTo(5002);
+        // the driver ipfs without an API: the local node, as before
+        assertThat(ConfigLoader.load(null, Map.of("OPENREGISTRY_STORAGE_DRIVER", "ipfs")).storage().ipfs().api())
+                .hasToString("http://127.0.0.1:5001");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_STORAGE_S3_BUCKET", "old",
+                "OPENREGISTRY_STORAGE_S3_ACCESS_KEY", "a"))).hasMessageContaining("storage.s3.secretKey");
+        Config scrub = ConfigLoader.load(null, Map.of("OPENREGISTRY_STORAGE_SCRUB_INTERVAL_SECONDS", "3600",
+                "OPENREGISTRY_STORAGE_SCRUB_SAMPLE", "0"));
+        assertThat(scrub.storage().scrub()).isEqualTo(new Config.Scrub(java.time.Duration.ofHours(1), 0));
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_STORAGE_SCRUB_SAMPLE", "-1")))
+                .hasMessageContaining("storage.scrub.sample");
+    }
+
     @Test
     void authKeys() {
         Config off = ConfigLoader.load(null, Map.of());

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.openregistry.metadata.AccountStore;
 import io.openregistry.metrics.Meters;
 import io.openregistry.metadata.BlobIndex;
+import io.openregistry.metadata.BlobPlacements;
 import io.openregistry.metadata.JobLeases;
 import io.openregistry.metadata.ChangeFeed;
 import io.openregistry.metadata.ManifestStore;
@@ -44,6 +45,7 @@ public final class R2dbcMetadata implements AutoCloseable {
     private final AccountStore accounts;
     private final JobLeases jobs;
     private final ChangeFeed changes;
+    private final BlobPlacements placements;
 
     private R2dbcMetadata(ConnectionPool pool, Scheduler blockingScheduler, Db db, ChangeFeed changes) {
         this.pool = pool;
@@ -56,6 +58,7 @@ public final class R2dbcMetadata implements AutoCloseable {
         this.uploads = new R2dbcUploadStore(db);
         this.accounts = new R2dbcAccountStore(db);
         this.jobs = new R2dbcJobLeases(db);
+        this.placements = new R2dbcBlobPlacements(db);
     }
 
     /**
@@ -190,6 +193,11 @@ public final class R2dbcMetadata implements AutoCloseable {
 
     public JobLeases jobs() {
         return jobs;
+    }
+
+    /** Where blob bytes are placed: per-backend counts, migration, retired copies. */
+    public BlobPlacements placements() {
+        return placements;
     }
 
     /**
