@@ -145,7 +145,7 @@ public final class Registry implements AutoCloseable {
             Responses responses = new Responses(json);
             MetadataCache cache = config.cache().enabled() ? cached(config.cache(), metadata, meters, closeables) : null;
             ManifestService manifestService = new ManifestService(
-                    cache == null ? metadata.manifests() : cache.manifests(metadata.manifests()), metadata.blobs(), json);
+                    cache == null ? metadata.manifests() : cache.manifests(metadata.manifests()), json);
             BlobCollector collector = new BlobCollector(metadata.blobs(), store, timers, meters);
             UploadService uploadService = new UploadService(store, metadata.blobs(), metadata.uploads(), collector,
                     workers, meters, new UploadLimits(config.upload().maxBlobBytes(),
