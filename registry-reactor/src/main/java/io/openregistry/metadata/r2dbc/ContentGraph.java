@@ -13,9 +13,13 @@ import reactor.core.publisher.Mono;
  * writer of the content graph and of blob links takes the same locks in the same order.
  *
  * <p>The protocol (README, "The content graph"): whoever changes whether a blob is linked or
- * referenced (a manifest put or delete, a blob unlink) or decides that it may go (the collector's
+ * referenced (a manifest delete, a blob unlink) or decides that it may go (the collector's
  * {@code forget}) first locks the blob's row with {@code SELECT … FOR UPDATE} in a statement of
- * its own, and only then, in later statements, reads or writes links and edges. In PostgreSQL's
+ * its own, and only then, in later statements, reads or writes links and edges. A manifest put
+ * needs the blobs it requires linked to its repository, and locks those links instead (one
+ * statement finds and locks them): an unlink deletes the link row, so the two wait for each other
+ * as well, and a blob that is linked is neither orphaned nor collectable. The non-distributable
+ * layers a put names, which need not be linked, get their blob rows locked. In PostgreSQL's
  * READ COMMITTED (and H2's) each statement sees what was committed before it began, so the second
  * of two such transactions on one blob sees everything the first one wrote; one statement that
  * both waited for the lock and tested other tables would test them as they were before it waited.

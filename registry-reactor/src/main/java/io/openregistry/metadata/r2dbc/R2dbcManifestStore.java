@@ -54,37 +54,48 @@ final class R2dbcManifestStore implements ManifestStore {
             required.add(refs.config());
         }
         required.addAll(refs.layers());
-        List<Digest> named = new ArrayList<>(required);
-        named.addAll(refs.foreignLayers());
+        List<Digest> foreign = refs.foreignLayers();
         List<ManifestEdge> edges = edges(m, refs);
-        return db.transaction(conn -> Sql.ensureRepository(db, conn, m.repository())
-                        .then(named.isEmpty() ? Mono.just(Map.<Digest, Boolean>of()) : ContentGraph.lockBlobs(conn, named))
-                        .flatMap(locked -> requireBlobs(conn, m.repository(), required, locked))
+        // A required blob or child is in the repository, so the repository exists once they are
+        // found: the insert that creates it is needed only by a manifest that requires nothing.
+        // (Each statement is a round trip; a push of an image waits for all of them.)
+        boolean requiresNothing = required.isEmpty() && refs.children().isEmpty();
+        return db.transaction(conn -> (requiresNothing ? Sql.ensureRepository(db, conn, m.repository()) : Mono.just(0L))
+                        .then(requireBlobs(conn, m.repository(), required))
                         .then(requireChildren(conn, m.repository(), refs.children()))
+                        // Non-distributable layers need not be there; those that are get the
+                        // protocol of ContentGraph: their rows locked now, their orphaned mark
+                        // cleared below (a linked blob is never orphaned, so only they can need it).
+                        .then(foreign.isEmpty() ? Mono.empty() : ContentGraph.lockBlobs(conn, foreign).then())
                         .then(Db.update(conn, insertManifest, m.repository(), m.digest(), m.mediaType(), m.size(),
                                 m.content(), m.subject(), m.artifactType(), m.annotationsJson(), Sql.now()))
                         // Edges even when the manifest was stored already: the same edges again, or
                         // those of a manifest stored before the graph existed.
                         .then(insertEdges(conn, m, edges))
-                        .then(ContentGraph.revive(conn, named))
+                        .then(foreign.isEmpty() ? Mono.empty() : ContentGraph.revive(conn, foreign).then())
                         .then(tag == null ? Mono.empty()
                                 : Db.update(conn, upsertTag, m.repository(), tag, m.digest(), Sql.now())))
                 .then();
     }
 
-    /** Fails with the smallest required digest that is not linked to the repository, or is being deleted. */
-    private static Mono<Void> requireBlobs(Connection conn, String repository, List<Digest> required,
-                                           Map<Digest, Boolean> locked) {
+    /**
+     * Fails with the smallest required digest that is not linked to the repository (or whose
+     * blob is being deleted). The links found stay locked until the end of the transaction: an
+     * unlink of one (a DELETE of that row) waits for the put and then finds its edge; an unlink
+     * that came first has deleted the row, which the lock then no longer finds. One statement,
+     * one round trip.
+     */
+    private static Mono<Void> requireBlobs(Connection conn, String repository, List<Digest> required) {
         if (required.isEmpty()) {
             return Mono.empty();
         }
-        // a fresh statement after the locks: it sees every unlink committed before they were granted
-        return Sql.inListOn(conn, "SELECT digest FROM repository_blobs WHERE repository = $1 AND digest IN IN_LIST",
-                        List.of(repository), required.stream().map(Digest::toString).toList(),
-                        row -> Digest.parse(row.get(0, String.class)))
+        List<Object> sorted = required.stream().distinct().map(Digest::toString).sorted().map(d -> (Object) d).toList();
+        return Sql.inListOn(conn, "SELECT digest FROM repository_blobs WHERE repository = $1 AND digest IN IN_LIST"
+                                + " AND EXISTS (SELECT 1 FROM blobs b WHERE b.digest = repository_blobs.digest"
+                                + " AND b.deleting = FALSE) ORDER BY digest FOR UPDATE",
+                        List.of(repository), sorted, row -> Digest.parse(row.get(0, String.class)))
                 .collect(Collectors.toSet())
-                .flatMap(linked -> firstMissing(required, d -> linked.contains(d) && Boolean.FALSE.equals(locked.get(d)),
-                        MissingReferenceException.Kind.BLOB));
+                .flatMap(linked -> firstMissing(required, linked::contains, MissingReferenceException.Kind.BLOB));
     }
 
     /**
