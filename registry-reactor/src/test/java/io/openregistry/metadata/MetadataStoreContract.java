@@ -609,7 +609,7 @@ public abstract class MetadataStoreContract {
         // and racing, each round with a collection of everything orphaned so far
         int stored = 0;
         int refused = 0;
-        for (int round = 0; round < 40; round++) {
+        for (int round = 0; round < 100; round++) {
             BlobRecord layer = blob("race-layer-" + round, "l-r" + round);
             await(meta.blobs().commit("race", layer, null));
             ManifestRecord m = manifest("race", "m-" + round, null, null);
