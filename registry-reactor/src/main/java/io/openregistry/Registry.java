@@ -142,7 +142,7 @@ public final class Registry implements AutoCloseable {
             Responses responses = new Responses(json);
             MetadataCache cache = config.cache().enabled() ? cached(config.cache(), metadata, meters, closeables) : null;
             ManifestService manifestService = new ManifestService(
-                    cache == null ? metadata.manifests() : cache.manifests(metadata.manifests()), metadata.blobs(), json);
+                    cache == null ? metadata.manifests() : cache.manifests(metadata.manifests()), json);
             BlobCollector collector = new BlobCollector(metadata.blobs(), store, timers, meters);
             UploadService uploadService = new UploadService(store, metadata.blobs(), metadata.uploads(), collector,
                     workers, meters, new UploadLimits(config.upload().maxBlobBytes(),
@@ -152,7 +152,8 @@ public final class Registry implements AutoCloseable {
                     cache == null ? metadata.blobs() : cache.blobs(metadata.blobs()), store), meters);
             UploadHandlers uploads = new UploadHandlers(uploadService, config.upload().chunkMinLength());
             ManifestHandlers manifests = new ManifestHandlers(manifestService, config.manifest().maxBytes());
-            ListingHandlers listings = new ListingHandlers(new ListingService(metadata.manifests(), metadata.repositories()),
+            ListingHandlers listings = new ListingHandlers(new ListingService(metadata.manifests(), metadata.repositories(),
+                    config.api().listDefaultPageSize()),
                     responses);
             BaseHandler base = new BaseHandler(responses);
             AccessWiring.AccessControl access = AccessWiring.build(config.auth(), metadata, responses, json, hashing,

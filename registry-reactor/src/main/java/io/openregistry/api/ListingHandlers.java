@@ -18,8 +18,8 @@ import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * {@code GET /v2/<name>/tags/list} and {@code GET /v2/_catalog}: sorted, paginated with {@code n}
- * and {@code last} (a {@code Link} header names the next page). With access control on, the
- * catalog lists only what the caller may see.
+ * and {@code last} (a {@code Link} header names the next page); without {@code n}, a page of the
+ * configured default size. With access control on, the catalog lists only what the caller may see.
  */
 public final class ListingHandlers {
     private final ListingService listings;
@@ -34,7 +34,7 @@ public final class ListingHandlers {
         return (request, response, route) -> {
             String name = Names.requireName(route.name());
             var query = Requests.query(request);
-            int n = pageSize(Requests.param(query, "n"));
+            int n = pageSize(Requests.param(query, "n"), listings.defaultPageSize());
             return listings.tags(name, Requests.param(query, "last"), n).flatMap(page -> {
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("name", name);
@@ -47,7 +47,7 @@ public final class ListingHandlers {
     public Handler catalog() {
         return (request, response, route) -> {
             var query = Requests.query(request);
-            int n = pageSize(Requests.param(query, "n"));
+            int n = pageSize(Requests.param(query, "n"), listings.defaultPageSize());
             String last = Requests.param(query, "last");
             return Mono.deferContextual(ctx -> {
                 Caller caller = ctx.get(Caller.class);
@@ -68,10 +68,13 @@ public final class ListingHandlers {
         return responses.json(request, response, 200, "application/json", body);
     }
 
-    /** The {@code n} parameter: absent is a complete listing; anything but a non-negative integer is refused. */
-    private static int pageSize(String text) {
+    /**
+     * The {@code n} parameter: absent is the default page (the {@code Link} of its answer then
+     * names that size); anything but a non-negative integer is refused.
+     */
+    private static int pageSize(String text, int defaultPageSize) {
         if (text == null) {
-            return ListingService.UNBOUNDED;
+            return defaultPageSize;
         }
         try {
             int n = Integer.parseInt(text);

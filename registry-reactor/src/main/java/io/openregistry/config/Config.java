@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * documented in the README.
  */
 public record Config(Http http, Storage storage, Database database, Manifests manifest, Uploads upload, Log log,
-                     Admin admin, Auth auth, Cache cache) {
+                     Admin admin, Auth auth, Cache cache, Api api) {
 
     /** The default admin listener: loopback only, so metrics and health are not public. */
     public static final InetSocketAddress DEFAULT_ADMIN_ADDR = InetSocketAddress.createUnresolved("127.0.0.1", 5001);
@@ -31,9 +31,20 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
         this(http, storage, database, manifest, upload, log, admin, auth, Cache.defaults());
     }
 
+    /** A configuration with the default API settings ({@link Api#defaults()}). */
+    public Config(Http http, Storage storage, Database database, Manifests manifest, Uploads upload, Log log,
+                  Admin admin, Auth auth, Cache cache) {
+        this(http, storage, database, manifest, upload, log, admin, auth, cache, Api.defaults());
+    }
+
     /** The same configuration with other cache settings. */
     public Config withCache(Cache other) {
-        return new Config(http, storage, database, manifest, upload, log, admin, auth, other);
+        return new Config(http, storage, database, manifest, upload, log, admin, auth, other, api);
+    }
+
+    /** The same configuration with other API settings. */
+    public Config withApi(Api other) {
+        return new Config(http, storage, database, manifest, upload, log, admin, auth, cache, other);
     }
 
     /**
@@ -290,6 +301,20 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
         /** The defaults, but off. */
         public static Cache disabled() {
             return new Cache(false, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_MANIFEST_BYTES, DEFAULT_TTL);
+        }
+    }
+
+    /**
+     * @param listDefaultPageSize the page size of a tags list or catalog asked without {@code n}:
+     *                            the first page, with a {@code Link} to the next when more remain
+     */
+    public record Api(int listDefaultPageSize) {
+        public static final int DEFAULT_LIST_PAGE_SIZE = 1000;
+        /** The largest page any listing answers (also with a larger {@code n}). */
+        public static final int MAX_LIST_PAGE_SIZE = 1_000_000;
+
+        public static Api defaults() {
+            return new Api(DEFAULT_LIST_PAGE_SIZE);
         }
     }
 }

@@ -94,6 +94,7 @@ public final class ConfigLoader {
         DEFAULTS.put("cache.maxEntries", String.valueOf(Config.Cache.DEFAULT_MAX_ENTRIES));
         DEFAULTS.put("cache.maxManifestBytes", String.valueOf(Config.Cache.DEFAULT_MAX_MANIFEST_BYTES));
         DEFAULTS.put("cache.ttlSeconds", seconds(Config.Cache.DEFAULT_TTL));
+        DEFAULTS.put("api.listDefaultPageSize", String.valueOf(Config.Api.DEFAULT_LIST_PAGE_SIZE));
     }
 
     private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
@@ -218,7 +219,9 @@ public final class ConfigLoader {
                         emptyToNull(v.get("database.password")), poolSize),
                 new Config.Manifests(maxBytes), new Config.Uploads(chunkMin, Duration.ofSeconds(ttl), maxBlob, perAccount,
                         perRepository, Duration.ofSeconds(lease)),
-                new Config.Log(level, bool(v, "log.access")), new Config.Admin(adminAddr), auth(v, root), cache(v));
+                new Config.Log(level, bool(v, "log.access")), new Config.Admin(adminAddr), auth(v, root), cache(v),
+                new Config.Api((int) number("api.listDefaultPageSize", v.get("api.listDefaultPageSize"), 1,
+                        Config.Api.MAX_LIST_PAGE_SIZE)));
     }
 
     private static Config.Cache cache(Map<String, String> v) {

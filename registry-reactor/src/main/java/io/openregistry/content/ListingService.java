@@ -13,15 +13,29 @@ import reactor.core.publisher.Mono;
  * With access control on, the catalog holds only what the asking account may see.
  */
 public final class ListingService {
-    /** Without a page size a listing is complete; this only guards the query from an absurd page. */
-    public static final int UNBOUNDED = 1_000_000;
+    /** The largest page answered, whatever {@code n} asks: guards the query from an absurd page. */
+    public static final int MAX_PAGE_SIZE = 1_000_000;
     private static final Listing EMPTY = new Listing(List.of(), false);
     private final ManifestStore manifests;
     private final RepositoryStore repositories;
+    private final int defaultPageSize;
 
-    public ListingService(ManifestStore manifests, RepositoryStore repositories) {
+    /**
+     * @param defaultPageSize the page size of a listing asked without one: a tags list or catalog
+     *                        is never loaded whole (a repository may have a million tags)
+     */
+    public ListingService(ManifestStore manifests, RepositoryStore repositories, int defaultPageSize) {
+        if (defaultPageSize < 1 || defaultPageSize > MAX_PAGE_SIZE) {
+            throw new IllegalArgumentException("default page size out of 1.." + MAX_PAGE_SIZE + ": " + defaultPageSize);
+        }
         this.manifests = manifests;
         this.repositories = repositories;
+        this.defaultPageSize = defaultPageSize;
+    }
+
+    /** The page size of a listing asked without {@code n}. */
+    public int defaultPageSize() {
+        return defaultPageSize;
     }
 
     /**
@@ -53,7 +67,7 @@ public final class ListingService {
     }
 
     private static int bounded(int n) {
-        return Math.min(n, UNBOUNDED);
+        return Math.min(n, MAX_PAGE_SIZE);
     }
 
     private static Listing listing(Page page) {

@@ -2,9 +2,10 @@ package io.openregistry.content;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.openregistry.metadata.BlobIndex;
 import io.openregistry.metadata.ManifestRecord;
+import io.openregistry.metadata.ManifestReferences;
 import io.openregistry.metadata.ManifestStore;
+import io.openregistry.metadata.MissingReferenceException;
 import io.openregistry.oci.Descriptor;
 import io.openregistry.oci.Digest;
 import io.openregistry.oci.Manifest;
@@ -12,23 +13,19 @@ import io.openregistry.oci.ManifestParser;
 import io.openregistry.oci.OciError;
 import io.openregistry.oci.OciException;
 import io.openregistry.oci.Reference;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** Manifest push, pull and delete, and the referrers listing built from stored subjects. */
 public final class ManifestService {
     private final ManifestStore manifests;
-    private final BlobIndex blobs;
     private final ManifestParser parser;
     private final ObjectMapper json;
 
-    public ManifestService(ManifestStore manifests, BlobIndex blobs, ObjectMapper json) {
+    public ManifestService(ManifestStore manifests, ObjectMapper json) {
         this.manifests = manifests;
-        this.blobs = blobs;
         this.parser = new ManifestParser(json);
         this.json = json;
     }
@@ -42,8 +39,9 @@ public final class ManifestService {
     }
 
     /**
-     * Validates and stores a manifest. Every blob it references must be linked to the repository
-     * and every child manifest stored in it; a digest reference must match the bytes.
+     * Validates and stores a manifest with its edges in the content graph. Every blob it requires
+     * must be linked to the repository and every child manifest stored in it; the store checks
+     * that in the transaction that stores the manifest. A digest reference must match the bytes.
      */
     public Mono<Pushed> put(String repository, Reference reference, String contentType, byte[] bytes) {
         return Mono.fromCallable(() -> parser.parse(contentType, bytes)).flatMap(manifest -> {
@@ -55,34 +53,20 @@ public final class ManifestService {
             ManifestRecord record = new ManifestRecord(repository, digest, manifest.mediaType(), bytes,
                     manifest.subject() == null ? null : manifest.subject().digest(),
                     manifest.artifactType(), annotationsJson(manifest.annotations()));
-            return requireAll(repository, manifest)
-                    .then(manifests.put(record, reference.isDigest() ? null : reference.tag()))
+            return manifests.put(record, reference.isDigest() ? null : reference.tag(), references(manifest))
+                    .onErrorMap(MissingReferenceException.class, e -> OciError.MANIFEST_BLOB_UNKNOWN
+                            .exception(e.getMessage()).withDetail(Map.of("digest", e.digest().toString())))
                     .thenReturn(new Pushed(digest, manifest));
         });
     }
 
-    private Mono<Void> requireAll(String repository, Manifest manifest) {
-        Set<Digest> wantedBlobs = new HashSet<>();
-        manifest.blobs().forEach(d -> wantedBlobs.add(d.digest()));
-        Set<Digest> wantedManifests = new HashSet<>();
-        manifest.manifests().forEach(d -> wantedManifests.add(d.digest()));
-        Mono<Void> blobCheck = wantedBlobs.isEmpty() ? Mono.empty()
-                : blobs.linked(repository, wantedBlobs).collectList().flatMap(found -> missing(wantedBlobs, found, "blob"));
-        Mono<Void> childCheck = wantedManifests.isEmpty() ? Mono.empty()
-                : manifests.existing(repository, wantedManifests).collectList()
-                        .flatMap(found -> missing(wantedManifests, found, "manifest"));
-        return blobCheck.then(childCheck);
+    private static ManifestReferences references(Manifest manifest) {
+        return new ManifestReferences(manifest.config() == null ? null : manifest.config().digest(),
+                digests(manifest.layers()), digests(manifest.foreignLayers()), digests(manifest.manifests()));
     }
 
-    private static Mono<Void> missing(Set<Digest> wanted, List<Digest> found, String kind) {
-        Set<Digest> absent = new HashSet<>(wanted);
-        found.forEach(absent::remove);
-        if (absent.isEmpty()) {
-            return Mono.empty();
-        }
-        Digest first = absent.stream().min(java.util.Comparator.comparing(Digest::toString)).orElseThrow();
-        return Mono.error(OciError.MANIFEST_BLOB_UNKNOWN.exception("manifest references an unknown " + kind + ": " + first)
-                .withDetail(Map.of("digest", first.toString())));
+    private static List<Digest> digests(List<Descriptor> descriptors) {
+        return descriptors.stream().map(Descriptor::digest).toList();
     }
 
     public Mono<Pulled> get(String repository, Reference reference) {

@@ -48,8 +48,10 @@ public interface BlobIndex {
     Mono<BlobRecord> mount(String repository, Digest digest, String from);
 
     /**
-     * Removes the link between the blob and the repository; when it was the last link, the blob is
-     * marked orphaned (now). A later {@link #commit} or {@link #mount} of it clears the mark.
+     * Removes the link between the blob and the repository; when it was the last link and no
+     * stored manifest anywhere names the blob (the content graph), the blob is marked orphaned
+     * (now). A later {@link #commit} or {@link #mount} of it, or a manifest put naming it, clears
+     * the mark.
      *
      * @return whether a link was removed
      */
@@ -60,7 +62,9 @@ public interface BlobIndex {
 
     /**
      * Marks the blob's record <em>deleting</em> if it is still orphaned since before {@code cutoff},
-     * no repository links it and no live commit intent ({@link #intend}) exists for its digest; a
+     * no repository links it, no stored manifest names it and no live commit intent
+     * ({@link #intend}) exists for its digest (one linked or named after all loses its orphaned
+     * mark); a
      * record already marked (a deletion that did not finish) counts as marked. The check and the
      * mark hold the blob's row lock, which {@link #intend} also takes, so an intent is either seen
      * here or sees the mark. @return whether it is marked (then its bytes may be removed, and

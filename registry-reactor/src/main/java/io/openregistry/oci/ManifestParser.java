@@ -61,16 +61,15 @@ public final class ManifestParser {
             if (layers == null || !layers.isArray()) {
                 throw invalid("layers must be an array");
             }
-            List<Descriptor> blobs = new ArrayList<>();
-            blobs.add(config);
+            List<Descriptor> required = new ArrayList<>();
+            List<Descriptor> foreign = new ArrayList<>();
             for (int i = 0; i < layers.size(); i++) {
                 Descriptor layer = descriptor(layers.get(i), "layers[" + i + "]");
-                if (!MediaTypes.isNonDistributable(layer.mediaType())) {
-                    blobs.add(layer);
-                }
+                (MediaTypes.isNonDistributable(layer.mediaType()) ? foreign : required).add(layer);
             }
             String referrerType = artifactType != null ? artifactType : config.mediaType();
-            return new Manifest(mediaType, List.copyOf(blobs), List.of(), subject, referrerType, annotations);
+            return new Manifest(mediaType, config, List.copyOf(required), List.copyOf(foreign), List.of(), subject,
+                    referrerType, annotations);
         }
         JsonNode children = root.get("manifests");
         if (children == null || !children.isArray()) {
@@ -80,7 +79,8 @@ public final class ManifestParser {
         for (int i = 0; i < children.size(); i++) {
             manifests.add(descriptor(children.get(i), "manifests[" + i + "]"));
         }
-        return new Manifest(mediaType, List.of(), List.copyOf(manifests), subject, artifactType, annotations);
+        return new Manifest(mediaType, null, List.of(), List.of(), List.copyOf(manifests), subject, artifactType,
+                annotations);
     }
 
     /**

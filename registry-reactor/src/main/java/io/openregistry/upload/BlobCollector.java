@@ -19,9 +19,9 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * Deletes the bytes of blobs no repository has linked for a grace period (S3 delete, IPFS unpin,
- * file removal), and keeps that deletion and a commit of the same digest from overlapping, across
- * replicas. Content addressing makes that the only race: a commit of a digest whose bytes are
+ * Deletes the bytes of blobs that no repository has linked and no stored manifest has named (the
+ * content graph) for a grace period (S3 delete, IPFS unpin, file removal), and keeps that deletion
+ * and a commit of the same digest from overlapping, across replicas. Content addressing makes that the only race: a commit of a digest whose bytes are
  * stored reuses them (the staged copy is dropped) before it records the blob again, so bytes
  * deleted under it would leave a record without content.
  *
@@ -32,7 +32,9 @@ import reactor.core.scheduler.Schedulers;
  *       reads the blob's row under its row lock ({@link BlobIndex#intend}).</li>
  *   <li>The collector ({@link #collect}) marks a blob {@code deleting} only in a transaction that
  *       first locks the blob's row (still orphaned, still unlinked), then finds no live intent
- *       for the digest with a statement of its own ({@link BlobIndex#forget}). It then deletes
+ *       for the digest, no link and no manifest naming it, with a statement of its own
+ *       ({@link BlobIndex#forget}; a manifest put locks the same row, see the README's "The
+ *       content graph"). It then deletes
  *       the bytes, and only then the row ({@link BlobIndex#forgotten}).</li>
  *   <li>Both take the same row lock, so one of them goes first: if the collector did, the commit
  *       reads the row as {@code deleting} and waits (polling, without blocking a thread, for at

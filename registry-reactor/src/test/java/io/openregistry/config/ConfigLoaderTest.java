@@ -292,4 +292,20 @@ class ConfigLoaderTest {
         bad.forEach((env, valueAndKey) -> assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(env, valueAndKey[0])))
                 .hasMessageContaining(valueAndKey[1]));
     }
+
+    @Test
+    void listingPageSize() throws Exception {
+        assertThat(ConfigLoader.load(null, Map.of()).api()).isEqualTo(Config.Api.defaults());
+        assertThat(Config.Api.defaults().listDefaultPageSize()).isEqualTo(1000);
+        assertThat(ConfigLoader.envName("api.listDefaultPageSize")).isEqualTo("OPENREGISTRY_API_LIST_DEFAULT_PAGE_SIZE");
+        Path file = dir.resolve("api.yaml");
+        Files.writeString(file, "api:\n  listDefaultPageSize: 50\n");
+        assertThat(ConfigLoader.load(file, Map.of()).api().listDefaultPageSize()).isEqualTo(50);
+        assertThat(ConfigLoader.load(file, Map.of("OPENREGISTRY_API_LIST_DEFAULT_PAGE_SIZE", "7")).api().listDefaultPageSize())
+                .isEqualTo(7);
+        for (String bad : new String[] {"0", "-1", "1000001", "many"}) {
+            assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_API_LIST_DEFAULT_PAGE_SIZE", bad)))
+                    .hasMessageContaining("api.listDefaultPageSize");
+        }
+    }
 }

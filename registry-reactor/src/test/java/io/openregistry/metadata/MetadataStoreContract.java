@@ -416,6 +416,244 @@ public abstract class MetadataStoreContract {
         assertThat(awaitAll(meta.manifests().referrers("r", digest("nothing"), null))).isEmpty();
     }
 
+    // ---- the content graph ----
+
+    private static ManifestReferences image(Digest config, Digest... layers) {
+        return new ManifestReferences(config, List.of(layers), List.of(), List.of());
+    }
+
+    private boolean orphaned(Digest blob) {
+        return awaitAll(meta.blobs().orphanedBefore(java.time.Instant.now().plusSeconds(3600), 1000)).stream()
+                .anyMatch(b -> b.digest().equals(blob));
+    }
+
+    private static Class<MissingReferenceException> missing() {
+        return MissingReferenceException.class;
+    }
+
+    @Test
+    void edgesAreWrittenWithTheManifestAndRemovedWithIt() {
+        BlobRecord config = blob("cfg", "l-c");
+        BlobRecord layer = blob("layer-1", "l-1");
+        await(meta.blobs().commit("g", config, null));
+        await(meta.blobs().commit("g", layer, null));
+        Digest foreign = digest("foreign-layer");
+        Digest subject = digest("some-subject");
+        ManifestRecord m = manifest("g", "img", subject, "application/x.sig");
+        await(meta.manifests().put(m, "v1", new ManifestReferences(config.digest(),
+                // a layer named twice (and as the config too) is recorded once per kind
+                List.of(layer.digest(), layer.digest(), config.digest()), List.of(foreign), List.of())));
+        assertThat(awaitAll(meta.manifests().edges("g", m.digest()))).containsExactlyInAnyOrder(
+                new ManifestEdge(ManifestEdge.Kind.CONFIG, config.digest()),
+                new ManifestEdge(ManifestEdge.Kind.LAYER, layer.digest()),
+                new ManifestEdge(ManifestEdge.Kind.LAYER, config.digest()),
+                new ManifestEdge(ManifestEdge.Kind.LAYER, foreign),
+                new ManifestEdge(ManifestEdge.Kind.SUBJECT, subject));
+        assertThat(await(meta.manifests().blobReferenced(config.digest()))).isTrue();
+        assertThat(await(meta.manifests().blobReferenced(layer.digest()))).isTrue();
+        assertThat(await(meta.manifests().blobReferenced(foreign))).as("named, though not required").isTrue();
+        assertThat(await(meta.manifests().blobReferenced(subject))).as("a subject is not a blob").isFalse();
+        // a put of the stored manifest again changes nothing
+        await(meta.manifests().put(m, "v2", image(config.digest(), layer.digest())));
+        assertThat(awaitAll(meta.manifests().edges("g", m.digest()))).hasSize(5);
+
+        assertThat(await(meta.manifests().delete("g", m.digest()))).isTrue();
+        assertThat(awaitAll(meta.manifests().edges("g", m.digest()))).isEmpty();
+        assertThat(await(meta.manifests().blobReferenced(layer.digest()))).isFalse();
+        assertThat(await(meta.manifests().blobReferenced(foreign))).isFalse();
+        // still linked: not orphaned by the delete
+        assertThat(orphaned(layer.digest())).isFalse();
+    }
+
+    @Test
+    void aPutMissingABlobOrAChildWritesNothing() {
+        BlobRecord config = blob("cfg-m", "l");
+        await(meta.blobs().commit("m", config, null));
+        await(meta.blobs().commit("elsewhere", blob("only-elsewhere", "l"), null));
+        Digest absent1 = digest("absent-1");
+        Digest absent2 = digest("absent-2");
+        Digest smaller = java.util.stream.Stream.of(absent1, absent2, digest("only-elsewhere"))
+                .min(java.util.Comparator.comparing(Digest::toString)).orElseThrow();
+        ManifestRecord m = manifest("m", "img", null, null);
+        MissingReferenceException e = catchMissing(() -> await(meta.manifests().put(m, "t",
+                image(config.digest(), absent1, absent2, digest("only-elsewhere")))));
+        assertThat(e.kind()).isEqualTo(MissingReferenceException.Kind.BLOB);
+        assertThat(e.digest()).as("the smallest missing digest").isEqualTo(smaller);
+        assertThat(catchMissing(() -> await(meta.manifests().put(m, "t", image(config.digest(), digest("only-elsewhere")))))
+                .digest()).as("linked to another repository only").isEqualTo(digest("only-elsewhere"));
+        // blobs are checked before children
+        assertThat(catchMissing(() -> await(meta.manifests().put(m, "t", new ManifestReferences(absent1, List.of(),
+                List.of(), List.of(digest("no-child")))))).kind()).isEqualTo(MissingReferenceException.Kind.BLOB);
+        MissingReferenceException child = catchMissing(() -> await(meta.manifests().put(m, "t",
+                new ManifestReferences(null, List.of(), List.of(), List.of(digest("no-child"))))));
+        assertThat(child.kind()).isEqualTo(MissingReferenceException.Kind.MANIFEST);
+        assertThat(child.digest()).isEqualTo(digest("no-child"));
+        assertThat(await(meta.manifests().get("m", m.digest()))).isNull();
+        assertThat(await(meta.manifests().getByTag("m", "t"))).isNull();
+        assertThat(awaitAll(meta.manifests().edges("m", m.digest()))).isEmpty();
+        assertThat(await(meta.manifests().blobReferenced(config.digest()))).isFalse();
+    }
+
+    private static MissingReferenceException catchMissing(Runnable put) {
+        Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(put::run);
+        assertThat(thrown).isInstanceOf(missing());
+        return (MissingReferenceException) thrown;
+    }
+
+    @Test
+    void aNamedBlobIsNeverOrphanedAndItsLastManifestsDeleteOrphansIt() throws InterruptedException {
+        BlobRecord config = blob("cfg-o", "l-c");
+        BlobRecord layer = blob("layer-o", "l-l");
+        await(meta.blobs().commit("o", config, null));
+        await(meta.blobs().commit("o", layer, null));
+        ManifestRecord m = manifest("o", "img", null, null);
+        await(meta.manifests().put(m, "t", image(config.digest(), layer.digest())));
+        // Distribution's blob DELETE: the link goes, the blob stays (a manifest names it)
+        assertThat(await(meta.blobs().unlink("o", layer.digest()))).isTrue();
+        assertThat(await(meta.blobs().findLinked("o", layer.digest()))).isNull();
+        assertThat(orphaned(layer.digest())).isFalse();
+        assertThat(await(meta.blobs().forget(layer.digest(), java.time.Instant.now().plusSeconds(3600)))).isFalse();
+        assertThat(await(meta.blobs().find(layer.digest()))).isEqualTo(layer);
+        // the manifest goes: the unlinked layer is orphaned, the linked config is not
+        assertThat(await(meta.manifests().delete("o", m.digest()))).isTrue();
+        assertThat(orphaned(layer.digest())).isTrue();
+        assertThat(orphaned(config.digest())).isFalse();
+        Thread.sleep(5);
+        assertThat(await(meta.blobs().forget(layer.digest(), java.time.Instant.now()))).isTrue();
+        await(meta.blobs().forgotten(layer.digest()));
+        assertThat(await(meta.blobs().find(layer.digest()))).isNull();
+    }
+
+    @Test
+    void aSharedLayerStaysWhileAnyRepositorysManifestNamesIt() throws InterruptedException {
+        BlobRecord layer = blob("shared-layer", "l-s");
+        List<ManifestRecord> images = new ArrayList<>();
+        for (String repo : List.of("team-a/app", "team-b/app")) {
+            await(meta.blobs().commit(repo, layer, null));
+            ManifestRecord m = manifest(repo, "img-" + repo, null, null);
+            await(meta.manifests().put(m, "latest", image(layer.digest(), layer.digest())));
+            images.add(m);
+            assertThat(await(meta.blobs().unlink(repo, layer.digest()))).isTrue();
+        }
+        assertThat(orphaned(layer.digest())).isFalse();
+        assertThat(await(meta.manifests().delete("team-a/app", images.get(0).digest()))).isTrue();
+        assertThat(orphaned(layer.digest())).as("team-b's manifest still names it").isFalse();
+        assertThat(await(meta.blobs().forget(layer.digest(), java.time.Instant.now().plusSeconds(3600)))).isFalse();
+        assertThat(await(meta.manifests().blobReferenced(layer.digest()))).isTrue();
+        assertThat(await(meta.manifests().delete("team-b/app", images.get(1).digest()))).isTrue();
+        assertThat(orphaned(layer.digest())).isTrue();
+        Thread.sleep(5);
+        assertThat(await(meta.blobs().forget(layer.digest(), java.time.Instant.now()))).isTrue();
+    }
+
+    @Test
+    void anIndexNamesItsChildren() {
+        BlobRecord config = blob("cfg-i", "l");
+        await(meta.blobs().commit("i", config, null));
+        ManifestRecord amd = manifest("i", "amd64", null, null);
+        ManifestRecord arm = manifest("i", "arm64", null, null);
+        await(meta.manifests().put(amd, null, image(config.digest())));
+        await(meta.manifests().put(arm, null, image(config.digest())));
+        ManifestRecord index = manifest("i", "index", null, null);
+        ManifestReferences children = new ManifestReferences(null, List.of(), List.of(), List.of(amd.digest(), arm.digest()));
+        // the children must be in this repository
+        assertThat(catchMissing(() -> await(meta.manifests().put(new ManifestRecord("other", index.digest(),
+                index.mediaType(), index.content(), null, null, null), "t", children))).kind())
+                .isEqualTo(MissingReferenceException.Kind.MANIFEST);
+        await(meta.manifests().put(index, "multi", children));
+        assertThat(awaitAll(meta.manifests().edges("i", index.digest()))).containsExactlyInAnyOrder(
+                new ManifestEdge(ManifestEdge.Kind.MANIFEST, amd.digest()),
+                new ManifestEdge(ManifestEdge.Kind.MANIFEST, arm.digest()));
+        // Distribution lets a child go while an index names it; the edge stays for the collector to judge
+        assertThat(await(meta.manifests().delete("i", amd.digest()))).isTrue();
+        assertThat(awaitAll(meta.manifests().edges("i", index.digest()))).hasSize(2);
+        assertThat(await(meta.manifests().blobReferenced(config.digest()))).as("arm64 still names it").isTrue();
+    }
+
+    @Test
+    void aReferrerRecordsItsSubjectWhetherOrNotItExists() {
+        Digest subject = digest("not-pushed-yet");
+        ManifestRecord sig = manifest("s", "sig", subject, "application/x.sig");
+        await(meta.manifests().put(sig, null));
+        assertThat(awaitAll(meta.manifests().edges("s", sig.digest())))
+                .containsExactly(new ManifestEdge(ManifestEdge.Kind.SUBJECT, subject));
+        assertThat(awaitAll(meta.manifests().referrers("s", subject, null))).extracting(ManifestRecord::digest)
+                .containsExactly(sig.digest());
+        await(meta.manifests().delete("s", sig.digest()));
+        assertThat(awaitAll(meta.manifests().edges("s", sig.digest()))).isEmpty();
+    }
+
+    @Test
+    void aPutRevivesAnOrphanedBlobItNamesAndRefusesOneBeingDeleted() throws InterruptedException {
+        BlobRecord foreign = blob("foreign-o", "l-f");
+        await(meta.blobs().commit("x", foreign, null));
+        assertThat(await(meta.blobs().unlink("x", foreign.digest()))).isTrue();
+        assertThat(orphaned(foreign.digest())).isTrue();
+        ManifestRecord m = manifest("f", "with-foreign", null, null);
+        await(meta.manifests().put(m, null, new ManifestReferences(null, List.of(), List.of(foreign.digest()), List.of())));
+        assertThat(orphaned(foreign.digest())).as("revived by the put").isFalse();
+        assertThat(await(meta.blobs().forget(foreign.digest(), java.time.Instant.now().plusSeconds(3600)))).isFalse();
+
+        // a blob the collector is deleting cannot be required, even through a link made meanwhile
+        BlobRecord going = blob("going", "l-g");
+        await(meta.blobs().commit("y", going, null));
+        assertThat(await(meta.blobs().unlink("y", going.digest()))).isTrue();
+        Thread.sleep(5);
+        assertThat(await(meta.blobs().forget(going.digest(), java.time.Instant.now()))).isTrue();
+        ManifestRecord n = manifest("y", "needs-going", null, null);
+        assertThat(catchMissing(() -> await(meta.manifests().put(n, "t", image(going.digest())))).digest())
+                .isEqualTo(going.digest());
+        assertThat(await(meta.manifests().get("y", n.digest()))).isNull();
+    }
+
+    @Test
+    void aManifestPutAndAnUnlinkOfItsBlobNeverLeaveAManifestWithoutItsBlob() throws InterruptedException {
+        // the two orders, one after the other
+        BlobRecord config = blob("cfg-race", "l-c");
+        await(meta.blobs().commit("race", config, null));
+        BlobRecord first = blob("unlinked-first", "l-1");
+        await(meta.blobs().commit("race", first, null));
+        assertThat(await(meta.blobs().unlink("race", first.digest()))).isTrue();
+        assertThat(catchMissing(() -> await(meta.manifests().put(manifest("race", "a", null, null), null,
+                image(config.digest(), first.digest())))).digest()).isEqualTo(first.digest());
+        assertThat(orphaned(first.digest())).isTrue();
+        BlobRecord second = blob("put-first", "l-2");
+        await(meta.blobs().commit("race", second, null));
+        await(meta.manifests().put(manifest("race", "b", null, null), null, image(config.digest(), second.digest())));
+        assertThat(await(meta.blobs().unlink("race", second.digest()))).isTrue();
+        assertThat(orphaned(second.digest())).isFalse();
+
+        // and racing, each round with a collection of everything orphaned so far
+        int stored = 0;
+        int refused = 0;
+        for (int round = 0; round < 100; round++) {
+            BlobRecord layer = blob("race-layer-" + round, "l-r" + round);
+            await(meta.blobs().commit("race", layer, null));
+            ManifestRecord m = manifest("race", "m-" + round, null, null);
+            Mono<Boolean> put = meta.manifests().put(m, "t" + round, image(config.digest(), layer.digest()))
+                    .thenReturn(true)
+                    .onErrorResume(MissingReferenceException.class, e -> Mono.just(false))
+                    .subscribeOn(Schedulers.parallel());
+            Mono<Boolean> unlinkAndCollect = meta.blobs().unlink("race", layer.digest())
+                    .flatMap(unlinked -> meta.blobs().forget(layer.digest(), java.time.Instant.now().plusSeconds(3600)))
+                    .subscribeOn(Schedulers.parallel());
+            var both = Mono.zip(put, unlinkAndCollect).subscribeOn(Schedulers.parallel()).block(TIMEOUT);
+            boolean manifestStored = await(meta.manifests().get("race", m.digest())) != null;
+            assertThat(manifestStored).as("round %d", round).isEqualTo(both.getT1());
+            if (manifestStored) {
+                stored++;
+                assertThat(both.getT2()).as("round %d: the collector took a named blob", round).isFalse();
+                assertThat(await(meta.blobs().find(layer.digest()))).as("round %d: its row", round).isEqualTo(layer);
+                assertThat(orphaned(layer.digest())).as("round %d", round).isFalse();
+            } else {
+                refused++;
+                assertThat(both.getT2()).as("round %d: unnamed and unlinked, so collectable", round).isTrue();
+                await(meta.blobs().forgotten(layer.digest()));
+            }
+        }
+        System.out.printf("manifest put vs unlink+collect: %d stored, %d refused%n", stored, refused);
+    }
+
     // ---- repositories ----
 
     @Test

@@ -59,6 +59,9 @@ class ManifestParserTest {
                 + "\"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip\",\"digest\":\"" + D2
                 + "\",\"size\":1,\"urls\":[\"https://example.com/x\"]}]}");
         assertThat(m.blobs()).hasSize(1);
+        // named all the same: the content graph records it
+        assertThat(m.foreignLayers()).extracting(Descriptor::digest).containsExactly(Digest.parse(D2));
+        assertThat(m.config().digest()).isEqualTo(Digest.parse(D1));
     }
 
     @Test

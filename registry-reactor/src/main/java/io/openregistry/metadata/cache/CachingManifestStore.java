@@ -1,6 +1,8 @@
 package io.openregistry.metadata.cache;
 
+import io.openregistry.metadata.ManifestEdge;
 import io.openregistry.metadata.ManifestRecord;
+import io.openregistry.metadata.ManifestReferences;
 import io.openregistry.metadata.ManifestStore;
 import io.openregistry.metadata.Page;
 import io.openregistry.oci.Digest;
@@ -24,10 +26,11 @@ final class CachingManifestStore implements ManifestStore {
     }
 
     @Override
-    public Mono<Void> put(ManifestRecord manifest, String tag) {
+    public Mono<Void> put(ManifestRecord manifest, String tag, ManifestReferences references) {
         // a stored digest never changes (same digest, same bytes); only the tag may have moved
-        return tag == null ? store.put(manifest, null)
-                : MetadataCache.invalidating(store.put(manifest, tag), () -> cache.tagChanged(manifest.repository(), tag));
+        return tag == null ? store.put(manifest, null, references)
+                : MetadataCache.invalidating(store.put(manifest, tag, references),
+                        () -> cache.tagChanged(manifest.repository(), tag));
     }
 
     @Override
@@ -61,6 +64,16 @@ final class CachingManifestStore implements ManifestStore {
     @Override
     public Mono<Page> tags(String repository, String last, int n) {
         return store.tags(repository, last, n);
+    }
+
+    @Override
+    public Flux<ManifestEdge> edges(String repository, Digest manifest) {
+        return store.edges(repository, manifest);
+    }
+
+    @Override
+    public Mono<Boolean> blobReferenced(Digest digest) {
+        return store.blobReferenced(digest);
     }
 
     @Override

@@ -13,7 +13,9 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Blobs are global (one row per digest); repository_blobs says which repositories may serve them.
+ * Blobs are global (one row per digest); repository_blobs says which repositories may serve them,
+ * manifest_references which manifests name them (the content graph: a named blob is never
+ * orphaned, see {@link ContentGraph}).
  * A row marked {@code deleting} belongs to the collector until its bytes are gone; blob_intents
  * holds the commits in progress, which the collector must not delete under (see
  * {@code upload.BlobCollector} for the protocol).
@@ -82,12 +84,13 @@ final class R2dbcBlobIndex implements BlobIndex {
 
     @Override
     public Mono<Boolean> unlink(String repository, Digest digest) {
-        return db.transaction(conn -> Db.update(conn, "DELETE FROM repository_blobs WHERE repository = $1 AND digest = $2",
-                                repository, digest)
+        // The row lock first (ContentGraph): a manifest put naming this blob then either committed
+        // its edge before the orphan test below, or checks the link after this commit and fails.
+        return db.transaction(conn -> ContentGraph.lockBlobs(conn, List.of(digest))
+                        .then(Db.update(conn, "DELETE FROM repository_blobs WHERE repository = $1 AND digest = $2",
+                                repository, digest))
                         .flatMap(count -> count == 0 ? Mono.just(false)
-                                : Db.update(conn, "UPDATE blobs SET orphaned_at = $2 WHERE digest = $1 AND orphaned_at IS NULL"
-                                        + " AND NOT EXISTS (SELECT 1 FROM repository_blobs WHERE digest = $1)", digest, Sql.now())
-                                        .thenReturn(true)))
+                                : ContentGraph.orphanUnreferenced(conn, List.of(digest), Sql.now()).thenReturn(true)))
                 .single();
     }
 
@@ -99,22 +102,33 @@ final class R2dbcBlobIndex implements BlobIndex {
 
     @Override
     public Mono<Boolean> forget(Digest digest, Instant cutoff) {
-        // The row lock first, then the intents with a statement of their own: in PostgreSQL's READ
-        // COMMITTED each statement sees what was committed before it began, so an intent whose
-        // transaction released this lock (see intend) is seen. One UPDATE with NOT EXISTS would
-        // not do: after waiting for a lock it re-checks only the locked row, not other tables.
-        return db.transaction(conn -> Db.query(conn, "SELECT deleting FROM blobs WHERE digest = $1 AND orphaned_at < $2"
-                                + " AND NOT EXISTS (SELECT 1 FROM repository_blobs WHERE digest = $1) FOR UPDATE",
+        // The row lock first, then the intents, links and edges with a statement of their own: in
+        // PostgreSQL's READ COMMITTED each statement sees what was committed before it began, so an
+        // intent whose transaction released this lock (see intend), or a link or edge written
+        // under it (a commit, mount or manifest put), is seen. One UPDATE with NOT EXISTS would not
+        // do: after waiting for a lock it re-checks only the locked row, not other tables.
+        return db.transaction(conn -> Db.query(conn, "SELECT deleting FROM blobs WHERE digest = $1 AND orphaned_at < $2 FOR UPDATE",
                         row -> row.get(0, Boolean.class), digest, cutoff)
                         .singleOrEmpty()
                         .flatMap(deleting -> deleting ? Mono.just(true)
-                                : Db.query(conn, "SELECT COUNT(*) FROM blob_intents WHERE digest = $1"
-                                                + " AND intent_until > CURRENT_TIMESTAMP",
-                                                row -> ((Number) row.get(0)).longValue(), digest)
+                                : Db.query(conn, "SELECT (SELECT COUNT(*) FROM blob_intents WHERE digest = $1"
+                                                + " AND intent_until > CURRENT_TIMESTAMP),"
+                                                + " (SELECT COUNT(*) FROM repository_blobs WHERE digest = $1)"
+                                                + " + (SELECT COUNT(*) FROM manifest_references WHERE digest = $1"
+                                                + " AND kind IN " + ContentGraph.BLOB_KINDS + ")",
+                                                row -> new long[] {((Number) row.get(0)).longValue(),
+                                                        ((Number) row.get(1)).longValue()}, digest)
                                         .single()
-                                        .flatMap(intents -> intents > 0 ? Mono.just(false)
-                                                : Db.update(conn, "UPDATE blobs SET deleting = TRUE WHERE digest = $1", digest)
-                                                        .thenReturn(true))))
+                                        .flatMap(found -> {
+                                            if (found[1] > 0) {
+                                                // linked or named after all: it is not orphaned (and
+                                                // must not stay first in line for every collection)
+                                                return ContentGraph.revive(conn, List.of(digest)).thenReturn(false);
+                                            }
+                                            return found[0] > 0 ? Mono.just(false)
+                                                    : Db.update(conn, "UPDATE blobs SET deleting = TRUE WHERE digest = $1", digest)
+                                                            .thenReturn(true);
+                                        })))
                 .defaultIfEmpty(false)
                 .single();
     }

@@ -1,20 +1,35 @@
 package io.openregistry.metadata.r2dbc;
 
+import io.openregistry.metadata.ManifestEdge;
 import io.openregistry.metadata.ManifestRecord;
+import io.openregistry.metadata.ManifestReferences;
 import io.openregistry.metadata.ManifestStore;
+import io.openregistry.metadata.MissingReferenceException;
 import io.openregistry.metadata.Page;
 import io.openregistry.oci.Digest;
+import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.Row;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Manifests per repository, tags pointing at them (deleted with them by the foreign key's cascade),
- * and referrers found through the (repository, subject) index.
+ * Manifests per repository, tags pointing at them and the content-graph edges from them (both
+ * deleted with them by their foreign keys' cascade), and referrers found through the (repository,
+ * subject) index. See {@link ContentGraph} for the locks a put and a delete take on blob rows.
  */
 final class R2dbcManifestStore implements ManifestStore {
+    private static final String EDGE_COLUMNS = "repository, manifest, kind, digest";
+    /** Edges per INSERT: 400 parameters, well within both databases' limits. */
+    private static final int EDGES_PER_STATEMENT = 100;
     private static final String COLUMNS =
             "m.repository, m.digest, m.media_type, m.content, m.subject, m.artifact_type, m.annotations";
 
@@ -33,13 +48,115 @@ final class R2dbcManifestStore implements ManifestStore {
     }
 
     @Override
-    public Mono<Void> put(ManifestRecord m, String tag) {
-        return db.transaction(conn -> Sql.ensureRepository(db, conn, m.repository())
+    public Mono<Void> put(ManifestRecord m, String tag, ManifestReferences refs) {
+        List<Digest> required = new ArrayList<>();
+        if (refs.config() != null) {
+            required.add(refs.config());
+        }
+        required.addAll(refs.layers());
+        List<Digest> foreign = refs.foreignLayers();
+        List<ManifestEdge> edges = edges(m, refs);
+        // A required blob or child is in the repository, so the repository exists once they are
+        // found: the insert that creates it is needed only by a manifest that requires nothing.
+        // (Each statement is a round trip; a push of an image waits for all of them.)
+        boolean requiresNothing = required.isEmpty() && refs.children().isEmpty();
+        return db.transaction(conn -> (requiresNothing ? Sql.ensureRepository(db, conn, m.repository()) : Mono.just(0L))
+                        .then(requireBlobs(conn, m.repository(), required))
+                        .then(requireChildren(conn, m.repository(), refs.children()))
+                        // Non-distributable layers need not be there; those that are get the
+                        // protocol of ContentGraph: their rows locked now, their orphaned mark
+                        // cleared below (a linked blob is never orphaned, so only they can need it).
+                        .then(foreign.isEmpty() ? Mono.empty() : ContentGraph.lockBlobs(conn, foreign).then())
                         .then(Db.update(conn, insertManifest, m.repository(), m.digest(), m.mediaType(), m.size(),
                                 m.content(), m.subject(), m.artifactType(), m.annotationsJson(), Sql.now()))
+                        // Edges even when the manifest was stored already: the same edges again, or
+                        // those of a manifest stored before the graph existed.
+                        .then(insertEdges(conn, m, edges))
+                        .then(foreign.isEmpty() ? Mono.empty() : ContentGraph.revive(conn, foreign).then())
                         .then(tag == null ? Mono.empty()
                                 : Db.update(conn, upsertTag, m.repository(), tag, m.digest(), Sql.now())))
                 .then();
+    }
+
+    /**
+     * Fails with the smallest required digest that is not linked to the repository (or whose
+     * blob is being deleted). The links found stay locked until the end of the transaction: an
+     * unlink of one (a DELETE of that row) waits for the put and then finds its edge; an unlink
+     * that came first has deleted the row, which the lock then no longer finds. One statement,
+     * one round trip.
+     */
+    private static Mono<Void> requireBlobs(Connection conn, String repository, List<Digest> required) {
+        if (required.isEmpty()) {
+            return Mono.empty();
+        }
+        List<Object> sorted = required.stream().distinct().map(Digest::toString).sorted().map(d -> (Object) d).toList();
+        return Sql.inListOn(conn, "SELECT digest FROM repository_blobs WHERE repository = $1 AND digest IN IN_LIST"
+                                + " AND EXISTS (SELECT 1 FROM blobs b WHERE b.digest = repository_blobs.digest"
+                                + " AND b.deleting = FALSE) ORDER BY digest FOR UPDATE",
+                        List.of(repository), sorted, row -> Digest.parse(row.get(0, String.class)))
+                .collect(Collectors.toSet())
+                .flatMap(linked -> firstMissing(required, linked::contains, MissingReferenceException.Kind.BLOB));
+    }
+
+    /**
+     * Fails with the smallest child that is not stored in the repository; locks the children's
+     * rows, so that a concurrent delete of one ends either before (the put fails) or after the put.
+     */
+    private static Mono<Void> requireChildren(Connection conn, String repository, List<Digest> children) {
+        if (children.isEmpty()) {
+            return Mono.empty();
+        }
+        List<Object> sorted = children.stream().distinct().map(Digest::toString).sorted().map(d -> (Object) d).toList();
+        return Sql.inListOn(conn, "SELECT digest FROM manifests WHERE repository = $1 AND digest IN IN_LIST"
+                                + " ORDER BY digest FOR UPDATE",
+                        List.of(repository), sorted, row -> Digest.parse(row.get(0, String.class)))
+                .collect(Collectors.toSet())
+                .flatMap(stored -> firstMissing(children, stored::contains, MissingReferenceException.Kind.MANIFEST));
+    }
+
+    private static Mono<Void> firstMissing(List<Digest> wanted, Predicate<Digest> present,
+                                           MissingReferenceException.Kind kind) {
+        return wanted.stream().filter(present.negate()).min(Comparator.comparing(Digest::toString))
+                .map(d -> Mono.<Void>error(new MissingReferenceException(kind, d)))
+                .orElse(Mono.empty());
+    }
+
+    private static List<ManifestEdge> edges(ManifestRecord m, ManifestReferences refs) {
+        Set<ManifestEdge> edges = new LinkedHashSet<>();
+        if (refs.config() != null) {
+            edges.add(new ManifestEdge(ManifestEdge.Kind.CONFIG, refs.config()));
+        }
+        refs.layers().forEach(d -> edges.add(new ManifestEdge(ManifestEdge.Kind.LAYER, d)));
+        refs.foreignLayers().forEach(d -> edges.add(new ManifestEdge(ManifestEdge.Kind.LAYER, d)));
+        refs.children().forEach(d -> edges.add(new ManifestEdge(ManifestEdge.Kind.MANIFEST, d)));
+        if (m.subject() != null) {
+            edges.add(new ManifestEdge(ManifestEdge.Kind.SUBJECT, m.subject()));
+        }
+        return List.copyOf(edges);
+    }
+
+    /** Inserts the edges that are not recorded yet, many rows per statement. */
+    private Mono<Void> insertEdges(Connection conn, ManifestRecord m, List<ManifestEdge> edges) {
+        List<List<ManifestEdge>> batches = new ArrayList<>();
+        for (int i = 0; i < edges.size(); i += EDGES_PER_STATEMENT) {
+            batches.add(edges.subList(i, Math.min(edges.size(), i + EDGES_PER_STATEMENT)));
+        }
+        return Flux.fromIterable(batches).concatMap(batch -> {
+            StringBuilder values = new StringBuilder();
+            Object[] args = new Object[batch.size() * 4];
+            for (int i = 0; i < batch.size(); i++) {
+                values.append(i == 0 ? "" : ", ").append('(').append(Dialect.placeholders(i * 4 + 1, 4)).append(')');
+                args[i * 4] = m.repository();
+                args[i * 4 + 1] = m.digest();
+                args[i * 4 + 2] = batch.get(i).kind().column;
+                args[i * 4 + 3] = batch.get(i).digest();
+            }
+            String sql = db.dialect == Dialect.POSTGRESQL
+                    ? "INSERT INTO manifest_references (" + EDGE_COLUMNS + ") VALUES " + values + " ON CONFLICT DO NOTHING"
+                    // an edge has no other columns: H2's MERGE of an existing one changes nothing
+                    : "MERGE INTO manifest_references (" + EDGE_COLUMNS + ") KEY (" + EDGE_COLUMNS + ") VALUES " + values;
+            return Db.update(conn, sql, args);
+        }).then();
     }
 
     @Override
@@ -64,9 +181,19 @@ final class R2dbcManifestStore implements ManifestStore {
 
     @Override
     public Mono<Boolean> delete(String repository, Digest digest) {
-        // Tags go with the manifest: tags(repository, digest) references it ON DELETE CASCADE.
-        return db.update("DELETE FROM manifests WHERE repository = $1 AND digest = $2", repository, digest)
-                .map(count -> count > 0);
+        // Tags and edges go with the manifest: both reference it ON DELETE CASCADE. The blobs it
+        // named are locked first (the order of a put), then orphaned if nothing else keeps them.
+        return db.transaction(conn -> Db.query(conn, "SELECT digest FROM manifest_references"
+                                        + " WHERE repository = $1 AND manifest = $2 AND kind IN " + ContentGraph.BLOB_KINDS,
+                                row -> Digest.parse(row.get(0, String.class)), repository, digest)
+                        .collectList()
+                        .flatMap(blobs -> (blobs.isEmpty() ? Mono.just(Map.<Digest, Boolean>of())
+                                        : ContentGraph.lockBlobs(conn, blobs))
+                                .then(Db.update(conn, "DELETE FROM manifests WHERE repository = $1 AND digest = $2",
+                                        repository, digest))
+                                .flatMap(count -> count == 0 || blobs.isEmpty() ? Mono.just(count > 0)
+                                        : ContentGraph.orphanUnreferenced(conn, blobs, Sql.now()).thenReturn(true))))
+                .single();
     }
 
     @Override
@@ -87,6 +214,21 @@ final class R2dbcManifestStore implements ManifestStore {
                         ? db.query("SELECT 1 FROM repositories WHERE name = $1", row -> Boolean.TRUE, repository)
                                 .count().map(rows -> rows > 0)
                         : Mono.just(true));
+    }
+
+    @Override
+    public Flux<ManifestEdge> edges(String repository, Digest manifest) {
+        return db.query("SELECT kind, digest FROM manifest_references WHERE repository = $1 AND manifest = $2"
+                        + " ORDER BY kind, digest",
+                row -> new ManifestEdge(ManifestEdge.Kind.of(row.get(0, String.class)), Digest.parse(row.get(1, String.class))),
+                repository, manifest);
+    }
+
+    @Override
+    public Mono<Boolean> blobReferenced(Digest digest) {
+        return db.query("SELECT 1 FROM manifest_references WHERE digest = $1 AND kind IN " + ContentGraph.BLOB_KINDS
+                        + " LIMIT 1", row -> Boolean.TRUE, digest)
+                .hasElements();
     }
 
     @Override

@@ -103,6 +103,8 @@ public final class R2dbcMetadata implements AutoCloseable {
         Flyway.configure()
                 .dataSource(jdbcUrl, user, password)
                 .locations("classpath:db/migration/" + dialect.driver)
+                // 8.1: the content graph of manifests stored before V8, read from their bytes
+                .javaMigrations(new ContentGraphBackfill())
                 .load()
                 .migrate();
         if (dialect == Dialect.H2) {

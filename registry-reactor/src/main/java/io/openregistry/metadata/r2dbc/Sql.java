@@ -35,12 +35,7 @@ final class Sql {
         if (items.isEmpty()) {
             return Flux.empty();
         }
-        List<Object> distinct = items.stream().distinct().map(o -> (Object) o).toList();
-        List<List<Object>> slices = new ArrayList<>();
-        for (int i = 0; i < distinct.size(); i += IN_LIST_SLICE) {
-            slices.add(distinct.subList(i, Math.min(distinct.size(), i + IN_LIST_SLICE)));
-        }
-        return Flux.fromIterable(slices).concatMap(slice -> {
+        return Flux.fromIterable(slices(items)).concatMap(slice -> {
             Object[] args = new Object[slice.size() + 1];
             args[0] = first;
             for (int i = 0; i < slice.size(); i++) {
@@ -49,6 +44,47 @@ final class Sql {
             String statement = sql.replace("IN_LIST", "(" + Dialect.placeholders(2, slice.size()) + ")");
             return db.query(statement, mapper, args);
         });
+    }
+
+    /**
+     * As {@link #inList}, on {@code conn} (inside the caller's transaction): {@code sql} contains
+     * {@code IN_LIST}; {@code leading} are bound as $1…$k and the items after them, slice by slice,
+     * one statement after another (a connection runs one at a time).
+     */
+    static <T> Flux<T> inListOn(Connection conn, String sql, List<Object> leading, Collection<?> items,
+                                Function<Row, T> mapper) {
+        if (items.isEmpty()) {
+            return Flux.empty();
+        }
+        return Flux.fromIterable(slices(items)).concatMap(slice -> {
+            List<Object> args = new ArrayList<>(leading);
+            args.addAll(slice);
+            String statement = sql.replace("IN_LIST", "(" + Dialect.placeholders(leading.size() + 1, slice.size()) + ")");
+            return Db.query(conn, statement, mapper, args.toArray());
+        });
+    }
+
+    /** As {@link #inListOn} for an update. @return the number of rows changed */
+    static Mono<Long> updateInListOn(Connection conn, String sql, List<Object> leading, Collection<?> items) {
+        if (items.isEmpty()) {
+            return Mono.just(0L);
+        }
+        return Flux.fromIterable(slices(items)).concatMap(slice -> {
+            List<Object> args = new ArrayList<>(leading);
+            args.addAll(slice);
+            String statement = sql.replace("IN_LIST", "(" + Dialect.placeholders(leading.size() + 1, slice.size()) + ")");
+            return Db.update(conn, statement, args.toArray());
+        }).reduce(0L, Long::sum);
+    }
+
+    /** The distinct items in slices of at most {@link #IN_LIST_SLICE}, in their order. */
+    private static List<List<Object>> slices(Collection<?> items) {
+        List<Object> distinct = items.stream().distinct().map(o -> (Object) o).toList();
+        List<List<Object>> slices = new ArrayList<>();
+        for (int i = 0; i < distinct.size(); i += IN_LIST_SLICE) {
+            slices.add(distinct.subList(i, Math.min(distinct.size(), i + IN_LIST_SLICE)));
+        }
+        return slices;
     }
 
     /**

@@ -1,0 +1,23 @@
+-- The content graph: what each stored manifest names, written in the transaction that stores the
+-- manifest and removed with it (the foreign key's cascade, which also covers a repository's
+-- removal). A manifest is per repository, so an edge is too. Kinds:
+--   config    the config blob of an image manifest
+--   layer     a layer blob, including non-distributable and encrypted ones (whatever the
+--             descriptors name; a non-distributable layer need not exist in the registry)
+--   manifest  a child manifest of an index (in the same repository)
+--   subject   the manifest's subject (OCI 1.1 referrers); it need not exist
+-- No cache holds edges, so V7's NOTIFY triggers need no companion here: a manifest's deletion is
+-- announced by its own trigger, and the cascade to its edges changes nothing cached.
+-- The referenced digest carries no foreign key: a subject may be pushed after its referrers, and
+-- a blob's row goes only once no edge of kind config or layer names it (BlobIndex.forget).
+CREATE TABLE manifest_references (
+    repository  VARCHAR(255) COLLATE "C" NOT NULL,
+    manifest    VARCHAR(200) COLLATE "C" NOT NULL,
+    kind        VARCHAR(16) NOT NULL,
+    digest      VARCHAR(200) COLLATE "C" NOT NULL,
+    PRIMARY KEY (repository, manifest, kind, digest),
+    FOREIGN KEY (repository, manifest) REFERENCES manifests (repository, digest) ON DELETE CASCADE
+);
+-- "Does any manifest anywhere name this digest (as a blob / as a child / as a subject)?" is one
+-- lookup in this index.
+CREATE INDEX manifest_references_digest ON manifest_references (digest, kind);
