@@ -13,7 +13,9 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
+import reactor.blockhound.BlockHound;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -26,6 +28,16 @@ class ContentGraphBackfillTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
     @TempDir
     Path dir;
+
+    /**
+     * As every other test that runs Reactor code: installed before the first Reactor use in the
+     * test JVM. (Run first in a JVM without it, this class left the H2 metadata contract that ran
+     * after it, which installs BlockHound, hanging on its first awaits.)
+     */
+    @BeforeAll
+    static void installBlockHound() {
+        BlockHound.install();
+    }
 
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgresql"})
