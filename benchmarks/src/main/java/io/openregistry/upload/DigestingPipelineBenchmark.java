@@ -12,6 +12,8 @@ import java.util.Comparator;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.lang.management.ManagementFactory;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -48,6 +50,9 @@ import reactor.core.scheduler.Schedulers;
  * </ul>
  * {@code pipelineToDiscard / bareSha256} is the cost of the pipeline itself;
  * {@code pipelineToFilesystem / bareSha256} is what one upload stream achieves end to end on this box.
+ * Each also counts the CPU time of the whole JVM against the bytes pushed ({@link Cpu}): all
+ * threads (the caller, the pipeline's worker, the store's I/O thread, JIT and GC), the cost a push
+ * puts on the machine rather than its speed.
  *
  * <p>Reference counts: the body source emits a fresh retained duplicate of a prepared buffer and
  * releases it as soon as {@code onNext} returns, exactly what Reactor Netty does; the pipeline's
@@ -131,33 +136,87 @@ public class DigestingPipelineBenchmark {
         });
     }
 
+    /**
+     * The CPU time of the whole JVM during the pushes of an iteration (process CPU time, so the
+     * threads a push hands work to count too), and the MiB pushed meanwhile: two counters JMH
+     * reports beside the MiB/s score, summed over the measured iterations, so their ratio
+     * ({@code cpuMillis / pushedMiB * 1024}) is the CPU cost per GiB. Each iteration also prints it.
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Cpu {
+        private static final com.sun.management.OperatingSystemMXBean OS =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        private long cpuNanos;
+        private long bytes;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            cpuNanos = 0;
+            bytes = 0;
+        }
+
+        @TearDown(Level.Iteration)
+        public void print() {
+            System.out.printf("  cpu: %d ms per GiB pushed (whole JVM)%n", cpuMillisPerGiB());
+        }
+
+        static long now() {
+            return OS.getProcessCpuTime();
+        }
+
+        void add(long startedAt, long pushed) {
+            cpuNanos += now() - startedAt;
+            bytes += pushed;
+        }
+
+        public long cpuMillis() {
+            return cpuNanos / 1_000_000;
+        }
+
+        public long pushedMiB() {
+            return bytes >> 20;
+        }
+
+        long cpuMillisPerGiB() {
+            return bytes == 0 ? 0 : Math.round(cpuNanos / 1e6 * (1L << 30) / bytes);
+        }
+    }
+
     @Benchmark
     @OperationsPerInvocation(MIB)
-    public byte[] bareSha256() {
+    public byte[] bareSha256(Cpu cpu) {
+        long started = Cpu.now();
         for (int i = 0; i < CHUNKS; i++) {
             ByteBuf buf = prepared[i % DISTINCT];
             ByteBuffer nio = buf.nioBuffer(buf.readerIndex(), buf.readableBytes());
             sha256.update(nio);
         }
-        return sha256.digest();
+        byte[] digest = sha256.digest();
+        cpu.add(started, TOTAL);
+        return digest;
     }
 
     @Benchmark
     @OperationsPerInvocation(MIB)
-    public void pipelineToDiscard(Blackhole bh) {
+    public void pipelineToDiscard(Blackhole bh, Cpu cpu) {
+        long started = Cpu.now();
         Flux<ByteBuf> data = DigestingPipeline.of(body(), sha256, TOTAL, workers, null);
         bh.consume(Mono.<Long>create(sink -> data.subscribe(new ReleasingWriter(sink))).block());
         bh.consume(sha256.digest());
+        cpu.add(started, TOTAL);
     }
 
     @Benchmark
     @OperationsPerInvocation(MIB)
-    public void pipelineToFilesystem(Blackhole bh) {
+    public void pipelineToFilesystem(Blackhole bh, Cpu cpu) {
+        long started = Cpu.now();
         String uploadId = "bench-" + (uploads++);
         Flux<ByteBuf> data = DigestingPipeline.of(body(), sha256, TOTAL, workers, null);
         bh.consume(store.append(uploadId, 0, data).block());
         bh.consume(sha256.digest());
         store.abort(uploadId).block();
+        cpu.add(started, TOTAL);
     }
 
     /**

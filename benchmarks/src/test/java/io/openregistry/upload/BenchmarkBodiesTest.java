@@ -21,16 +21,18 @@ class BenchmarkBodiesTest {
     @Test
     void pipelineBenchmarksHashLikeTheBaselineAndLeakNothing() throws Exception {
         DigestingPipelineBenchmark b = new DigestingPipelineBenchmark();
+        DigestingPipelineBenchmark.Cpu cpu = new DigestingPipelineBenchmark.Cpu();
         b.setUp();
         try {
-            String expected = HexFormat.of().formatHex(b.bareSha256());
+            String expected = HexFormat.of().formatHex(b.bareSha256(cpu));
             b.checkNoLeak();
 
-            b.pipelineToDiscard(BLACKHOLE);
+            b.pipelineToDiscard(BLACKHOLE, cpu);
             b.checkNoLeak();
 
-            b.pipelineToFilesystem(BLACKHOLE);
+            b.pipelineToFilesystem(BLACKHOLE, cpu);
             b.checkNoLeak();
+            assertThat(cpu.cpuMillisPerGiB()).as("three pushes of CPU time counted").isPositive();
             // the staging file was aborted
             try (var files = Files.list(b.dir.resolve("uploads"))) {
                 assertThat(files).isEmpty();
