@@ -111,110 +111,126 @@ public final class GarbageCollector {
 
     /** Runs once unless a run of this instance is under way. @return the report, or empty when busy */
     public Mono<Report> runIfIdle(boolean dryRun) {
+        return runIfIdle(dryRun, settings);
+    }
+
+    /** {@link #runIfIdle(boolean)} with other ages and batch size than the configured ones (tests, tools). */
+    public Mono<Report> runIfIdle(boolean dryRun, Config.Gc settings) {
         return Mono.defer(() -> {
             if (!running.compareAndSet(false, true)) {
                 return Mono.empty();
             }
-            return run(dryRun).doFinally(s -> running.set(false));
+            return new Run(settings).run(dryRun).doFinally(s -> running.set(false));
         });
     }
 
-    /** One run of the three steps (see the class comment). */
-    private Mono<Report> run(boolean dryRun) {
-        return Mono.defer(() -> {
-            long start = System.nanoTime();
-            String outcome = dryRun ? Meters.OUTCOME_DRY_RUN : Meters.OUTCOME_SUCCESS;
-            return untagged(dryRun)
-                    .zipWhen(m -> links(dryRun))
-                    .zipWhen(ml -> orphans(dryRun), (ml, b) -> {
-                        long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
-                        return new Report(dryRun, ml.getT1().count, ml.getT1().bytes, ml.getT2().count,
-                                ml.getT2().bytes, b.count, b.bytes, millis);
-                    })
-                    .doOnSuccess(r -> {
-                        Meters.gcRuns(meters, outcome).increment();
-                        Meters.gcDuration(meters, outcome).record(Duration.ofMillis(r.millis()));
-                        if (!dryRun) {
-                            manifestsDeleted.increment(r.manifests());
-                            linksRemoved.increment(r.links());
-                            blobsSwept.increment(r.blobs());
-                            bytesFreed.increment(r.blobBytes());
-                        }
-                        log.info("garbage collection {}", r);
-                    })
-                    .doOnError(e -> {
-                        Meters.gcRuns(meters, Meters.OUTCOME_ERROR).increment();
-                        Meters.gcDuration(meters, Meters.OUTCOME_ERROR).record(Duration.ofNanos(System.nanoTime() - start));
-                    });
-        });
-    }
+    /** One run's steps under its settings. */
+    private final class Run {
+        private final Config.Gc settings;
 
-    /** Step 1: untagged manifests, in passes (a pass's deletions may free children and referrers). */
-    private Mono<Tally> untagged(boolean dryRun) {
-        if (settings.untaggedAfter().isZero()) {
-            return Mono.just(Tally.ZERO);
+        Run(Config.Gc settings) {
+            this.settings = settings;
         }
-        return untaggedPass(dryRun, 1, Tally.ZERO);
-    }
 
-    private Mono<Tally> untaggedPass(boolean dryRun, int pass, Tally sum) {
-        Instant cutoff = Instant.now().minus(settings.untaggedAfter());
-        return page(manifests::untaggedBefore, cutoff, dryRun ? null
-                        : c -> manifests.deleteUntagged(c.repository(), c.digest(), cutoff))
-                .flatMap(t -> dryRun || t.count == 0 || pass >= MAX_MANIFEST_PASSES ? Mono.just(sum.plus(t))
-                        : untaggedPass(false, pass + 1, sum.plus(t)));
-    }
+        /** One run of the three steps (see the class comment). */
+        Mono<Report> run(boolean dryRun) {
+            return Mono.defer(() -> {
+                long start = System.nanoTime();
+                String outcome = dryRun ? Meters.OUTCOME_DRY_RUN : Meters.OUTCOME_SUCCESS;
+                return untagged(dryRun)
+                        .zipWhen(m -> links(dryRun))
+                        .zipWhen(ml -> orphans(dryRun), (ml, b) -> {
+                            long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+                            return new Report(dryRun, ml.getT1().count, ml.getT1().bytes, ml.getT2().count,
+                                    ml.getT2().bytes, b.count, b.bytes, millis);
+                        })
+                        .doOnSuccess(r -> {
+                            Meters.gcRuns(meters, outcome).increment();
+                            Meters.gcDuration(meters, outcome).record(Duration.ofMillis(r.millis()));
+                            if (!dryRun) {
+                                manifestsDeleted.increment(r.manifests());
+                                linksRemoved.increment(r.links());
+                                blobsSwept.increment(r.blobs());
+                                bytesFreed.increment(r.blobBytes());
+                            }
+                            log.info("garbage collection {}", r);
+                        })
+                        .doOnError(e -> {
+                            Meters.gcRuns(meters, Meters.OUTCOME_ERROR).increment();
+                            Meters.gcDuration(meters, Meters.OUTCOME_ERROR)
+                                    .record(Duration.ofNanos(System.nanoTime() - start));
+                        });
+            });
+        }
 
-    /** Step 2: links of blobs no manifest of their repository names. */
-    private Mono<Tally> links(boolean dryRun) {
-        return Mono.defer(() -> {
-            Instant cutoff = Instant.now().minus(settings.grace());
-            return page(blobs::unreferencedLinksBefore, cutoff, dryRun ? null
-                    : c -> blobs.unlinkUnreferenced(c.repository(), c.digest(), cutoff));
-        });
-    }
-
-    /** Step 3: orphaned blobs, in batches, until a batch deletes nothing. */
-    private Mono<Tally> orphans(boolean dryRun) {
-        return Mono.defer(() -> {
-            // taken now, after step 2, so that with a zero grace what it orphaned goes too
-            Instant cutoff = Instant.now().minus(settings.grace());
-            if (dryRun) {
-                return blobs.orphanedBefore(cutoff, Integer.MAX_VALUE)
-                        .reduce(Tally.ZERO, (t, b) -> t.plus(1, b.size()));
+        /** Step 1: untagged manifests, in passes (a pass's deletions may free children and referrers). */
+        private Mono<Tally> untagged(boolean dryRun) {
+            if (settings.untaggedAfter().isZero()) {
+                return Mono.just(Tally.ZERO);
             }
-            return sweep(cutoff, Tally.ZERO);
-        });
-    }
+            return untaggedPass(dryRun, 1, Tally.ZERO);
+        }
 
-    private Mono<Tally> sweep(Instant cutoff, Tally sum) {
-        return collector.collect(cutoff, settings.batchSize())
-                .flatMap(s -> s.blobs() == 0 ? Mono.just(sum) : sweep(cutoff, sum.plus(s.blobs(), s.bytes())));
-    }
+        private Mono<Tally> untaggedPass(boolean dryRun, int pass, Tally sum) {
+            Instant cutoff = Instant.now().minus(settings.untaggedAfter());
+            return page(manifests::untaggedBefore, cutoff, dryRun ? null
+                            : c -> manifests.deleteUntagged(c.repository(), c.digest(), cutoff))
+                    .flatMap(t -> dryRun || t.count == 0 || pass >= MAX_MANIFEST_PASSES ? Mono.just(sum.plus(t))
+                            : untaggedPass(false, pass + 1, sum.plus(t)));
+        }
 
-    /**
-     * Pages through the candidates of {@code list} in batches of {@code gc.batchSize} and, unless
-     * {@code delete} is null (a dry run), deletes each; counts those deleted (or, dry, all).
-     */
-    private Mono<Tally> page(Lister list, Instant cutoff, Function<Collectable, Mono<Boolean>> delete) {
-        return pageFrom(list, cutoff, delete, null, Tally.ZERO);
-    }
+        /** Step 2: links of blobs no manifest of their repository names. */
+        private Mono<Tally> links(boolean dryRun) {
+            return Mono.defer(() -> {
+                Instant cutoff = Instant.now().minus(settings.grace());
+                return page(blobs::unreferencedLinksBefore, cutoff, dryRun ? null
+                        : c -> blobs.unlinkUnreferenced(c.repository(), c.digest(), cutoff));
+            });
+        }
 
-    private Mono<Tally> pageFrom(Lister list, Instant cutoff, Function<Collectable, Mono<Boolean>> delete,
-                                 Collectable after, Tally sum) {
-        return list.apply(cutoff, after, settings.batchSize()).collectList().flatMap(batch -> {
-            if (batch.isEmpty()) {
-                return Mono.just(sum);
-            }
-            Mono<Tally> done = delete == null
-                    ? Mono.just(batch.stream().reduce(Tally.ZERO, (t, c) -> t.plus(1, c.size()), Tally::plus))
-                    : Flux.fromIterable(batch)
-                            .concatMap(c -> delete.apply(c).map(gone -> gone ? new Tally(1, c.size()) : Tally.ZERO))
-                            .reduce(Tally.ZERO, Tally::plus);
-            Collectable last = batch.get(batch.size() - 1);
-            return done.flatMap(t -> batch.size() < settings.batchSize() ? Mono.just(sum.plus(t))
-                    : pageFrom(list, cutoff, delete, last, sum.plus(t)));
-        });
+        /** Step 3: orphaned blobs, in batches, until a batch deletes nothing. */
+        private Mono<Tally> orphans(boolean dryRun) {
+            return Mono.defer(() -> {
+                // taken now, after step 2, so that with a zero grace what it orphaned goes too
+                Instant cutoff = Instant.now().minus(settings.grace());
+                if (dryRun) {
+                    return blobs.orphanedBefore(cutoff, Integer.MAX_VALUE)
+                            .reduce(Tally.ZERO, (t, b) -> t.plus(1, b.size()));
+                }
+                return sweep(cutoff, Tally.ZERO);
+            });
+        }
+
+        private Mono<Tally> sweep(Instant cutoff, Tally sum) {
+            return collector.collect(cutoff, settings.batchSize())
+                    .flatMap(s -> s.blobs() == 0 ? Mono.just(sum) : sweep(cutoff, sum.plus(s.blobs(), s.bytes())));
+        }
+
+        /**
+         * Pages through the candidates of {@code list} in batches of {@code gc.batchSize} and, unless
+         * {@code delete} is null (a dry run), deletes each; counts those deleted (or, dry, all).
+         */
+        private Mono<Tally> page(Lister list, Instant cutoff, Function<Collectable, Mono<Boolean>> delete) {
+            return pageFrom(list, cutoff, delete, null, Tally.ZERO);
+        }
+
+        private Mono<Tally> pageFrom(Lister list, Instant cutoff, Function<Collectable, Mono<Boolean>> delete,
+                                     Collectable after, Tally sum) {
+            return list.apply(cutoff, after, settings.batchSize()).collectList().flatMap(batch -> {
+                if (batch.isEmpty()) {
+                    return Mono.just(sum);
+                }
+                Mono<Tally> done = delete == null
+                        ? Mono.just(batch.stream().reduce(Tally.ZERO, (t, c) -> t.plus(1, c.size()), Tally::plus))
+                        : Flux.fromIterable(batch)
+                                .concatMap(c -> delete.apply(c).map(gone -> gone ? new Tally(1, c.size()) : Tally.ZERO))
+                                .reduce(Tally.ZERO, Tally::plus);
+                Collectable last = batch.get(batch.size() - 1);
+                return done.flatMap(t -> batch.size() < settings.batchSize() ? Mono.just(sum.plus(t))
+                        : pageFrom(list, cutoff, delete, last, sum.plus(t)));
+            });
+        }
+
     }
 
     @FunctionalInterface
