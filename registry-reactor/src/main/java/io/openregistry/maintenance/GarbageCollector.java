@@ -120,7 +120,12 @@ public final class GarbageCollector {
             if (!running.compareAndSet(false, true)) {
                 return Mono.empty();
             }
-            return new Run(settings).run(dryRun).doFinally(s -> running.set(false));
+            // free again before the report is handed on (doFinally would run after it, so the
+            // caller's next run could find this one still "running")
+            return new Run(settings).run(dryRun)
+                    .doOnSuccess(r -> running.set(false))
+                    .doOnError(e -> running.set(false))
+                    .doOnCancel(() -> running.set(false));
         });
     }
 
