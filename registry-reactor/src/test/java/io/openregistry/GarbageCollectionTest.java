@@ -333,6 +333,50 @@ class GarbageCollectionTest {
     }
 
     /**
+     * A client tags a stored untagged manifest while collections that delete every untagged
+     * manifest at once run: each tag PUT that answered 201 pulls by that tag right after (the
+     * collection saw the tag, or deleted the manifest first and the put stored it again).
+     */
+    @ParameterizedTest
+    @EnumSource(Db.class)
+    void aTagPutWhileTheCollectorDeletesItsUntaggedManifestKeepsIt(Db db) throws Exception {
+        int rounds = db == Db.H2 ? 500 : 150;
+        Config.Gc untaggedAtOnce = new Config.Gc(Duration.ZERO, Duration.ofHours(1), Duration.ofNanos(1), 10);
+        try (Server s = new Server(db, Config.Gc.defaults())) {
+            byte[] config = json("{\"tagged\":\"race\"}");
+            byte[] layer = random(3000);
+            assertThat(pushBlob(s, "tags", config, 0)).isEqualTo(201);
+            assertThat(pushBlob(s, "tags", layer, 0)).isEqualTo(201);
+            byte[] m = image(config, null, "tag race", layer);
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong deleted = new AtomicLong();
+            Thread collector = new Thread(() -> {
+                while (!stop.get()) {
+                    deleted.addAndGet(s.gc(false, untaggedAtOnce).manifests());
+                }
+            }, "gc-loop");
+            collector.start();
+            try {
+                for (int i = 0; i < rounds; i++) {
+                    assertThat(putManifest(s, "tags", "t", MANIFEST, m)).isEqualTo(201);
+                    HttpResponse<String> got = send(HttpRequest.newBuilder(URI.create(s.url("/v2/tags/manifests/t")))
+                            .header("Accept", MANIFEST));
+                    assertThat(got.statusCode()).as("round " + i).isEqualTo(200);
+                    assertThat(got.body().getBytes(StandardCharsets.UTF_8)).isEqualTo(m);
+                    // untagged again: the collector's to delete
+                    assertThat(send(HttpRequest.newBuilder(URI.create(s.url("/v2/tags/manifests/t"))).DELETE())
+                            .statusCode()).isEqualTo(202);
+                }
+            } finally {
+                stop.set(true);
+                collector.join();
+            }
+            assertThat(deleted.get()).as("the collector deleted the untagged manifest at times").isPositive();
+            System.out.printf("gc tag race %s: %d rounds, %d deletions%n", db, rounds, deleted.get());
+        }
+    }
+
+    /**
      * Random interleavings (fixed seeds, so a failure replays) of pushes, tag moves, manifest and
      * blob deletes, mounts and collections (keeping or collecting untagged manifests), each
      * followed by an eager collection; then every stored manifest pulls with all its blobs

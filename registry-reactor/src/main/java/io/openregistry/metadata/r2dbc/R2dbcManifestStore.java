@@ -71,6 +71,17 @@ final class R2dbcManifestStore implements ManifestStore {
                         .then(foreign.isEmpty() ? Mono.empty() : ContentGraph.lockBlobs(conn, foreign).then())
                         .then(Db.update(conn, insertManifest, m.repository(), m.digest(), m.mediaType(), m.size(),
                                 m.content(), m.subject(), m.artifactType(), m.annotationsJson(), Sql.now()))
+                        // Stored already: lock its row, so that garbage collection (deleteUntagged,
+                        // which locks it too) either deleted it before (the row is gone: store it
+                        // again) or sees this put's tag and edges after it commits.
+                        .flatMap(inserted -> inserted > 0 ? Mono.empty()
+                                : Db.query(conn, "SELECT digest FROM manifests WHERE repository = $1 AND digest = $2"
+                                                + " FOR UPDATE", row -> true, m.repository(), m.digest())
+                                        .hasElements()
+                                        .flatMap(still -> still ? Mono.empty()
+                                                : Db.update(conn, insertManifest, m.repository(), m.digest(),
+                                                        m.mediaType(), m.size(), m.content(), m.subject(),
+                                                        m.artifactType(), m.annotationsJson(), Sql.now()).then()))
                         // Edges even when the manifest was stored already: the same edges again, or
                         // those of a manifest stored before the graph existed.
                         .then(insertEdges(conn, m, edges))
