@@ -600,6 +600,71 @@ def s8_tags(reg, src, work):
     return "30 tags listed, 6 deleted, 24 left"
 
 
+def g1_garbage_collection(reg, src, work):
+    """Online GC on its own registry (H2, filesystem, zero grace): an image whose tag goes and one
+    whose manifest goes are collected through the admin endpoint, the rest pulls byte-exact."""
+    gc = Registry(reg.jar, work, None, {"OPENREGISTRY_GC_GRACE_SECONDS": "0",
+                                        "OPENREGISTRY_GC_UNTAGGED_AFTER_SECONDS": "1",
+                                        "OPENREGISTRY_GC_INTERVAL_SECONDS": "0"},
+                  name="registry-gc", root=os.path.join(work, "data-gc"))
+    try:
+        admin = None
+        for line in gc.read_log().splitlines():
+            if "admin listener (metrics, health) on 127.0.0.1:" in line:
+                admin = int(line.split("on 127.0.0.1:")[1].split()[0])
+        check(admin, "no admin port in the registry log")
+
+        def post(path):
+            request = urllib.request.Request(f"http://127.0.0.1:{admin}{path}", method="POST")
+            with urllib.request.urlopen(request, timeout=120) as response:
+                check(response.status == 200, f"POST {path} -> {response.status}")
+                return json.loads(response.read())
+
+        def stored_bytes():
+            total = 0
+            for dirpath, _, files in os.walk(os.path.join(gc.root, "storage", "blobs")):
+                total += sum(os.path.getsize(os.path.join(dirpath, f)) for f in files)
+            return total
+
+        untag = build_image(work, "g1-untag", [300_000, 40_000])
+        gone = build_image(work, "g1-gone", [200_000])
+        run(*PUSH, f"oci:{src.path}:app", f"docker://{gc.host}/g1/app:v1")
+        run(*PUSH, f"oci:{src.path}:multi", f"docker://{gc.host}/g1/app:multi", "--all")
+        run(*PUSH, f"oci:{untag.path}:app", f"docker://{gc.host}/g1/app:untag")
+        run(*PUSH, f"oci:{gone.path}:app", f"docker://{gc.host}/g1/app:gone")
+        status, _, _ = gc.http("DELETE", "/v2/g1/app/manifests/untag")
+        check(status == 202, f"DELETE tag untag -> {status}")
+        run(*SKOPEO, "delete", "--tls-verify=false", f"docker://{gc.host}/g1/app@{gone.manifest_digest('app')}")
+        time.sleep(1.5)  # the untagged manifest is now older than gc.untaggedAfterSeconds
+        before = stored_bytes()
+        dry = post("/gc?dryRun=true")
+        check(dry["dryRun"] and dry["manifests"]["deleted"] == 1, f"dry run: {dry}")
+        check(stored_bytes() == before, "the dry run deleted bytes")
+        report = post("/gc")
+        freed = before - stored_bytes()
+        check(report["manifests"]["deleted"] == 1, f"gc: {report}")
+        unique = sum(os.path.getsize(untag.blob_path(d)) for d in untag.layer_digests("app")) \
+            + sum(os.path.getsize(gone.blob_path(d)) for d in gone.layer_digests("app"))
+        check(report["bytesFreed"] == freed and freed >= unique,
+              f"gc freed {report['bytesFreed']} by its report, {freed} on disk, unique layers {unique}: {report}")
+        for tag, digest in (("v1", src.manifest_digest("app")), ("multi", src.manifest_digest("multi"))):
+            check(sha256_bytes(gc.manifest("g1/app", tag)) == digest, f"g1/app:{tag} changed")
+        got, layers, _ = dir_manifest(pull_dir(f"docker://{gc.host}/g1/app:v1", work, "g1"))
+        check(got == src.manifest_digest("app") and layers == src.layer_digests("app"), "pulled v1 differs")
+        for arch in ("amd64", "arm64"):
+            got, layers, _ = dir_manifest(pull_dir(f"docker://{gc.host}/g1/app:multi", work, "g1-" + arch,
+                                                   "--override-arch", arch))
+            check(got == src.manifest_digest(arch), f"pulled multi/{arch} differs")
+        status, _, _ = gc.http("GET", f"/v2/g1/app/manifests/{untag.manifest_digest('app')}")
+        check(status == 404, f"the untagged manifest is still there ({status})")
+        check("ERROR" not in gc.read_log(), "the gc registry logged errors")
+        return (f"freed {freed} bytes ({report['manifests']['deleted']} manifest, {report['links']['removed']} links,"
+                f" {report['blobs']['deleted']} blobs) in {report['durationMillis']} ms; v1 and multi pull intact")
+    finally:
+        gc.stop()
+        shutil.rmtree(gc.root, ignore_errors=True)
+
+
 def build_image(work, name, sizes):
     """A fresh single-platform OCI image (random layers of `sizes` bytes) in its own layout."""
     layout = Layout(os.path.join(work, name))
@@ -728,12 +793,13 @@ SCENARIOS = [
     ("6 podman", s6_podman),
     ("7 1 GiB layer", s7_big),
     ("8 tags", s8_tags),
+    ("G1 garbage collection", g1_garbage_collection),
     ("D1 docker build/push/pull", e2e_docker.d1_build_push_pull),
     ("D2 docker pull --platform", e2e_docker.d2_pull_by_platform),
     ("L1 haproxy, two replicas", l1_load_balanced),
 ]
 # scenarios that run on some backends only: two replicas need a shared database (not H2)
-ONLY_ON = {"L1": {"postgres", "postgres-ipfs", "postgres-s3"}}
+ONLY_ON = {"L1": {"postgres", "postgres-ipfs", "postgres-s3"}, "G1": {"h2"}}
 # scenarios that need the docker daemon (one for the whole run, started when any is chosen); with
 # e2e_auth.DOCKER_SCENARIOS
 DOCKER_SCENARIOS = {"D1", "D2"}

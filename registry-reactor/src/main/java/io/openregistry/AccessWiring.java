@@ -60,13 +60,14 @@ final class AccessWiring {
      * @param files where blocking file reads may run (the periodic reload of the signing keys)
      */
     static AccessControl build(Config.Auth auth, R2dbcMetadata metadata, Responses responses, ObjectMapper json,
-                               Scheduler hashing, Scheduler files, MeterRegistry meters) {
+                               Scheduler hashing, Scheduler files, MeterRegistry meters,
+                               java.util.function.Function<Boolean, Mono<java.util.Map<String, Object>>> gc) {
         List<Route> routes = new ArrayList<>();
         if (!auth.enabled()) {
             Handler off = (request, response, route) -> Mono.error(OciError.UNSUPPORTED.exception(404,
                     "access control is off on this registry (auth.enabled: false)"));
             for (Endpoint e : List.of(Endpoint.TOKEN, Endpoint.AUTH_SIGNUP, Endpoint.AUTH_SIGNIN, Endpoint.AUTH_SIGNOUT,
-                    Endpoint.AUTH_ACCOUNT, Endpoint.AUTH_TOKENS, Endpoint.AUTH_TOKEN, Endpoint.AUTH_REPOSITORY)) {
+                    Endpoint.AUTH_ACCOUNT, Endpoint.AUTH_TOKENS, Endpoint.AUTH_TOKEN, Endpoint.AUTH_REPOSITORY, Endpoint.AUTH_GC)) {
                 for (HttpMethod m : List.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PATCH, HttpMethod.DELETE)) {
                     routes.add(new Route(e, m, off));
                 }
@@ -106,6 +107,7 @@ final class AccessWiring {
         routes.add(new Route(Endpoint.AUTH_TOKEN, HttpMethod.DELETE, account.revokeToken()));
         routes.add(new Route(Endpoint.AUTH_REPOSITORY, HttpMethod.GET, account.repository()));
         routes.add(new Route(Endpoint.AUTH_REPOSITORY, HttpMethod.PATCH, account.updateRepository()));
+        routes.add(new Route(Endpoint.AUTH_GC, HttpMethod.POST, account.gc(gc)));
         TokenVerifier verifier = new TokenVerifier(keys, auth.issuer(), auth.service(), clock, TokenVerifier.DEFAULT_SKEW);
         AccessGuard guard = AccessGuard.tokens(verifier, auth.service(), auth.realm(), auth.tokenTtl(), meters);
         log.info("access control on: token service '{}', signing key {}, realm {}, keys in {} ({})",

@@ -18,9 +18,10 @@ public final class Main {
     public static void main(String[] args) {
         boolean keys = args.length > 0 && args[0].equals("keys");
         boolean storage = args.length > 0 && args[0].equals("storage");
+        boolean gc = args.length > 0 && args[0].equals("gc");
         java.util.List<String> commandArgs = new java.util.ArrayList<>();
         Path configFile = null;
-        for (int i = keys || storage ? 1 : 0; i < args.length; i++) {
+        for (int i = keys || storage || gc ? 1 : 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--config" -> {
                     if (i + 1 >= args.length) {
@@ -36,14 +37,15 @@ public final class Main {
                             + "       openregistry keys list|rotate|remove <kid> [--config FILE]   (token signing keys)\n"
                             + "       openregistry storage scrub [--sample N | --all] [--config FILE]   (re-hash stored blobs)\n"
                             + "       openregistry storage migrate --to filesystem|s3|ipfs [--config FILE]   (move blobs)\n"
+                            + "       openregistry gc [--dry-run] [--config FILE]   (one garbage collection)\n"
                             + "Every config key can be overridden by an environment variable, e.g. "
                             + "http.addr -> OPENREGISTRY_HTTP_ADDR. Keys: " + String.join(", ", ConfigLoader.keys()));
                     return;
                 }
                 default -> {
-                    if (!keys && !storage) {
+                    if (!keys && !storage && !gc) {
                         fail("unknown argument: " + args[i]
-                                + " (usage: openregistry [--config FILE] | keys ... | storage ...; see --help)");
+                                + " (usage: openregistry [--config FILE] | keys ... | storage ... | gc ...; see --help)");
                     }
                     commandArgs.add(args[i]);
                 }
@@ -68,6 +70,11 @@ public final class Main {
             // would only repeat them on the same console
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.openregistry.maintenance")).setLevel(Level.ERROR);
             System.exit(StorageCommand.run(commandArgs.toArray(String[]::new), config, System.out, System.err));
+        }
+        if (gc) {
+            // the command prints the report itself
+            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.openregistry.maintenance")).setLevel(Level.WARN);
+            System.exit(GcCommand.run(commandArgs.toArray(String[]::new), config, System.out, System.err));
         }
         // An error that arrives after its subscriber cancelled (typically: the client went away
         // while a file operation was still running) has nobody left to report to. Reactor logs it at

@@ -26,6 +26,7 @@ import io.openregistry.http.RegistryHttpHandler;
 import io.openregistry.http.Responses;
 import io.openregistry.http.RouteTemplates;
 import io.openregistry.metadata.cache.MetadataCache;
+import io.openregistry.maintenance.GarbageCollector;
 import io.openregistry.maintenance.RetiredSweep;
 import io.openregistry.maintenance.Scrubber;
 import io.openregistry.metadata.r2dbc.R2dbcMetadata;
@@ -39,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import io.openregistry.upload.BlobCollector;
 import io.openregistry.upload.DigestingPipeline;
@@ -90,12 +92,15 @@ public final class Registry implements AutoCloseable {
     private final Scheduler timers;
     private final Sweeper sweep;
     private final Sweeper scrub;
+    private final Sweeper collection;
+    private final GarbageCollector gc;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Registry(DisposableServer server, ListenerDrain drain, Duration shutdownTimeout, Readiness readiness,
                      UploadService uploads, DisposableServer admin, Observability observability, Disposable sweeper,
                      R2dbcMetadata metadata, List<AutoCloseable> closeables, Scheduler io, Scheduler workers,
-                     Scheduler hashing, Scheduler timers, Sweeper sweep, Sweeper scrub) {
+                     Scheduler hashing, Scheduler timers, Sweeper sweep, Sweeper scrub, Sweeper collection,
+                     GarbageCollector gc) {
         this.server = server;
         this.drain = drain;
         this.shutdownTimeout = shutdownTimeout;
@@ -112,6 +117,8 @@ public final class Registry implements AutoCloseable {
         this.timers = timers;
         this.sweep = sweep;
         this.scrub = scrub;
+        this.collection = collection;
+        this.gc = gc;
     }
 
     /** Builds everything from the configuration and binds the listener; fails with a readable message. */
@@ -148,6 +155,12 @@ public final class Registry implements AutoCloseable {
                     workers, meters, new UploadLimits(config.upload().maxBlobBytes(),
                             config.upload().maxSessionsPerAccount(), config.upload().maxSessionsPerRepository()),
                     config.upload().leaseTtl(), timers);
+            // the cached stores, so that what a collection deletes leaves the cache at once
+            GarbageCollector gc = new GarbageCollector(
+                    cache == null ? metadata.manifests() : cache.manifests(metadata.manifests()),
+                    cache == null ? metadata.blobs() : cache.blobs(metadata.blobs()), collector, config.gc(), meters);
+            Function<Boolean, Mono<Map<String, Object>>> gcTrigger = dryRun -> gc.runIfIdle(dryRun)
+                    .map(GarbageCollector.Report::toMap);
             BlobHandlers blobs = new BlobHandlers(new BlobService(
                     cache == null ? metadata.blobs() : cache.blobs(metadata.blobs()), store), meters);
             UploadHandlers uploads = new UploadHandlers(uploadService, config.upload().chunkMinLength());
@@ -157,7 +170,7 @@ public final class Registry implements AutoCloseable {
                     responses);
             BaseHandler base = new BaseHandler(responses);
             AccessWiring.AccessControl access = AccessWiring.build(config.auth(), metadata, responses, json, hashing,
-                    io, meters);
+                    io, meters, gcTrigger);
             RegistryHttpHandler.Builder builder = RegistryHttpHandler.builder(new ErrorMapper(json), access.guard(),
                             new AccessLog(config.log().access()))
                     .route(Endpoint.BASE, HttpMethod.GET, base)
@@ -207,7 +220,8 @@ public final class Registry implements AutoCloseable {
             probes.put("database", metadata::ping);
             probes.put("storage", store::check);
             Readiness readiness = new Readiness(probes, READY_TIMEOUT);
-            admin = bindAdmin(config.admin(), config.http(), new AdminHandler(observability.prometheus(), readiness, json, io));
+            admin = bindAdmin(config.admin(), config.http(), new AdminHandler(observability.prometheus(), readiness, json, io,
+                    gcTrigger));
             Duration ttl = config.upload().ttl();
             // Abandoned uploads and orphaned blobs: swept every tenth of the upload time to live (at most hourly).
             Duration sweepEvery = ttl.dividedBy(10).compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : ttl.dividedBy(10);
@@ -229,6 +243,14 @@ public final class Registry implements AutoCloseable {
             if (!scrubbing.every().isZero()) {
                 sweeps = Disposables.composite(sweeps, scrub.start(timers));
             }
+            // garbage collection (gc.intervalSeconds): one replica at a time, as the sweeper; a
+            // tick while a run of this replica (say, from the admin endpoint) is under way is skipped
+            Sweeper collection = new Sweeper("gc", metadata.jobs(), replicaName(),
+                    config.gc().every().isZero() ? Duration.ofDays(1) : config.gc().every(),
+                    () -> gc.runIfIdle(false).then(), meters);
+            if (!config.gc().every().isZero()) {
+                sweeps = Disposables.composite(sweeps, collection.start(timers));
+            }
             // the signing keys follow auth.keysDir (rotation without a restart): on every replica,
             // each reloads its own; stopped with the sweeper
             Disposable sweeper = Disposables.composite(sweeps, access.keyReloads().subscribe());
@@ -239,7 +261,7 @@ public final class Registry implements AutoCloseable {
                     admin.port());
             return new Registry(server, new ListenerDrain(server, connections), config.http().shutdownTimeout(),
                     readiness, uploadService, admin, observability, sweeper, metadata, closeables, io, workers, hashing,
-                    timers, sweep, scrub);
+                    timers, sweep, scrub, collection, gc);
         } catch (RuntimeException e) {
             if (server != null) {
                 server.disposeNow(Duration.ofSeconds(10));
@@ -358,6 +380,19 @@ public final class Registry implements AutoCloseable {
         return scrub.runOnce();
     }
 
+    /**
+     * One garbage collection now ({@code gc.*}), as the admin endpoint runs it (no job lease).
+     * @return its report, or empty while a run of this replica is under way
+     */
+    public Mono<GarbageCollector.Report> collectGarbage(boolean dryRun) {
+        return gc.runIfIdle(dryRun);
+    }
+
+    /** {@link #collectGarbage(boolean)} with other ages and batch size than {@code gc.*} (tests). */
+    Mono<GarbageCollector.Report> collectGarbage(boolean dryRun, Config.Gc settings) {
+        return gc.runIfIdle(dryRun, settings);
+    }
+
     /** This start's name in job leases: the host name (for operators reading the table) and a random part. */
     private static String replicaName() {
         String host = System.getenv().getOrDefault("HOSTNAME", "replica");
@@ -393,6 +428,7 @@ public final class Registry implements AutoCloseable {
         // so that another replica's sweeper takes over at its next tick, not only once the lease expired
         step("releasing the sweeper's lease", () -> sweep.release(Duration.ofSeconds(5)));
         step("releasing the scrub's lease", () -> scrub.release(Duration.ofSeconds(5)));
+        step("releasing the garbage collection's lease", () -> collection.release(Duration.ofSeconds(5)));
         step("closing the database", metadata::close);
         closeAll(closeables);
         step("closing the admin listener", () -> admin.disposeNow(Duration.ofSeconds(5)));

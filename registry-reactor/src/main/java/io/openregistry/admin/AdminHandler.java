@@ -6,9 +6,12 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +22,9 @@ import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * The admin listener's routes: {@code GET /metrics} (Prometheus text), {@code GET /healthz}
- * (alive) and {@code GET /readyz} (dependencies answer); anything else is a 404. It never
- * answers 500: a readiness probe that fails is a 503 with the reason.
+ * (alive), {@code GET /readyz} (dependencies answer) and {@code POST /gc[?dryRun=true]} (one
+ * garbage collection, answering its report as JSON); anything else is a 404. It never answers
+ * 500: a readiness probe or a collection that fails is a 503 with the reason.
  */
 public final class AdminHandler implements BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> {
     private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
@@ -32,8 +36,21 @@ public final class AdminHandler implements BiFunction<HttpServerRequest, HttpSer
     private final ObjectMapper json;
     private final Scheduler scrapes;
 
-    /** @param scrapes where scrapes run: some gauges read /proc and cgroup files, which blocks */
+    private final Function<Boolean, Mono<Map<String, Object>>> gc;
+
+    /** Without the garbage collection endpoint. */
     public AdminHandler(PrometheusMeterRegistry prometheus, Readiness readiness, ObjectMapper json, Scheduler scrapes) {
+        this(prometheus, readiness, json, scrapes, dryRun -> Mono.error(new IllegalStateException("no collector")));
+    }
+
+    /**
+     * @param scrapes where scrapes run: some gauges read /proc and cgroup files, which blocks
+     * @param gc      {@code POST /gc[?dryRun=true]}: runs one garbage collection and gives its
+     *                report, or empty while a run of this replica is under way (then 409)
+     */
+    public AdminHandler(PrometheusMeterRegistry prometheus, Readiness readiness, ObjectMapper json, Scheduler scrapes,
+                        Function<Boolean, Mono<Map<String, Object>>> gc) {
+        this.gc = gc;
         this.prometheus = prometheus;
         this.readiness = readiness;
         this.json = json;
@@ -43,6 +60,9 @@ public final class AdminHandler implements BiFunction<HttpServerRequest, HttpSer
     @Override
     public Publisher<Void> apply(HttpServerRequest request, HttpServerResponse response) {
         String path = request.path();
+        if (request.method().equals(HttpMethod.POST) && path.equals("gc")) {
+            return gc(request, response);
+        }
         if (!request.method().equals(HttpMethod.GET)) {
             return send(response, HttpResponseStatus.NOT_FOUND, "text/plain", new byte[0]);
         }
@@ -61,6 +81,24 @@ public final class AdminHandler implements BiFunction<HttpServerRequest, HttpSer
                             "application/json", body(Map.of("status", r.ready() ? "UP" : "DOWN", "checks", r.checks()))));
             default -> send(response, HttpResponseStatus.NOT_FOUND, "text/plain", new byte[0]);
         };
+    }
+
+    /**
+     * One garbage collection: 200 with its report, 409 while one of this replica runs (the caller
+     * retries later rather than queueing runs), 503 with the error's message when it failed.
+     */
+    private Mono<Void> gc(HttpServerRequest request, HttpServerResponse response) {
+        boolean dryRun = new QueryStringDecoder(request.uri()).parameters().getOrDefault("dryRun", List.of()).stream()
+                .anyMatch(v -> v.equalsIgnoreCase("true") || v.equals("1"));
+        return gc.apply(dryRun)
+                .flatMap(report -> send(response, HttpResponseStatus.OK, "application/json", body(report)))
+                .switchIfEmpty(Mono.defer(() -> send(response, HttpResponseStatus.CONFLICT, "application/json",
+                        body(Map.of("error", "a garbage collection is running on this replica")))))
+                .onErrorResume(e -> {
+                    log.warn("garbage collection failed", e);
+                    return send(response, HttpResponseStatus.SERVICE_UNAVAILABLE, "application/json",
+                            body(Map.of("error", "garbage collection failed: " + e)));
+                });
     }
 
     private byte[] body(Map<String, Object> value) {

@@ -110,6 +110,31 @@ public final class AccountHandlers {
                         Map.of("username", p.username(), "admin", p.admin())));
     }
 
+    /**
+     * {@code POST /auth/gc[?dryRun=true]}: one garbage collection, for an admin account (401
+     * without credentials, 403 for any other account, 409 while a run of this replica is under
+     * way). @param gc runs it (dry or not); empty when a run is under way
+     */
+    public Handler gc(java.util.function.Function<Boolean, Mono<Map<String, Object>>> gc) {
+        return (request, response, route) -> caller(request).flatMap(p -> {
+            if (!p.admin()) {
+                return Mono.error(OciError.DENIED.exception("garbage collection is for admin accounts"));
+            }
+            boolean dryRun = dryRun(request.uri());
+            return gc.apply(dryRun)
+                    .switchIfEmpty(Mono.error(OciError.BUSY.exception(
+                            "a garbage collection is running on this replica; try again when it has ended")))
+                    .flatMap(report -> responses.json(request, response, 200, "application/json", report));
+        });
+    }
+
+    /** Whether the query asks for a dry run ({@code dryRun=true}). */
+    private static boolean dryRun(String uri) {
+        java.util.List<String> values = new io.netty.handler.codec.http.QueryStringDecoder(uri).parameters()
+                .getOrDefault("dryRun", java.util.List.of());
+        return values.stream().anyMatch(v -> v.equalsIgnoreCase("true") || v.equals("1"));
+    }
+
     /** {@code GET /auth/tokens} → the caller's personal access tokens (never their secrets). */
     public Handler listTokens() {
         return (request, response, route) -> caller(request)

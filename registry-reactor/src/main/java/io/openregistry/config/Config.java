@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * documented in the README.
  */
 public record Config(Http http, Storage storage, Database database, Manifests manifest, Uploads upload, Log log,
-                     Admin admin, Auth auth, Cache cache, Api api) {
+                     Admin admin, Auth auth, Cache cache, Api api, Gc gc) {
 
     /** The default admin listener: loopback only, so metrics and health are not public. */
     public static final InetSocketAddress DEFAULT_ADMIN_ADDR = InetSocketAddress.createUnresolved("127.0.0.1", 5001);
@@ -37,14 +37,45 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
         this(http, storage, database, manifest, upload, log, admin, auth, cache, Api.defaults());
     }
 
+    /** A configuration with the default garbage collection ({@link Gc#defaults()}). */
+    public Config(Http http, Storage storage, Database database, Manifests manifest, Uploads upload, Log log,
+                  Admin admin, Auth auth, Cache cache, Api api) {
+        this(http, storage, database, manifest, upload, log, admin, auth, cache, api, Gc.defaults());
+    }
+
+    /** The same configuration with other garbage collection settings. */
+    public Config withGc(Gc other) {
+        return new Config(http, storage, database, manifest, upload, log, admin, auth, cache, api, other);
+    }
+
+    /**
+     * Online garbage collection (the {@code gc.*} keys; README, "Garbage collection").
+     *
+     * @param every         the period of the server's runs, or zero for none (the command and the
+     *                      admin endpoint still run it)
+     * @param grace         how long a blob link without a manifest, and an orphaned blob, are kept
+     * @param untaggedAfter how old an untagged manifest must be to be deleted; zero: never deleted
+     * @param batchSize     rows per query and per batch of deletions
+     */
+    public record Gc(java.time.Duration every, java.time.Duration grace, java.time.Duration untaggedAfter,
+                     int batchSize) {
+        public static final java.time.Duration DEFAULT_EVERY = java.time.Duration.ofDays(1);
+        public static final java.time.Duration DEFAULT_GRACE = java.time.Duration.ofHours(1);
+        public static final int DEFAULT_BATCH_SIZE = 500;
+
+        public static Gc defaults() {
+            return new Gc(DEFAULT_EVERY, DEFAULT_GRACE, java.time.Duration.ZERO, DEFAULT_BATCH_SIZE);
+        }
+    }
+
     /** The same configuration with other cache settings. */
     public Config withCache(Cache other) {
-        return new Config(http, storage, database, manifest, upload, log, admin, auth, other, api);
+        return new Config(http, storage, database, manifest, upload, log, admin, auth, other, api, gc);
     }
 
     /** The same configuration with other API settings. */
     public Config withApi(Api other) {
-        return new Config(http, storage, database, manifest, upload, log, admin, auth, cache, other);
+        return new Config(http, storage, database, manifest, upload, log, admin, auth, cache, other, gc);
     }
 
     /**

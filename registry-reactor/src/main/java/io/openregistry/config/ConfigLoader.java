@@ -95,6 +95,10 @@ public final class ConfigLoader {
         DEFAULTS.put("cache.maxManifestBytes", String.valueOf(Config.Cache.DEFAULT_MAX_MANIFEST_BYTES));
         DEFAULTS.put("cache.ttlSeconds", seconds(Config.Cache.DEFAULT_TTL));
         DEFAULTS.put("api.listDefaultPageSize", String.valueOf(Config.Api.DEFAULT_LIST_PAGE_SIZE));
+        DEFAULTS.put("gc.intervalSeconds", seconds(Config.Gc.DEFAULT_EVERY));
+        DEFAULTS.put("gc.graceSeconds", seconds(Config.Gc.DEFAULT_GRACE));
+        DEFAULTS.put("gc.untaggedAfterSeconds", "0");
+        DEFAULTS.put("gc.batchSize", String.valueOf(Config.Gc.DEFAULT_BATCH_SIZE));
     }
 
     private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
@@ -221,7 +225,15 @@ public final class ConfigLoader {
                         perRepository, Duration.ofSeconds(lease)),
                 new Config.Log(level, bool(v, "log.access")), new Config.Admin(adminAddr), auth(v, root), cache(v),
                 new Config.Api((int) number("api.listDefaultPageSize", v.get("api.listDefaultPageSize"), 1,
-                        Config.Api.MAX_LIST_PAGE_SIZE)));
+                        Config.Api.MAX_LIST_PAGE_SIZE)), gc(v));
+    }
+
+    private static Config.Gc gc(Map<String, String> v) {
+        long every = number("gc.intervalSeconds", v.get("gc.intervalSeconds"), 0, 365L * 24 * 3600);
+        long grace = number("gc.graceSeconds", v.get("gc.graceSeconds"), 0, 365L * 24 * 3600);
+        long untagged = number("gc.untaggedAfterSeconds", v.get("gc.untaggedAfterSeconds"), 0, 10L * 365 * 24 * 3600);
+        int batch = (int) number("gc.batchSize", v.get("gc.batchSize"), 1, 100_000);
+        return new Config.Gc(Duration.ofSeconds(every), Duration.ofSeconds(grace), Duration.ofSeconds(untagged), batch);
     }
 
     private static Config.Cache cache(Map<String, String> v) {

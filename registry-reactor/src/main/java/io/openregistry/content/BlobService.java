@@ -7,6 +7,7 @@ import io.openregistry.metadata.BlobIndex;
 import io.openregistry.metadata.BlobRecord;
 import io.openregistry.oci.Digest;
 import io.openregistry.oci.OciError;
+import io.openregistry.oci.OciException;
 import io.openregistry.storage.BackendUnavailableException;
 import io.openregistry.storage.BlobContent;
 import io.openregistry.storage.BlobStore;
@@ -49,13 +50,21 @@ public final class BlobService {
     /** {@code length} bytes of the blob from {@code start}, ready to send, from the backend recorded for it. */
     public Mono<Body> body(BlobRecord blob, long start, long length) {
         return Mono.defer(() -> storeOf(blob).content(blob.location(), blob.digest(), blob.size(), start, length))
-                .map(content -> {
+                .<Body>map(content -> {
                     if (content instanceof BlobContent.FileRegion file) {
                         // sending the region closes its channel (also when the send fails)
                         return new Body.Region(new DefaultFileRegion(file.channel(), file.position(), file.count()));
                     }
                     return new Body.Buffers(((BlobContent.Stream) content).buffers());
-                });
+                })
+                // A pull that found the link just before garbage collection unlinked and swept the
+                // blob finds its bytes gone: that blob is unknown now (404), not a server error.
+                // Bytes missing under a record that still stands stay an error (scrub finds those).
+                .onErrorResume(e -> !(e instanceof OciException) ? blobs.find(blob.digest()).hasElement()
+                        .flatMap(known -> known ? Mono.error(e)
+                                : Mono.error(OciError.BLOB_UNKNOWN.exception("blob unknown: " + blob.digest()
+                                        + " (deleted while this request read it)")))
+                        : Mono.error(e));
     }
 
     /**

@@ -6,7 +6,9 @@ public enum Endpoint {
     /** {@code /token}: the token service. */
     TOKEN,
     /** {@code /auth/...}: the account API. */
-    AUTH_SIGNUP, AUTH_SIGNIN, AUTH_SIGNOUT, AUTH_ACCOUNT, AUTH_TOKENS, AUTH_TOKEN, AUTH_REPOSITORY;
+    AUTH_SIGNUP, AUTH_SIGNIN, AUTH_SIGNOUT, AUTH_ACCOUNT, AUTH_TOKENS, AUTH_TOKEN, AUTH_REPOSITORY,
+    /** {@code /auth/gc}: garbage collection, for admin accounts. */
+    AUTH_GC;
 
     /** Whether requests to it are distribution API requests, which need an access token when auth is on. */
     public boolean isDistributionApi() {

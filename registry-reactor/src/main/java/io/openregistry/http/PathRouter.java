@@ -74,6 +74,8 @@ public final class PathRouter {
                 return new RouteMatch(Endpoint.AUTH_ACCOUNT, null, null);
             case "/auth/tokens":
                 return new RouteMatch(Endpoint.AUTH_TOKENS, null, null);
+            case "/auth/gc":
+                return new RouteMatch(Endpoint.AUTH_GC, null, null);
             default:
                 break;
         }

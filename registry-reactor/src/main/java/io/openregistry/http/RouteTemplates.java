@@ -40,6 +40,7 @@ public final class RouteTemplates {
             case AUTH_TOKENS -> "/auth/tokens";
             case AUTH_TOKEN -> "/auth/tokens/{id}";
             case AUTH_REPOSITORY -> "/auth/repositories/{name}";
+            case AUTH_GC -> "/auth/gc";
         };
     }
 }

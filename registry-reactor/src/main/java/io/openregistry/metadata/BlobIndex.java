@@ -94,4 +94,18 @@ public interface BlobIndex {
 
     /** Those of {@code digests} that are linked to {@code repository}. */
     Flux<Digest> linked(String repository, Collection<Digest> digests);
+
+    /**
+     * Up to {@code limit} links, after {@code after} (null: from the start) in (repository, digest)
+     * order, made (pushed or mounted, the latest time) before {@code cutoff}, of blobs that no
+     * stored manifest of that repository names as config or layer; the size is the blob's.
+     */
+    Flux<Collectable> unreferencedLinksBefore(Instant cutoff, Collectable after, int limit);
+
+    /**
+     * {@link #unlink} of a link, only if it is still what {@link #unreferencedLinksBefore} lists,
+     * tested under the blob's and then the link's row lock (a manifest put holding the link first
+     * is seen; one that comes after finds the link gone and fails). @return whether it was removed
+     */
+    Mono<Boolean> unlinkUnreferenced(String repository, Digest digest, Instant cutoff);
 }

@@ -1,6 +1,7 @@
 package io.openregistry.metadata;
 
 import io.openregistry.oci.Digest;
+import java.time.Instant;
 import java.util.Collection;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -63,4 +64,19 @@ public interface ManifestStore {
 
     /** Manifests in {@code repository} whose subject is {@code subject}, optionally of one artifact type. */
     Flux<ManifestRecord> referrers(String repository, Digest subject, String artifactType);
+
+    /**
+     * Up to {@code limit} manifests, after {@code after} (null: from the start) in (repository,
+     * digest) order, that garbage collection may delete: stored before {@code cutoff}, no tag
+     * points at them, no stored index of their repository names them as a child, and they are not
+     * a referrer whose subject is stored in their repository.
+     */
+    Flux<Collectable> untaggedBefore(Instant cutoff, Collectable after, int limit);
+
+    /**
+     * {@link #delete} of a manifest, only if it is still what {@link #untaggedBefore} lists, tested
+     * under the manifest's row lock (so a tag or index put that locked it first is seen, and one
+     * that comes after finds it gone and stores it again or fails cleanly). @return whether it was deleted
+     */
+    Mono<Boolean> deleteUntagged(String repository, Digest digest, Instant cutoff);
 }

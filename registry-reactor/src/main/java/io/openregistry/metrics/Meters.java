@@ -275,4 +275,48 @@ public final class Meters {
         return Counter.builder(STORAGE_RETIRED).tag(TAG_RESULT, result)
                 .description("Old copies of migrated blobs handled after their grace period").register(registry);
     }
+
+    /** Garbage collection runs, by outcome ({@value #OUTCOME_SUCCESS}, {@value #OUTCOME_ERROR}, {@value #OUTCOME_DRY_RUN}). */
+    public static final String GC_RUNS = "openregistry.gc.runs";
+    /** A garbage collection run that deleted nothing (its counts are what it would have freed). */
+    public static final String OUTCOME_DRY_RUN = "dry-run";
+    /** Untagged manifests deleted by garbage collection. */
+    public static final String GC_MANIFESTS = "openregistry.gc.manifests.deleted";
+    /** Blob links garbage collection removed (blobs no manifest of that repository names). */
+    public static final String GC_LINKS = "openregistry.gc.links.removed";
+    /** Blobs whose bytes garbage collection deleted. */
+    public static final String GC_BLOBS = "openregistry.gc.blobs.swept";
+    /** Bytes of the blobs garbage collection deleted (their recorded sizes). */
+    public static final String GC_BYTES = "openregistry.gc.bytes.freed";
+    /** How long garbage collection runs took, by outcome. */
+    public static final String GC_DURATION = "openregistry.gc.duration";
+
+    public static Counter gcRuns(MeterRegistry registry, String outcome) {
+        return Counter.builder(GC_RUNS).tag(TAG_OUTCOME, outcome)
+                .description("Garbage collection runs").register(registry);
+    }
+
+    public static Counter gcManifests(MeterRegistry registry) {
+        return Counter.builder(GC_MANIFESTS).description("Untagged manifests deleted by garbage collection")
+                .register(registry);
+    }
+
+    public static Counter gcLinks(MeterRegistry registry) {
+        return Counter.builder(GC_LINKS).description("Blob links removed by garbage collection").register(registry);
+    }
+
+    public static Counter gcBlobs(MeterRegistry registry) {
+        return Counter.builder(GC_BLOBS).description("Blobs deleted from storage by garbage collection")
+                .register(registry);
+    }
+
+    public static Counter gcBytes(MeterRegistry registry) {
+        return Counter.builder(GC_BYTES).baseUnit("bytes").description("Bytes freed by garbage collection")
+                .register(registry);
+    }
+
+    public static Timer gcDuration(MeterRegistry registry, String outcome) {
+        return Timer.builder(GC_DURATION).tag(TAG_OUTCOME, outcome).description("Garbage collection runs")
+                .register(registry);
+    }
 }

@@ -26,6 +26,8 @@ public enum OciError {
     INVALID_REQUEST(400, "invalid request"),
     /** Account API: the thing to create exists already (a username). */
     ALREADY_EXISTS(409, "already exists"),
+    /** Account API: the operation is running already (a garbage collection); try again when it ended. */
+    BUSY(409, "already running"),
     /** Account API: no such thing (a token id), or not one the caller may see. */
     NOT_FOUND(404, "not found"),
     /**

@@ -129,10 +129,22 @@ public final class BlobCollector {
      * Deletions an earlier run left unfinished are finished. @return how many blobs were deleted
      */
     public Mono<Long> collect(Instant cutoff) {
+        return collect(cutoff, 1000).map(Swept::blobs);
+    }
+
+    /** What a collection deleted: blobs, and their recorded sizes in bytes. */
+    public record Swept(long blobs, long bytes) {
+        public Swept plus(Swept other) {
+            return new Swept(blobs + other.blobs, bytes + other.bytes);
+        }
+    }
+
+    /** {@link #collect(Instant)} of at most {@code limit} blobs (one batch of the garbage collector). */
+    public Mono<Swept> collect(Instant cutoff, int limit) {
         return blobs.dropExpiredIntents()
-                .thenMany(blobs.orphanedBefore(cutoff, 1000))
+                .thenMany(blobs.orphanedBefore(cutoff, limit))
                 .concatMap(b -> blobs.forget(b.digest(), cutoff).flatMap(marked -> marked ? delete(b) : Mono.empty()))
-                .count();
+                .reduce(new Swept(0, 0), (sum, b) -> sum.plus(new Swept(1, b.size())));
     }
 
     private Mono<BlobRecord> delete(BlobRecord b) {

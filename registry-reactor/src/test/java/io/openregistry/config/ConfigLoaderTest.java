@@ -45,6 +45,31 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void garbageCollection() throws Exception {
+        Config.Gc defaults = ConfigLoader.load(null, Map.of()).gc();
+        assertThat(defaults).isEqualTo(Config.Gc.defaults());
+        assertThat(defaults.every()).isEqualTo(java.time.Duration.ofDays(1));
+        assertThat(defaults.grace()).isEqualTo(java.time.Duration.ofHours(1));
+        assertThat(defaults.untaggedAfter()).isZero();
+        assertThat(defaults.batchSize()).isEqualTo(500);
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("gc", ".yaml");
+        java.nio.file.Files.writeString(file, "gc:\n  graceSeconds: 60\n  untaggedAfterSeconds: 86400\n");
+        Config.Gc set = ConfigLoader.load(file, Map.of("OPENREGISTRY_GC_INTERVAL_SECONDS", "0",
+                "OPENREGISTRY_GC_BATCH_SIZE", "50")).gc();
+        java.nio.file.Files.delete(file);
+        assertThat(set).isEqualTo(new Config.Gc(java.time.Duration.ZERO, java.time.Duration.ofSeconds(60),
+                java.time.Duration.ofDays(1), 50));
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_GC_INTERVAL_SECONDS", "-1")))
+                .hasMessageContaining("gc.intervalSeconds");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_GC_GRACE_SECONDS", "soon")))
+                .hasMessageContaining("gc.graceSeconds");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_GC_UNTAGGED_AFTER_SECONDS", "-5")))
+                .hasMessageContaining("gc.untaggedAfterSeconds");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_GC_BATCH_SIZE", "0")))
+                .hasMessageContaining("gc.batchSize");
+    }
+
+    @Test
     void uploadLease() {
         assertThat(ConfigLoader.load(null, Map.of()).upload().leaseTtl()).isEqualTo(java.time.Duration.ofSeconds(15));
         assertThat(ConfigLoader.load(null, Map.of("OPENREGISTRY_UPLOAD_LEASE_SECONDS", "6")).upload().leaseTtl())

@@ -2,6 +2,7 @@ package io.openregistry.metadata.cache;
 
 import io.openregistry.metadata.BlobIndex;
 import io.openregistry.metadata.BlobRecord;
+import io.openregistry.metadata.Collectable;
 import io.openregistry.oci.Digest;
 import java.time.Duration;
 import java.time.Instant;
@@ -84,5 +85,16 @@ final class CachingBlobIndex implements BlobIndex {
     @Override
     public Flux<Digest> linked(String repository, Collection<Digest> digests) {
         return index.linked(repository, digests);
+    }
+
+    @Override
+    public Flux<Collectable> unreferencedLinksBefore(Instant cutoff, Collectable after, int limit) {
+        return index.unreferencedLinksBefore(cutoff, after, limit);
+    }
+
+    @Override
+    public Mono<Boolean> unlinkUnreferenced(String repository, Digest digest, Instant cutoff) {
+        return MetadataCache.invalidating(index.unlinkUnreferenced(repository, digest, cutoff),
+                () -> cache.linkRemoved(repository, digest));
     }
 }

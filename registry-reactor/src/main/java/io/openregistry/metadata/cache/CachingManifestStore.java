@@ -1,11 +1,13 @@
 package io.openregistry.metadata.cache;
 
+import io.openregistry.metadata.Collectable;
 import io.openregistry.metadata.ManifestEdge;
 import io.openregistry.metadata.ManifestRecord;
 import io.openregistry.metadata.ManifestReferences;
 import io.openregistry.metadata.ManifestStore;
 import io.openregistry.metadata.Page;
 import io.openregistry.oci.Digest;
+import java.time.Instant;
 import java.util.Collection;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -79,5 +81,16 @@ final class CachingManifestStore implements ManifestStore {
     @Override
     public Flux<ManifestRecord> referrers(String repository, Digest subject, String artifactType) {
         return store.referrers(repository, subject, artifactType);
+    }
+
+    @Override
+    public Flux<Collectable> untaggedBefore(Instant cutoff, Collectable after, int limit) {
+        return store.untaggedBefore(cutoff, after, limit);
+    }
+
+    @Override
+    public Mono<Boolean> deleteUntagged(String repository, Digest digest, Instant cutoff) {
+        return MetadataCache.invalidating(store.deleteUntagged(repository, digest, cutoff),
+                () -> cache.manifestRemoved(repository, digest));
     }
 }

@@ -2,6 +2,7 @@ package io.openregistry.metadata.r2dbc;
 
 import io.openregistry.metadata.BlobIndex;
 import io.openregistry.metadata.BlobRecord;
+import io.openregistry.metadata.Collectable;
 import io.openregistry.oci.Digest;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.Row;
@@ -35,7 +36,9 @@ final class R2dbcBlobIndex implements BlobIndex {
         this.db = db;
         this.insertBlob = db.dialect.insertIfAbsent("blobs",
                 List.of("digest", "size", "media_type", "backend", "location", "created_at"), List.of("digest"));
-        this.insertLink = db.dialect.insertIfAbsent("repository_blobs",
+        // A push or mount of a linked blob moves its link's time: the garbage collector's grace
+        // (gc.graceSeconds) counts from the latest, so a blob re-pushed for a manifest still to come survives.
+        this.insertLink = db.dialect.upsert("repository_blobs",
                 List.of("repository", "digest", "created_at"), List.of("repository", "digest"));
         String until = db.dialect.nowPlusMillis("$3");
         this.upsertIntent = db.dialect == Dialect.POSTGRESQL
@@ -89,6 +92,35 @@ final class R2dbcBlobIndex implements BlobIndex {
         return db.transaction(conn -> ContentGraph.lockBlobs(conn, List.of(digest))
                         .then(Db.update(conn, "DELETE FROM repository_blobs WHERE repository = $1 AND digest = $2",
                                 repository, digest))
+                        .flatMap(count -> count == 0 ? Mono.just(false)
+                                : ContentGraph.orphanUnreferenced(conn, List.of(digest), Sql.now()).thenReturn(true)))
+                .single();
+    }
+
+    @Override
+    public Flux<Collectable> unreferencedLinksBefore(Instant cutoff, Collectable after, int limit) {
+        return db.query("SELECT l.repository, l.digest, b.size FROM repository_blobs l JOIN blobs b ON b.digest = l.digest"
+                        + " WHERE l.created_at < $1 AND (l.repository > $2 OR (l.repository = $2 AND l.digest > $3))"
+                        + " AND " + UNREFERENCED_IN_REPOSITORY + " ORDER BY l.repository, l.digest LIMIT $4",
+                row -> new Collectable(row.get(0, String.class), Digest.parse(row.get(1, String.class)),
+                        ((Number) row.get(2)).longValue()),
+                cutoff, after == null ? "" : after.repository(), after == null ? "" : after.digest().toString(), limit);
+    }
+
+    /** No manifest of the link's repository names its blob (a {@code repository_blobs l} correlated test). */
+    private static final String UNREFERENCED_IN_REPOSITORY = "NOT EXISTS (SELECT 1 FROM manifest_references r"
+            + " WHERE r.digest = l.digest AND r.kind IN " + ContentGraph.BLOB_KINDS + " AND r.repository = l.repository)";
+
+    @Override
+    public Mono<Boolean> unlinkUnreferenced(String repository, Digest digest, Instant cutoff) {
+        // The order of unlink (the blob's row), then the link's row, which a manifest put naming
+        // the blob holds until it commits its edges; the test is a statement of its own after both
+        // locks (ContentGraph), so it sees those edges, and a commit or mount that refreshed the link.
+        return db.transaction(conn -> ContentGraph.lockBlobs(conn, List.of(digest))
+                        .thenMany(Db.query(conn, "SELECT digest FROM repository_blobs WHERE repository = $1 AND digest = $2"
+                                + " FOR UPDATE", row -> true, repository, digest))
+                        .then(Db.update(conn, "DELETE FROM repository_blobs l WHERE l.repository = $1 AND l.digest = $2"
+                                + " AND l.created_at < $3 AND " + UNREFERENCED_IN_REPOSITORY, repository, digest, cutoff))
                         .flatMap(count -> count == 0 ? Mono.just(false)
                                 : ContentGraph.orphanUnreferenced(conn, List.of(digest), Sql.now()).thenReturn(true)))
                 .single();

@@ -1,5 +1,6 @@
 package io.openregistry.metadata.r2dbc;
 
+import io.openregistry.metadata.Collectable;
 import io.openregistry.metadata.ManifestEdge;
 import io.openregistry.metadata.ManifestRecord;
 import io.openregistry.metadata.ManifestReferences;
@@ -9,6 +10,7 @@ import io.openregistry.metadata.Page;
 import io.openregistry.oci.Digest;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.Row;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -69,6 +71,17 @@ final class R2dbcManifestStore implements ManifestStore {
                         .then(foreign.isEmpty() ? Mono.empty() : ContentGraph.lockBlobs(conn, foreign).then())
                         .then(Db.update(conn, insertManifest, m.repository(), m.digest(), m.mediaType(), m.size(),
                                 m.content(), m.subject(), m.artifactType(), m.annotationsJson(), Sql.now()))
+                        // Stored already: lock its row, so that garbage collection (deleteUntagged,
+                        // which locks it too) either deleted it before (the row is gone: store it
+                        // again) or sees this put's tag and edges after it commits.
+                        .flatMap(inserted -> inserted > 0 ? Mono.empty()
+                                : Db.query(conn, "SELECT digest FROM manifests WHERE repository = $1 AND digest = $2"
+                                                + " FOR UPDATE", row -> true, m.repository(), m.digest())
+                                        .hasElements()
+                                        .flatMap(still -> still ? Mono.empty()
+                                                : Db.update(conn, insertManifest, m.repository(), m.digest(),
+                                                        m.mediaType(), m.size(), m.content(), m.subject(),
+                                                        m.artifactType(), m.annotationsJson(), Sql.now()).then()))
                         // Edges even when the manifest was stored already: the same edges again, or
                         // those of a manifest stored before the graph existed.
                         .then(insertEdges(conn, m, edges))
@@ -181,18 +194,63 @@ final class R2dbcManifestStore implements ManifestStore {
 
     @Override
     public Mono<Boolean> delete(String repository, Digest digest) {
+        return delete(repository, digest, null);
+    }
+
+    /**
+     * What garbage collection may delete: untagged, named by no index of its repository, and not
+     * a referrer of a manifest stored there (a {@code manifests m} correlated test).
+     */
+    private static final String COLLECTABLE = "NOT EXISTS (SELECT 1 FROM tags t WHERE t.repository = m.repository"
+            + " AND t.digest = m.digest)"
+            + " AND NOT EXISTS (SELECT 1 FROM manifest_references p WHERE p.digest = m.digest AND p.kind = 'manifest'"
+            + " AND p.repository = m.repository)"
+            + " AND NOT (m.subject IS NOT NULL AND EXISTS (SELECT 1 FROM manifests s WHERE s.repository = m.repository"
+            + " AND s.digest = m.subject))";
+
+    @Override
+    public Flux<Collectable> untaggedBefore(Instant cutoff, Collectable after, int limit) {
+        return db.query("SELECT m.repository, m.digest, m.size FROM manifests m WHERE m.created_at < $1"
+                        + " AND (m.repository > $2 OR (m.repository = $2 AND m.digest > $3)) AND " + COLLECTABLE
+                        + " ORDER BY m.repository, m.digest LIMIT $4",
+                row -> new Collectable(row.get(0, String.class), Digest.parse(row.get(1, String.class)),
+                        ((Number) row.get(2)).longValue()),
+                cutoff, after == null ? "" : after.repository(), after == null ? "" : after.digest().toString(), limit);
+    }
+
+    @Override
+    public Mono<Boolean> deleteUntagged(String repository, Digest digest, Instant cutoff) {
+        return delete(repository, digest, cutoff);
+    }
+
+    /**
+     * Deletes the manifest; with a {@code collectableBefore}, only if, under its row lock, it is
+     * still collectable ({@link #COLLECTABLE}) and stored before that time.
+     */
+    private Mono<Boolean> delete(String repository, Digest digest, Instant collectableBefore) {
         // Tags and edges go with the manifest: both reference it ON DELETE CASCADE. The blobs it
         // named are locked first (the order of a put), then orphaned if nothing else keeps them.
+        // The collector's test runs after it has locked the manifest's row, in a statement of its
+        // own (ContentGraph): a tag or index put that locked the row first has committed by then.
         return db.transaction(conn -> Db.query(conn, "SELECT digest FROM manifest_references"
                                         + " WHERE repository = $1 AND manifest = $2 AND kind IN " + ContentGraph.BLOB_KINDS,
                                 row -> Digest.parse(row.get(0, String.class)), repository, digest)
                         .collectList()
                         .flatMap(blobs -> (blobs.isEmpty() ? Mono.just(Map.<Digest, Boolean>of())
                                         : ContentGraph.lockBlobs(conn, blobs))
-                                .then(Db.update(conn, "DELETE FROM manifests WHERE repository = $1 AND digest = $2",
-                                        repository, digest))
-                                .flatMap(count -> count == 0 || blobs.isEmpty() ? Mono.just(count > 0)
-                                        : ContentGraph.orphanUnreferenced(conn, blobs, Sql.now()).thenReturn(true))))
+                                .then(collectableBefore == null ? Mono.just(true)
+                                        : Db.query(conn, "SELECT digest FROM manifests WHERE repository = $1"
+                                                        + " AND digest = $2 FOR UPDATE", row -> true, repository, digest)
+                                                .then(Db.query(conn, "SELECT 1 FROM manifests m WHERE m.repository = $1"
+                                                                + " AND m.digest = $2 AND m.created_at < $3 AND " + COLLECTABLE,
+                                                        row -> true, repository, digest, collectableBefore)
+                                                        .hasElements()))
+                                .flatMap(go -> !go ? Mono.just(false)
+                                        : Db.update(conn, "DELETE FROM manifests WHERE repository = $1 AND digest = $2",
+                                                        repository, digest)
+                                                .flatMap(count -> count == 0 || blobs.isEmpty() ? Mono.just(count > 0)
+                                                        : ContentGraph.orphanUnreferenced(conn, blobs, Sql.now())
+                                                                .thenReturn(true)))))
                 .single();
     }
 
