@@ -36,6 +36,7 @@ public final class Main {
                             + "       openregistry keys list|rotate|remove <kid> [--config FILE]   (token signing keys)\n"
                             + "       openregistry storage scrub [--sample N | --all] [--config FILE]   (re-hash stored blobs)\n"
                             + "       openregistry storage migrate --to filesystem|s3|ipfs [--config FILE]   (move blobs)\n"
+                            + "       openregistry storage reconcile [--dry-run] [--config FILE]   (remove unnamed objects)\n"
                             + "Every config key can be overridden by an environment variable, e.g. "
                             + "http.addr -> OPENREGISTRY_HTTP_ADDR. Keys: " + String.join(", ", ConfigLoader.keys()));
                     return;

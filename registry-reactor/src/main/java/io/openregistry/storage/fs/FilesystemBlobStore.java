@@ -4,16 +4,23 @@ import io.netty.buffer.ByteBuf;
 import io.openregistry.oci.Digest;
 import io.openregistry.storage.BlobContent;
 import io.openregistry.storage.BlobStore;
+import io.openregistry.storage.StoredObject;
 import io.openregistry.storage.staging.FileChunks;
 import io.openregistry.storage.staging.LocalStaging;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -166,6 +173,84 @@ public final class FilesystemBlobStore implements BlobStore {
     @Override
     public Mono<Void> delete(String location) {
         return Mono.fromCallable(() -> Files.deleteIfExists(blobPath(location))).subscribeOn(io).then();
+    }
+
+    /** Files of the {@code blobs/<algorithm>/<xx>/<hex>} layout only; anything else under blobs/ is not ours. */
+    @Override
+    public Flux<StoredObject> list() {
+        return Flux.using(() -> Files.isDirectory(blobs) ? Files.walk(blobs) : Stream.<Path>empty(),
+                        files -> Flux.fromStream(files.flatMap(this::describe)),
+                        Stream::close)
+                .subscribeOn(io);
+    }
+
+    private Stream<StoredObject> describe(Path file) {
+        Path relative = blobs.relativize(file);
+        if (relative.getNameCount() != 3) {
+            return Stream.empty();
+        }
+        Digest digest;
+        try {
+            digest = Digest.parse(relative.getName(0) + ":" + relative.getName(2));
+        } catch (RuntimeException notADigest) {
+            return Stream.empty();
+        }
+        String location = locationOf(digest);
+        if (!root.resolve(location).equals(file)) {
+            return Stream.empty();
+        }
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return a.isRegularFile()
+                    ? Stream.of(new StoredObject(location, digest, a.size(), a.lastModifiedTime().toInstant()))
+                    : Stream.empty();
+        } catch (IOException gone) {
+            return Stream.empty();
+        }
+    }
+
+    /**
+     * Renames the file into {@code reconcile/} beside {@code blobs/} first: a commit of its digest
+     * that checks for it from then on finds it absent and moves fresh bytes in, and one that found
+     * it before the rename holds a commit intent (or has its row) by the time {@code stillUnnamed}
+     * runs, which then answers false and the file is moved back (unless a commit has meanwhile put
+     * the same bytes in place).
+     */
+    @Override
+    public Mono<Boolean> removeUnnamed(String location, Mono<Boolean> stillUnnamed) {
+        return Mono.fromCallable(() -> {
+            Path file = blobPath(location);
+            Path aside = root.resolve("reconcile").resolve(UUID.randomUUID().toString());
+            Files.createDirectories(aside.getParent());
+            try {
+                Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
+            } catch (NoSuchFileException gone) {
+                return Optional.<Path>empty();
+            }
+            return Optional.of(aside);
+        }).subscribeOn(io).flatMap(moved -> moved.isEmpty() ? Mono.just(false)
+                : stillUnnamed.onErrorResume(e -> putBack(location, moved.get()).then(Mono.error(e)))
+                        .flatMap(unnamed -> unnamed
+                                ? Mono.fromCallable(() -> Files.deleteIfExists(moved.get())).subscribeOn(io).thenReturn(true)
+                                : putBack(location, moved.get()).thenReturn(false)));
+    }
+
+    private Mono<Void> putBack(String location, Path aside) {
+        return Mono.fromCallable(() -> {
+            Path file = blobPath(location);
+            try {
+                Files.move(aside, file, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException recommitted) {
+                // a commit stored the same content meanwhile
+                Files.deleteIfExists(aside);
+            }
+            return true;
+        }).subscribeOn(io).then();
+    }
+
+    @Override
+    public Flux<StoredObject> listStaged() {
+        return staging.list();
     }
 
     @Override

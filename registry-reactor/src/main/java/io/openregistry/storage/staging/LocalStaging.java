@@ -108,6 +108,34 @@ public final class LocalStaging {
     }
 
     /**
+     * Every staged upload (location: its upload id), listed lazily on the I/O scheduler; only names
+     * an upload id can have (not the probe files of {@link #check()}).
+     */
+    public Flux<io.openregistry.storage.StoredObject> list() {
+        return Flux.using(() -> Files.isDirectory(directory) ? Files.list(directory) : java.util.stream.Stream.<Path>empty(),
+                        files -> Flux.fromStream(files
+                                .filter(f -> UPLOAD_ID.matcher(f.getFileName().toString()).matches()
+                                        && !f.getFileName().toString().startsWith("."))
+                                .flatMap(LocalStaging::describe)),
+                        java.util.stream.Stream::close)
+                .subscribeOn(io);
+    }
+
+    private static java.util.stream.Stream<io.openregistry.storage.StoredObject> describe(Path file) {
+        try {
+            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(file,
+                    java.nio.file.attribute.BasicFileAttributes.class);
+            return a.isRegularFile()
+                    ? java.util.stream.Stream.of(new io.openregistry.storage.StoredObject(file.getFileName().toString(),
+                            null, a.size(), a.lastModifiedTime().toInstant()))
+                    : java.util.stream.Stream.empty();
+        } catch (IOException e) {
+            // gone meanwhile (committed or aborted): nothing to reconcile
+            return java.util.stream.Stream.empty();
+        }
+    }
+
+    /**
      * The staged file of an upload (for a store that commits by renaming it).
      *
      * @throws IllegalArgumentException if the id could name a path outside the staging directory
