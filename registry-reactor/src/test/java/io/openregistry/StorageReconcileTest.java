@@ -9,6 +9,13 @@ import io.openregistry.metadata.r2dbc.R2dbcMetadata;
 import io.openregistry.oci.Digest;
 import io.openregistry.storage.BackendRouter;
 import io.openregistry.storage.fs.FilesystemBlobStore;
+import io.openregistry.storage.s3.S3ProxyServer;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,7 +102,7 @@ class StorageReconcileTest {
         StorageScrubTest.Result dry = StorageScrubTest.run(config, "reconcile", "--dry-run");
         assertThat(dry.status()).as(dry.out() + dry.err()).isZero();
         assertThat(dry.out()).contains("would remove blob filesystem " + location(orphan) + " (5000 bytes)")
-                .contains("would remove staged upload abandoned-upload (700 bytes)")
+                .contains("would remove staged upload filesystem abandoned-upload (700 bytes)")
                 .contains("1 unnamed blobs (5000 bytes), 1 staged uploads without a session (700 bytes)")
                 .doesNotContain(location(pushed)).doesNotContain(location(committing)).doesNotContain(session);
         assertThat(List.of(named, unnamed, intended, foreign, live, abandoned)).allMatch(Files::exists);
@@ -103,8 +110,9 @@ class StorageReconcileTest {
         StorageScrubTest.Result run = StorageScrubTest.run(config, "reconcile");
         assertThat(run.status()).as(run.out() + run.err()).isZero();
         assertThat(run.out()).contains("removed blob filesystem " + location(orphan) + " (5000 bytes)")
-                .contains("removed staged upload abandoned-upload (700 bytes)")
-                .contains("1 unnamed blobs (5000 bytes), 1 staged uploads without a session (700 bytes), " + (postgres ? 2 : 1) + " kept, 0 failed");
+                .contains("removed staged upload filesystem abandoned-upload (700 bytes)")
+                .contains("1 unnamed blobs (5000 bytes), 1 staged uploads without a session (700 bytes), 0 multipart uploads without a session, "
+                        + (postgres ? 2 : 1) + " kept, 0 failed");
         assertThat(unnamed).doesNotExist();
         assertThat(abandoned).doesNotExist();
         assertThat(List.of(named, intended, foreign, live)).allMatch(Files::exists);
@@ -153,6 +161,117 @@ class StorageReconcileTest {
         } finally {
             io.dispose();
         }
+    }
+
+    /**
+     * S3: an unnamed content-addressed object and an unnamed per-upload object are removed, the
+     * pushed blobs (one of each kind) and objects outside the registry's layout kept; the multipart
+     * upload of an upload whose session is gone is aborted with its helper objects, a live
+     * session's one survives. Zero grace (the cutoffs are a second ahead) instead of waiting.
+     */
+    @Test
+    void s3ObjectsAndMultipartUploads() throws Exception {
+        Config config = backends.config("s3", true, false);
+        byte[] small = StorageBackends.random(2_000);
+        byte[] big = StorageBackends.random(6 << 20);
+        String gone;
+        String live;
+        try (Registry s3 = Registry.start(config)) {
+            assertThat(backends.push(s3, "app", small)).isEqualTo(201);
+            assertThat(backends.push(s3, "app", big)).isEqualTo(201);
+            gone = multipartUpload(s3);
+            live = multipartUpload(s3);
+        }
+        String goneMultipart = marker(gone);
+        String liveMultipart = marker(live);
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:h2:file:" + backends.dir.resolve("db/registry"),
+                "sa", "");
+             java.sql.PreparedStatement st = c.prepareStatement("DELETE FROM uploads WHERE id = ?")) {
+            st.setString(1, gone);
+            assertThat(st.executeUpdate()).isOne();
+        }
+        try (S3AsyncClient raw = S3AsyncClient.builder().endpointOverride(backends.s3.endpoint()).region(Region.US_EAST_1)
+                .forcePathStyle(true)
+                .credentialsProvider(() -> AwsBasicCredentials.create(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY))
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED).build()) {
+            byte[] orphan = StorageBackends.random(3_000);
+            String orphanKey = "blobs/sha256/" + StorageBackends.digest(orphan).substring(7);
+            String strayKey = "blobs/uploads/crashed-upload/1";
+            for (String key : List.of(orphanKey, strayKey, "other/thing", "blobs/notes.txt")) {
+                raw.putObject(b -> b.bucket("registry").key(key), AsyncRequestBody.fromBytes(orphan)).join();
+            }
+            List<String> before = keys(raw);
+            assertThat(before).contains("uploads/" + gone + "/multipart", "uploads/" + live + "/multipart");
+
+            Scheduler io = Schedulers.newBoundedElastic(4, 100, "reconcile-test");
+            List<AutoCloseable> closeables = new ArrayList<>();
+            try (R2dbcMetadata metadata = R2dbcMetadata.open(config.database())) {
+                BackendRouter stores = StorageWiring.open(config.storage(), io, new SimpleMeterRegistry(), closeables);
+                Reconciler reconciler = new Reconciler(metadata.placements(), stores, new SimpleMeterRegistry());
+                Instant later = Instant.now().plusSeconds(1);
+                List<String> dryLines = new ArrayList<>();
+                Reconciler.Report dry = reconciler.reconcile(later, later, true, dryLines::add).block(Duration.ofMinutes(1));
+                assertThat(keys(raw)).isEqualTo(before);
+                List<String> lines = new ArrayList<>();
+                Reconciler.Report report = reconciler.reconcile(later, later, false, lines::add)
+                        .block(Duration.ofMinutes(1));
+                assertThat(report).isEqualTo(dry);
+                assertThat(lines).isEqualTo(dryLines.stream().map(l -> l.replace("would remove", "removed")).toList());
+                assertThat(report.blobs()).as(lines.toString()).isEqualTo(2);
+                assertThat(report.blobBytes()).isEqualTo(6_000);
+                assertThat(report.multipart()).as(lines.toString()).isEqualTo(1);
+                assertThat(report.failed()).isZero();
+                assertThat(lines).contains("removed blob s3 " + orphanKey + " (3000 bytes)",
+                        "removed blob s3 " + strayKey + " (3000 bytes)");
+                assertThat(lines).anyMatch(l -> l.startsWith("removed multipart upload s3 " + gone + " "));
+            } finally {
+                for (AutoCloseable c : closeables) {
+                    c.close();
+                }
+                io.dispose();
+            }
+            List<String> after = keys(raw);
+            assertThat(after).doesNotContain(orphanKey, strayKey).contains("other/thing", "blobs/notes.txt")
+                    .contains("uploads/" + live + "/multipart")
+                    .noneMatch(k -> k.contains(gone));
+            assertThat(raw.listParts(b -> b.bucket("registry").key("blobs/uploads/" + live + "/1")
+                    .uploadId(liveMultipart)).join().parts()).isNotEmpty();
+            // S3Proxy answers ListParts of an aborted upload with no parts (AWS: NoSuchUpload)
+            assertThat(raw.listParts(b -> b.bucket("registry").key("blobs/uploads/" + gone + "/1")
+                    .uploadId(goneMultipart)).handle((r, e) -> e != null || r.parts().isEmpty()).join()).isTrue();
+        }
+        try (Registry s3 = Registry.start(config)) {
+            assertThat(backends.get(s3, "app", StorageBackends.digest(small)).body()).isEqualTo(small);
+            assertThat(backends.get(s3, "app", StorageBackends.digest(big)).body()).isEqualTo(big);
+        }
+    }
+
+    /** An upload with a multipart upload open: a small first PATCH, then a part's worth. @return its id */
+    private String multipartUpload(Registry registry) {
+        HttpResponse<byte[]> post = backends.send(registry, "POST", "/v2/app/blobs/uploads/", null);
+        assertThat(post.statusCode()).isEqualTo(202);
+        String location = post.headers().firstValue("Location").orElseThrow().replaceFirst("^https?://[^/]+", "");
+        assertThat(backends.send(registry, "PATCH", location, new byte[1000], "Content-Type", "application/octet-stream",
+                "Content-Range", "0-999").statusCode()).isEqualTo(202);
+        assertThat(backends.send(registry, "PATCH", location, new byte[6 << 20], "Content-Type",
+                "application/octet-stream", "Content-Range", "1000-" + (1000 + (6 << 20) - 1)).statusCode()).isEqualTo(202);
+        return location.substring(location.lastIndexOf('/') + 1).replaceAll("\\?.*", "");
+    }
+
+    /** The S3 upload id the marker of an upload names. */
+    private String marker(String uploadId) throws Exception {
+        String[] fields = Files.readString(backends.s3.objectFile("registry", "uploads/" + uploadId + "/multipart"))
+                .trim().split(" ");
+        assertThat(fields).hasSize(2);
+        assertThat(fields[1]).isNotEqualTo("-");
+        return fields[1];
+    }
+
+    private static List<String> keys(S3AsyncClient raw) {
+        List<String> keys = new ArrayList<>();
+        raw.listObjectsV2Paginator(b -> b.bucket("registry")).contents().subscribe(o -> keys.add(o.key())).join();
+        return keys;
     }
 
     @Test

@@ -202,7 +202,7 @@ public final class FilesystemBlobStore implements BlobStore {
         try {
             BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             return a.isRegularFile()
-                    ? Stream.of(new StoredObject(location, digest, a.size(), a.lastModifiedTime().toInstant()))
+                    ? Stream.of(new StoredObject(StoredObject.Kind.BLOB, location, digest, null, a.size(), a.lastModifiedTime().toInstant()))
                     : Stream.empty();
         } catch (IOException gone) {
             return Stream.empty();

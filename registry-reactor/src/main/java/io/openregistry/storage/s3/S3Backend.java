@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.openregistry.oci.Digest;
 import io.openregistry.storage.ObjectBackend;
+import io.openregistry.storage.StoredObject;
 import io.openregistry.storage.UploadStaging;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -179,6 +180,63 @@ public final class S3Backend implements ObjectBackend, AutoCloseable {
         return Mono.fromCallable(() -> checkedKey(location))
                 .flatMap(key -> call(() -> client.deleteObject(b -> b.bucket(settings.bucket()).key(key)))
                         .onErrorMap(e -> S3Failures.onObject(e, settings, key)))
+                .then();
+    }
+
+    /**
+     * ListObjectsV2 under {@code blobs/}, a page (at most 1000 keys) at a time as the subscriber
+     * requests: only keys of the registry's layout ({@link #KEY}), never other objects in the bucket.
+     */
+    @Override
+    public Flux<StoredObject> list() {
+        return Flux.from(client.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix("blobs/")).contents())
+                .onErrorMap(e -> S3Failures.onObject(e, settings, "blobs/"))
+                .filter(o -> KEY.matcher(o.key()).matches())
+                .map(o -> {
+                    String[] parts = o.key().split("/");
+                    boolean perUpload = parts[1].equals("uploads");
+                    return new StoredObject(StoredObject.Kind.BLOB, o.key(),
+                            perUpload ? null : Digest.parse(parts[1] + ":" + parts[2]), perUpload ? parts[2] : null,
+                            o.size() == null ? 0 : o.size(), o.lastModified());
+                });
+    }
+
+    /**
+     * A per-upload key only its own session's commit can adopt, so once the caller's check answers
+     * true it is simply deleted. A content-addressed key can be adopted by any commit or migration
+     * of its digest, which skips the write when it finds the object ({@link #put}): the object is
+     * first copied aside under {@code reconcile/} and deleted, then {@code stillUnnamed} runs (a
+     * commit that found the object holds its intent or row by then) and the copy is either deleted
+     * or copied back. CopyObject is limited to 5 GiB: a bigger object fails to copy and is kept.
+     */
+    @Override
+    public Mono<Boolean> removeUnnamed(String location, Mono<Boolean> stillUnnamed) {
+        return Mono.fromCallable(() -> checkedKey(location)).flatMap(key -> {
+            if (key.startsWith("blobs/uploads/")) {
+                return stillUnnamed.flatMap(unnamed -> unnamed ? delete(key).thenReturn(true) : Mono.just(false));
+            }
+            String aside = "reconcile/" + java.util.UUID.randomUUID();
+            Mono<Boolean> putBack = storedSize(key).hasElement()
+                    .flatMap(present -> present ? Mono.<Void>empty() : copy(aside, key))
+                    .then(deleteKey(aside))
+                    .thenReturn(false);
+            return copy(key, aside)
+                    .then(deleteKey(key))
+                    .then(stillUnnamed.onErrorResume(e -> putBack.then(Mono.error(e))))
+                    .flatMap(unnamed -> unnamed ? deleteKey(aside).thenReturn(true) : putBack);
+        });
+    }
+
+    private Mono<Void> copy(String from, String to) {
+        return call(() -> client.copyObject(b -> b.sourceBucket(settings.bucket()).sourceKey(from)
+                        .destinationBucket(settings.bucket()).destinationKey(to)))
+                .onErrorMap(e -> S3Failures.onObject(e, settings, from))
+                .then();
+    }
+
+    private Mono<Void> deleteKey(String key) {
+        return call(() -> client.deleteObject(b -> b.bucket(settings.bucket()).key(key)))
+                .onErrorMap(e -> S3Failures.onObject(e, settings, key))
                 .then();
     }
 

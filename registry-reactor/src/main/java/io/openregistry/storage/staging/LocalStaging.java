@@ -2,6 +2,7 @@ package io.openregistry.storage.staging;
 
 import io.netty.buffer.ByteBuf;
 import io.openregistry.storage.LeaseLostException;
+import io.openregistry.storage.StoredObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,7 +112,7 @@ public final class LocalStaging {
      * Every staged upload (location: its upload id), listed lazily on the I/O scheduler; only names
      * an upload id can have (not the probe files of {@link #check()}).
      */
-    public Flux<io.openregistry.storage.StoredObject> list() {
+    public Flux<StoredObject> list() {
         return Flux.using(() -> Files.isDirectory(directory) ? Files.list(directory) : java.util.stream.Stream.<Path>empty(),
                         files -> Flux.fromStream(files
                                 .filter(f -> UPLOAD_ID.matcher(f.getFileName().toString()).matches()
@@ -121,13 +122,14 @@ public final class LocalStaging {
                 .subscribeOn(io);
     }
 
-    private static java.util.stream.Stream<io.openregistry.storage.StoredObject> describe(Path file) {
+    private static java.util.stream.Stream<StoredObject> describe(Path file) {
         try {
             java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(file,
                     java.nio.file.attribute.BasicFileAttributes.class);
             return a.isRegularFile()
-                    ? java.util.stream.Stream.of(new io.openregistry.storage.StoredObject(file.getFileName().toString(),
-                            null, a.size(), a.lastModifiedTime().toInstant()))
+                    ? java.util.stream.Stream.of(new StoredObject(
+                            StoredObject.Kind.STAGED, file.getFileName().toString(), null,
+                            file.getFileName().toString(), a.size(), a.lastModifiedTime().toInstant()))
                     : java.util.stream.Stream.empty();
         } catch (IOException e) {
             // gone meanwhile (committed or aborted): nothing to reconcile
