@@ -274,6 +274,24 @@ class StorageReconcileTest {
         return keys;
     }
 
+    /** The reconciliation inside the server (storage.reconcile.*) counts what it removes in its metrics. */
+    @Test
+    void theServersReconcileCountsInItsMetrics() throws Exception {
+        Config config = backends.config("filesystem", false, false);
+        try (Registry fs = Registry.start(config)) {
+            byte[] orphan = StorageBackends.random(4_321);
+            Path unnamed = plant(StorageBackends.digest(orphan), orphan);
+            assertThat(fs.reconcileOnce().block(Duration.ofMinutes(1))).isTrue();
+            assertThat(unnamed).doesNotExist();
+            HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + fs.adminPort()
+                            + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.body()).contains("openregistry_storage_reconcile_objects_total{kind=\"blob\"} 1.0")
+                    .contains("openregistry_storage_reconcile_objects_total{kind=\"multipart\"} 0.0")
+                    .containsPattern("openregistry_storage_reconcile_bytes(_bytes)?_total\\{kind=\"blob\"} 4321.0");
+        }
+    }
+
     @Test
     void reconcileArgumentsAndHelp() {
         Config config = backends.config("filesystem", false, false);

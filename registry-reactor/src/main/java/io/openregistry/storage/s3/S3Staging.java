@@ -577,12 +577,12 @@ final class S3Staging implements UploadStaging {
     }
 
     /**
-     * The staged uploads in the bucket, for the reconciliation: first the multipart uploads under
-     * {@code blobs/uploads/} where the server lists them (S3Proxy does not: then none), then each
-     * upload's helper objects under {@code uploads/U/} as one entry (the keys of one upload are
-     * listed together, so only one upload's keys are held at a time), a {@code MULTIPART} one when
-     * its marker names an open multipart upload. {@link #abort} removes either, multipart upload
-     * included.
+     * The staged uploads in the bucket, for the reconciliation: first each upload's helper objects
+     * under {@code uploads/U/} as one entry (the keys of one upload are listed together, so only one
+     * upload's keys are held at a time), a {@code MULTIPART} one when its marker names an open
+     * multipart upload; then the multipart uploads under {@code blobs/uploads/} where the server
+     * lists them (some do not, or not reliably), for those a crash left without a marker (the caller
+     * skips upload ids it has seen). {@link #abort} removes either, multipart upload included.
      */
     @Override
     public Flux<StoredObject> list() {
@@ -622,7 +622,7 @@ final class S3Staging implements UploadStaging {
                     return open.map(o -> new StoredObject(o ? StoredObject.Kind.MULTIPART : StoredObject.Kind.STAGED,
                             uploadId, null, uploadId, size, last));
                 });
-        return multipart.concatWith(helpers);
+        return helpers.concatWith(multipart);
     }
 
     /** Aborts the multipart uploads under the upload's prefix, where the server lists them; errors are ignored. */
