@@ -10,6 +10,7 @@ import io.openregistry.storage.StoredObject;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -39,22 +40,25 @@ public final class Reconciler {
      * What a run removed (or, dry, would remove): unnamed blob objects, staged uploads without a
      * session, multipart uploads without a session (their staged bytes included), with their bytes;
      * {@code kept}: old blob objects found named or adopted; {@code failed}: objects that could not
-     * be checked or removed (the next run retries).
+     * be checked or removed (the next run retries); {@code unnamedPins}: IPFS pins no row names,
+     * reported only.
      */
     public record Report(long blobs, long blobBytes, long staged, long stagedBytes, long multipart, long kept,
-                         long failed) {
+                         long failed, long unnamedPins) {
         @Override
         public String toString() {
             return blobs + " unnamed blobs (" + blobBytes + " bytes), " + staged + " staged uploads without a session ("
                     + stagedBytes + " bytes), " + multipart + " multipart uploads without a session, " + kept + " kept, "
-                    + failed + " failed";
+                    + failed + " failed" + (unnamedPins > 0 ? ", " + unnamedPins + " unnamed IPFS pins reported (never"
+                    + " removed)" : "");
         }
     }
 
     public Reconciler(BlobPlacements placements, BackendRouter stores, MeterRegistry meters) {
         this.placements = placements;
         this.stores = stores;
-        for (StoredObject.Kind kind : StoredObject.Kind.values()) {
+        for (StoredObject.Kind kind : List.of(StoredObject.Kind.BLOB, StoredObject.Kind.STAGED,
+                StoredObject.Kind.MULTIPART)) {
             removed.put(kind, Meters.storageReconciled(meters, kind.tag()));
             removedBytes.put(kind, Meters.storageReconciledBytes(meters, kind.tag()));
         }
@@ -72,14 +76,15 @@ public final class Reconciler {
      */
     public Mono<Report> reconcile(Instant objectsBefore, Instant stagedBefore, boolean dryRun, Consumer<String> lines) {
         return Mono.defer(() -> {
-            // blobs, blob bytes, staged, staged bytes, multipart, kept, failed
-            AtomicLongArray n = new AtomicLongArray(7);
+            // blobs, blob bytes, staged, staged bytes, multipart, kept, failed, unnamed pins
+            AtomicLongArray n = new AtomicLongArray(8);
             String verb = dryRun ? "would remove" : "removed";
             Flux<Void> objects = Flux.fromIterable(stores.backends()).concatMap(backend -> {
                 BlobStore store = stores.storeFor(backend);
                 return store.list()
+                        .onErrorResume(e -> listingFailed(n, backend, e))
                         .filter(o -> o.lastModified().isBefore(objectsBefore))
-                        .concatMap(o -> named(backend, o)
+                        .concatMap(o -> o.kind() == StoredObject.Kind.PIN ? pin(n, backend, o, lines) : named(backend, o)
                                 .flatMap(named -> named ? Mono.just(false) : dryRun ? Mono.just(true)
                                         : store.removeUnnamed(o.location(), named(backend, o).map(again -> !again)))
                                 .doOnNext(gone -> {
@@ -96,6 +101,7 @@ public final class Reconciler {
             Flux<Void> uploads = Flux.fromIterable(stores.backends()).concatMap(backend -> {
                 BlobStore store = stores.storeFor(backend);
                 return store.listStaged()
+                        .onErrorResume(e -> listingFailed(n, backend, e))
                         .filter(o -> o.lastModified().isBefore(stagedBefore) && seen.add(backend + " " + o.location()))
                         .concatMap(o -> placements.uploadExists(o.location())
                                 // checked again right before: a session never comes back once gone
@@ -114,9 +120,29 @@ public final class Reconciler {
             });
             return objects.thenMany(uploads)
                     .then(Mono.fromSupplier(() -> new Report(n.get(0), n.get(1), n.get(2), n.get(3), n.get(4), n.get(5),
-                            n.get(6))))
+                            n.get(6), n.get(7))))
                     .doOnNext(report -> log.info("reconcile{}: {}", dryRun ? " (dry run)" : "", report));
         });
+    }
+
+    /**
+     * An IPFS pin: reported when nothing names it, never removed. Unsafe to remove: a pin has no
+     * owner, so on a node shared with other programs it may be theirs; and a commit or migration
+     * adding the same content gets the same CID and finds it pinned already, so unpinning it between
+     * that and the row would leave a row whose blocks the node may collect.
+     */
+    private Mono<Void> pin(AtomicLongArray n, String backend, StoredObject o, Consumer<String> lines) {
+        return placements.names(backend, o.location(), null)
+                .doOnNext(named -> {
+                    if (!named) {
+                        n.incrementAndGet(7);
+                        lines.accept("unnamed pin " + backend + " " + o.location() + " (reported, not removed)");
+                        log.info("reconcile: pin {} on {} is named by no blob row (reported, not removed: pins may"
+                                + " belong to other users of the node)", o.location(), backend);
+                    }
+                })
+                .onErrorResume(e -> failed(n, backend, o, e))
+                .then();
     }
 
     /** Named by a row, a retired copy or a live intent, or adoptable by a session that still exists. */
@@ -130,7 +156,7 @@ public final class Reconciler {
         int i = switch (o.kind()) {
             case BLOB -> 0;
             case STAGED -> 2;
-            case MULTIPART -> 4;
+            case MULTIPART, PIN -> 4;
         };
         n.incrementAndGet(i);
         if (o.kind() != StoredObject.Kind.MULTIPART) {
@@ -142,6 +168,12 @@ public final class Reconciler {
         }
         lines.accept(line + " (" + o.size() + " bytes)");
         log.info("reconcile: {} ({} bytes)", line, o.size());
+    }
+
+    private static Flux<StoredObject> listingFailed(AtomicLongArray n, String backend, Throwable e) {
+        n.incrementAndGet(6);
+        log.warn("reconcile: listing the objects of {} failed; the next run retries: {}", backend, e.toString());
+        return Flux.empty();
     }
 
     private static Mono<Boolean> failed(AtomicLongArray n, String backend, StoredObject o, Throwable e) {

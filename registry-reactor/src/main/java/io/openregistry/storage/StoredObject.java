@@ -26,7 +26,12 @@ public record StoredObject(Kind kind, String location, Digest digest, String ses
         /** The staged bytes of an upload. */
         STAGED,
         /** An S3 multipart upload of an upload. */
-        MULTIPART;
+        MULTIPART,
+        /**
+         * A recursive pin on an IPFS node: reported when no row names it, never removed (a pin
+         * carries no owner or time, and the node may be shared with other programs).
+         */
+        PIN;
 
         /** The metric tag and report word. */
         public String tag() {
