@@ -29,6 +29,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import io.netty.buffer.Unpooled;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -234,7 +237,8 @@ class StorageReconcileTest {
             List<String> after = keys(raw);
             assertThat(after).doesNotContain(orphanKey, strayKey).contains("other/thing", "blobs/notes.txt")
                     .contains("uploads/" + live + "/multipart")
-                    .noneMatch(k -> k.contains(gone));
+                    .noneMatch(k -> k.contains(gone))
+                    .noneMatch(k -> k.startsWith("reconcile/"));
             assertThat(raw.listParts(b -> b.bucket("registry").key("blobs/uploads/" + live + "/1")
                     .uploadId(liveMultipart)).join().parts()).isNotEmpty();
             // S3Proxy answers ListParts of an aborted upload with no parts (AWS: NoSuchUpload)
@@ -290,6 +294,75 @@ class StorageReconcileTest {
                     .contains("openregistry_storage_reconcile_objects_total{kind=\"multipart\"} 0.0")
                     .contains("openregistry_storage_reconcile_bytes_total{kind=\"blob\"} 4321.0");
         }
+    }
+
+    /**
+     * The move-aside protocol of {@code removeUnnamed}, on the filesystem and on S3: the object is
+     * out of reach while the second check runs (a commit of the same content then stores fresh
+     * bytes, as one does here inside the check), and a check answering "named" puts it back, or
+     * leaves the fresh copy; only an "unnamed" answer removes it. Nothing stays aside.
+     */
+    @Test
+    void removeUnnamedMovesAsideChecksAndPutsBack() throws Exception {
+        Config config = backends.config("filesystem", true, false);
+        Scheduler io = Schedulers.newBoundedElastic(4, 100, "reconcile-test");
+        List<AutoCloseable> closeables = new ArrayList<>();
+        try {
+            BackendRouter stores = StorageWiring.open(config.storage(), io, new SimpleMeterRegistry(), closeables);
+            for (String backend : List.of("filesystem", "s3")) {
+                io.openregistry.storage.BlobStore store = stores.storeFor(backend);
+                byte[] content = StorageBackends.random(4_000);
+                Digest digest = Digest.parse(StorageBackends.digest(content));
+                String location = commit(store, "first-" + backend, content, digest);
+                if (backend.equals("s3")) {
+                    // the per-upload key of small blobs is the content-addressed one
+                    assertThat(location).startsWith("blobs/sha256/");
+                }
+                // named at the second check: put back
+                assertThat(store.removeUnnamed(location, Mono.just(false)).block()).isFalse();
+                assertThat(read(store, location, content.length)).isEqualTo(content);
+                // a commit of the same content while the object is aside: it finds it absent and
+                // stores its own copy; the check then sees its row (here: answers "named")
+                Mono<Boolean> commitMeanwhile = Mono.defer(() -> Mono.fromCallable(() -> {
+                    assertThat(commit(store, "second-" + backend, content, digest)).isEqualTo(location);
+                    return false;
+                }).subscribeOn(Schedulers.boundedElastic()));
+                assertThat(store.removeUnnamed(location, commitMeanwhile).block()).isFalse();
+                assertThat(read(store, location, content.length)).isEqualTo(content);
+                // unnamed: gone
+                assertThat(store.removeUnnamed(location, Mono.just(true)).block()).isTrue();
+                assertThat(store.list().map(o -> o.location()).collectList().block()).doesNotContain(location);
+                // already gone: nothing to remove
+                assertThat(store.removeUnnamed(location, Mono.just(true)).block()).isFalse();
+            }
+            try (var aside = Files.list(backends.dir.resolve("storage/reconcile"))) {
+                assertThat(aside).isEmpty();
+            }
+        } finally {
+            for (AutoCloseable c : closeables) {
+                c.close();
+            }
+            io.dispose();
+        }
+    }
+
+    private static String commit(io.openregistry.storage.BlobStore store, String uploadId, byte[] content, Digest digest) {
+        store.append(uploadId, 0, Flux.just(Unpooled.wrappedBuffer(content))).block(Duration.ofMinutes(1));
+        return store.commit(uploadId, digest, content.length).block(Duration.ofMinutes(1));
+    }
+
+    private static byte[] read(io.openregistry.storage.BlobStore store, String location, int length) {
+        return store.read(location, 0, length).collectList().map(buffers -> {
+            byte[] out = new byte[length];
+            int at = 0;
+            for (var b : buffers) {
+                int n = b.readableBytes();
+                b.readBytes(out, at, n);
+                at += n;
+                b.release();
+            }
+            return out;
+        }).block(Duration.ofMinutes(1));
     }
 
     @Test

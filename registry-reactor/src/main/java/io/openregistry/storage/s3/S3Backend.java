@@ -220,10 +220,15 @@ public final class S3Backend implements ObjectBackend, AutoCloseable {
                     .flatMap(present -> present ? Mono.<Void>empty() : copy(aside, key))
                     .then(deleteKey(aside))
                     .thenReturn(false);
-            return copy(key, aside)
-                    .then(deleteKey(key))
+            // gone already (404 on the copy's source): nothing to remove
+            Mono<Boolean> movedAside = call(() -> client.copyObject(b -> b.sourceBucket(settings.bucket()).sourceKey(key)
+                            .destinationBucket(settings.bucket()).destinationKey(aside)))
+                    .thenReturn(true)
+                    .onErrorResume(e -> S3Failures.status(e) == 404, e -> Mono.just(false))
+                    .onErrorMap(e -> S3Failures.onObject(e, settings, key));
+            return movedAside.flatMap(moved -> !moved ? Mono.just(false) : deleteKey(key)
                     .then(stillUnnamed.onErrorResume(e -> putBack.then(Mono.error(e))))
-                    .flatMap(unnamed -> unnamed ? deleteKey(aside).thenReturn(true) : putBack);
+                    .flatMap(unnamed -> unnamed ? deleteKey(aside).thenReturn(true) : putBack));
         });
     }
 
