@@ -1,6 +1,7 @@
 package io.openregistry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.openregistry.config.Config;
@@ -329,6 +330,27 @@ class StorageReconcileTest {
                 }).subscribeOn(Schedulers.boundedElastic()));
                 assertThat(store.removeUnnamed(location, commitMeanwhile).block()).isFalse();
                 assertThat(read(store, location, content.length)).isEqualTo(content);
+                // the check fails, or the removal is cancelled (shutdown): put back
+                assertThatThrownBy(() -> store.removeUnnamed(location,
+                        Mono.error(new IllegalStateException("died"))).block()).hasMessageContaining("died");
+                assertThat(read(store, location, content.length)).isEqualTo(content);
+                assertThat(store.removeUnnamed(location, Mono.never()).timeout(Duration.ofSeconds(2),
+                        Mono.just(false)).block()).isFalse();
+                assertThat(store.list().map(o -> o.location()).collectList().block()).contains(location);
+                assertThat(read(store, location, content.length)).isEqualTo(content);
+                // a process that died while the object was aside (moved there behind the store's
+                // back, as the store names it): the next listing puts it back
+                Path file = backend.equals("s3") ? backends.s3.objectFile("registry", location)
+                        : backends.dir.resolve("storage").resolve(location);
+                String[] parts = location.split("/");
+                Path aside = backend.equals("s3")
+                        ? backends.s3.objectFile("registry", "reconcile/" + location.substring(6) + "/crashed")
+                        : backends.dir.resolve("storage/reconcile/" + parts[1] + "-" + parts[3] + ".crashed");
+                Files.createDirectories(aside.getParent());
+                Files.move(file, aside);
+                assertThat(store.list().map(o -> o.location()).collectList().block()).contains(location);
+                assertThat(read(store, location, content.length)).isEqualTo(content);
+                assertThat(aside).doesNotExist();
                 // unnamed: gone
                 assertThat(store.removeUnnamed(location, Mono.just(true)).block()).isTrue();
                 assertThat(store.list().map(o -> o.location()).collectList().block()).doesNotContain(location);

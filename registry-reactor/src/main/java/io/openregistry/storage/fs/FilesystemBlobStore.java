@@ -178,10 +178,41 @@ public final class FilesystemBlobStore implements BlobStore {
     /** Files of the {@code blobs/<algorithm>/<xx>/<hex>} layout only; anything else under blobs/ is not ours. */
     @Override
     public Flux<StoredObject> list() {
-        return Flux.using(() -> Files.isDirectory(blobs) ? Files.walk(blobs) : Stream.<Path>empty(),
+        return Flux.using(() -> {
+                    restoreAside();
+                    return Files.isDirectory(blobs) ? Files.walk(blobs) : Stream.<Path>empty();
+                },
                         files -> Flux.fromStream(files.flatMap(this::describe)),
                         Stream::close)
                 .subscribeOn(io);
+    }
+
+    /**
+     * Files a {@link #removeUnnamed} left aside when its process died between moving a file aside
+     * and deciding: moved back to their content-addressed place (if it is free), so that nothing a
+     * row may name stays out of reach; the listing that follows judges them again.
+     */
+    private void restoreAside() throws IOException {
+        Path aside = root.resolve("reconcile");
+        if (!Files.isDirectory(aside)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(aside)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String[] name = file.getFileName().toString().split("\\.", 2)[0].split("-", 2);
+                Digest digest;
+                try {
+                    digest = Digest.parse(name[0] + ":" + name[1]);
+                } catch (RuntimeException notOurs) {
+                    continue;
+                }
+                try {
+                    putBackNow(locationOf(digest), file);
+                } catch (NoSuchFileException handledMeanwhile) {
+                    // another run decided about it meanwhile
+                }
+            }
+        }
     }
 
     private Stream<StoredObject> describe(Path file) {
@@ -220,7 +251,9 @@ public final class FilesystemBlobStore implements BlobStore {
     public Mono<Boolean> removeUnnamed(String location, Mono<Boolean> stillUnnamed) {
         return Mono.fromCallable(() -> {
             Path file = blobPath(location);
-            Path aside = root.resolve("reconcile").resolve(UUID.randomUUID().toString());
+            // named after the digest, so that a run after a crash can put it back (restoreAside)
+            String[] parts = location.split("/");
+            Path aside = root.resolve("reconcile").resolve(parts[1] + "-" + parts[3] + "." + UUID.randomUUID());
             Files.createDirectories(aside.getParent());
             try {
                 Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
@@ -232,20 +265,31 @@ public final class FilesystemBlobStore implements BlobStore {
                 : stillUnnamed.onErrorResume(e -> putBack(location, moved.get()).then(Mono.error(e)))
                         .flatMap(unnamed -> unnamed
                                 ? Mono.fromCallable(() -> Files.deleteIfExists(moved.get())).subscribeOn(io).thenReturn(true)
-                                : putBack(location, moved.get()).thenReturn(false)));
+                                : putBack(location, moved.get()).thenReturn(false))
+                        // cancelled (shutdown) while aside: put it back rather than wait for the next run
+                        .doOnCancel(() -> putBack(location, moved.get()).subscribe(x -> { }, e -> { })));
     }
 
     private Mono<Void> putBack(String location, Path aside) {
         return Mono.fromCallable(() -> {
-            Path file = blobPath(location);
             try {
-                Files.move(aside, file, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException recommitted) {
-                // a commit stored the same content meanwhile
-                Files.deleteIfExists(aside);
+                putBackNow(location, aside);
+            } catch (NoSuchFileException restored) {
+                // a concurrent run's restoreAside put it back already
             }
             return true;
         }).subscribeOn(io).then();
+    }
+
+    private void putBackNow(String location, Path aside) throws IOException {
+        Path file = blobPath(location);
+        Files.createDirectories(file.getParent());
+        try {
+            Files.move(aside, file, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException recommitted) {
+            // a commit stored the same content meanwhile
+            Files.deleteIfExists(aside);
+        }
     }
 
     @Override

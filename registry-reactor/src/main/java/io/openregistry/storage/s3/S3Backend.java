@@ -189,7 +189,8 @@ public final class S3Backend implements ObjectBackend, AutoCloseable {
      */
     @Override
     public Flux<StoredObject> list() {
-        return Flux.from(client.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix("blobs/")).contents())
+        return restoreAside().thenMany(Flux.from(client.listObjectsV2Paginator(b -> b.bucket(settings.bucket())
+                        .prefix("blobs/")).contents()))
                 .onErrorMap(e -> S3Failures.onObject(e, settings, "blobs/"))
                 .filter(o -> KEY.matcher(o.key()).matches())
                 .map(o -> {
@@ -215,7 +216,8 @@ public final class S3Backend implements ObjectBackend, AutoCloseable {
             if (key.startsWith("blobs/uploads/")) {
                 return stillUnnamed.flatMap(unnamed -> unnamed ? delete(key).thenReturn(true) : Mono.just(false));
             }
-            String aside = "reconcile/" + java.util.UUID.randomUUID();
+            // named after the key, so that a run after a crash can put it back (restoreAside)
+            String aside = "reconcile/" + key.substring("blobs/".length()) + "/" + java.util.UUID.randomUUID();
             Mono<Boolean> putBack = storedSize(key).hasElement()
                     .flatMap(present -> present ? Mono.<Void>empty() : copy(aside, key))
                     .then(deleteKey(aside))
@@ -228,8 +230,41 @@ public final class S3Backend implements ObjectBackend, AutoCloseable {
                     .onErrorMap(e -> S3Failures.onObject(e, settings, key));
             return movedAside.flatMap(moved -> !moved ? Mono.just(false) : deleteKey(key)
                     .then(stillUnnamed.onErrorResume(e -> putBack.then(Mono.error(e))))
-                    .flatMap(unnamed -> unnamed ? deleteKey(aside).thenReturn(true) : putBack));
+                    .flatMap(unnamed -> unnamed ? deleteKey(aside).thenReturn(true) : putBack)
+                    // cancelled (shutdown) while aside: put it back rather than wait for the next run
+                    .doOnCancel(() -> putBack.subscribe(x -> { }, e -> log.warn("putting {} back failed; the next"
+                            + " reconciliation does: {}", key, e.toString()))));
         });
+    }
+
+    /**
+     * Objects a {@link #removeUnnamed} left aside when its process died between moving an object
+     * aside and deciding: copied back to their key (if it is free) and deleted, so that nothing a
+     * row may name stays out of reach; the listing that follows judges them again.
+     */
+    private Mono<Void> restoreAside() {
+        return Flux.from(client.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix("reconcile/")).contents())
+                .onErrorMap(e -> S3Failures.onObject(e, settings, "reconcile/"))
+                // (a file-system backed server lists its directories as keys ending in '/')
+                .filter(o -> !o.key().endsWith("/"))
+                .concatMap(o -> {
+                    String aside = o.key();
+                    int cut = aside.lastIndexOf('/');
+                    String key = cut < 0 ? "" : "blobs/" + aside.substring("reconcile/".length(), cut);
+                    if (!KEY.matcher(key).matches() || key.startsWith("blobs/uploads/")) {
+                        return Mono.empty();
+                    }
+                    return storedSize(key).hasElement()
+                            .flatMap(present -> present ? Mono.<Void>empty() : call(() -> client.copyObject(b -> b
+                                            .sourceBucket(settings.bucket()).sourceKey(aside)
+                                            .destinationBucket(settings.bucket()).destinationKey(key)))
+                                    .then()
+                                    // put back meanwhile by the run that moved it (cancelled, see removeUnnamed)
+                                    .onErrorResume(e -> S3Failures.status(e) == 404, e -> Mono.empty())
+                                    .onErrorMap(e -> S3Failures.onObject(e, settings, aside)))
+                            .then(deleteKey(aside));
+                })
+                .then();
     }
 
     private Mono<Void> copy(String from, String to) {
