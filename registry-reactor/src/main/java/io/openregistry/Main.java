@@ -38,6 +38,7 @@ public final class Main {
                             + "       openregistry storage scrub [--sample N | --all] [--config FILE]   (re-hash stored blobs)\n"
                             + "       openregistry storage migrate --to filesystem|s3|ipfs [--config FILE]   (move blobs)\n"
                             + "       openregistry gc [--dry-run] [--config FILE]   (one garbage collection)\n"
+                            + "       openregistry storage reconcile [--dry-run] [--config FILE]   (remove unnamed objects)\n"
                             + "Every config key can be overridden by an environment variable, e.g. "
                             + "http.addr -> OPENREGISTRY_HTTP_ADDR. Keys: " + String.join(", ", ConfigLoader.keys()));
                     return;

@@ -27,6 +27,7 @@ import io.openregistry.http.Responses;
 import io.openregistry.http.RouteTemplates;
 import io.openregistry.metadata.cache.MetadataCache;
 import io.openregistry.maintenance.GarbageCollector;
+import io.openregistry.maintenance.Reconciler;
 import io.openregistry.maintenance.RetiredSweep;
 import io.openregistry.maintenance.Scrubber;
 import io.openregistry.metadata.r2dbc.R2dbcMetadata;
@@ -94,13 +95,15 @@ public final class Registry implements AutoCloseable {
     private final Sweeper scrub;
     private final Sweeper collection;
     private final GarbageCollector gc;
+    private final Sweeper reconcile;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Registry(DisposableServer server, ListenerDrain drain, Duration shutdownTimeout, Readiness readiness,
                      UploadService uploads, DisposableServer admin, Observability observability, Disposable sweeper,
                      R2dbcMetadata metadata, List<AutoCloseable> closeables, Scheduler io, Scheduler workers,
                      Scheduler hashing, Scheduler timers, Sweeper sweep, Sweeper scrub, Sweeper collection,
-                     GarbageCollector gc) {
+                     GarbageCollector gc,
+                     Sweeper reconcile) {
         this.server = server;
         this.drain = drain;
         this.shutdownTimeout = shutdownTimeout;
@@ -119,6 +122,7 @@ public final class Registry implements AutoCloseable {
         this.scrub = scrub;
         this.collection = collection;
         this.gc = gc;
+        this.reconcile = reconcile;
     }
 
     /** Builds everything from the configuration and binds the listener; fails with a readable message. */
@@ -251,6 +255,16 @@ public final class Registry implements AutoCloseable {
             if (!config.gc().every().isZero()) {
                 sweeps = Disposables.composite(sweeps, collection.start(timers));
             }
+            // the reconciliation of unnamed storage objects, when configured: one replica at a time
+            Reconciler reconciler = new Reconciler(metadata.placements(), store, meters);
+            Duration reconcileEvery = config.storage().reconcileEvery();
+            Sweeper reconcile = new Sweeper("reconcile", metadata.jobs(), replicaName(),
+                    reconcileEvery.isZero() ? Duration.ofDays(1) : reconcileEvery,
+                    () -> Mono.defer(() -> reconciler.reconcile(Instant.now().minus(config.storage().deleteAfter()),
+                            Instant.now().minus(ttl), false, line -> { })).then(), meters);
+            if (!reconcileEvery.isZero()) {
+                sweeps = Disposables.composite(sweeps, reconcile.start(timers));
+            }
             // the signing keys follow auth.keysDir (rotation without a restart): on every replica,
             // each reloads its own; stopped with the sweeper
             Disposable sweeper = Disposables.composite(sweeps, access.keyReloads().subscribe());
@@ -261,7 +275,7 @@ public final class Registry implements AutoCloseable {
                     admin.port());
             return new Registry(server, new ListenerDrain(server, connections), config.http().shutdownTimeout(),
                     readiness, uploadService, admin, observability, sweeper, metadata, closeables, io, workers, hashing,
-                    timers, sweep, scrub, collection, gc);
+                    timers, sweep, scrub, collection, gc, reconcile);
         } catch (RuntimeException e) {
             if (server != null) {
                 server.disposeNow(Duration.ofSeconds(10));
@@ -393,6 +407,14 @@ public final class Registry implements AutoCloseable {
         return gc.runIfIdle(dryRun, settings);
     }
 
+    /**
+     * One run of the periodic reconciliation of unnamed storage objects now, if this replica gets
+     * the job's lease, configured or not; for tests. @return whether it ran
+     */
+    Mono<Boolean> reconcileOnce() {
+        return reconcile.runOnce();
+    }
+
     /** This start's name in job leases: the host name (for operators reading the table) and a random part. */
     private static String replicaName() {
         String host = System.getenv().getOrDefault("HOSTNAME", "replica");
@@ -429,6 +451,7 @@ public final class Registry implements AutoCloseable {
         step("releasing the sweeper's lease", () -> sweep.release(Duration.ofSeconds(5)));
         step("releasing the scrub's lease", () -> scrub.release(Duration.ofSeconds(5)));
         step("releasing the garbage collection's lease", () -> collection.release(Duration.ofSeconds(5)));
+        step("releasing the reconciliation's lease", () -> reconcile.release(Duration.ofSeconds(5)));
         step("closing the database", metadata::close);
         closeAll(closeables);
         step("closing the admin listener", () -> admin.disposeNow(Duration.ofSeconds(5)));

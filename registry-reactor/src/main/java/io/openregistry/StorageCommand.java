@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.openregistry.config.Config;
 import io.openregistry.config.ConfigException;
 import io.openregistry.maintenance.Migrator;
+import io.openregistry.maintenance.Reconciler;
 import io.openregistry.maintenance.Scrubber;
 import io.openregistry.metadata.r2dbc.R2dbcMetadata;
 import io.openregistry.storage.BackendRouter;
@@ -26,12 +27,17 @@ import reactor.core.scheduler.Schedulers;
  *       backend, verified, and point its row at the copy; the old copies are deleted by the
  *       registry's sweeper after {@code storage.deleteAfterSeconds}. Exit status 1 when blobs
  *       were left (being pushed at that moment, or failed): run it again.</li>
+ *   <li>{@code reconcile [--dry-run]}: remove storage objects no database row names (older than
+ *       {@code storage.deleteAfterSeconds}) and staged uploads without a session (older than the
+ *       upload time to live); each is printed. Exit status 1 when some could not be checked or
+ *       removed.</li>
  * </ul>
  * Exit status 2: usage or configuration errors.
  */
 final class StorageCommand {
     static final String USAGE = "usage: openregistry storage scrub [--sample N | --all] [--config FILE]\n"
-            + "       openregistry storage migrate --to filesystem|s3|ipfs [--config FILE]";
+            + "       openregistry storage migrate --to filesystem|s3|ipfs [--config FILE]\n"
+            + "       openregistry storage reconcile [--dry-run] [--config FILE]";
     private static final Set<String> BACKENDS = Set.of("filesystem", "s3", "ipfs");
 
     private StorageCommand() {
@@ -39,16 +45,23 @@ final class StorageCommand {
 
     /** Runs the command; returns the process exit status (0 all good, 1 problems found or left, 2 usage or failure). */
     static int run(String[] args, Config config, PrintStream out, PrintStream err) {
-        if (args.length == 0 || !(args[0].equals("scrub") || args[0].equals("migrate"))) {
+        if (args.length == 0 || !(args[0].equals("scrub") || args[0].equals("migrate") || args[0].equals("reconcile"))) {
             err.println(args.length == 0 ? USAGE : "openregistry: unknown storage command '" + args[0] + "'\n" + USAGE);
             return 2;
         }
         int sample = 0;
         String target = null;
+        boolean dryRun = false;
         for (int i = 1; i < args.length; i++) {
             String arg = args[i];
             boolean scrub = args[0].equals("scrub");
-            if (scrub && arg.equals("--all")) {
+            if (args[0].equals("reconcile")) {
+                if (!arg.equals("--dry-run")) {
+                    err.println("openregistry: unexpected argument '" + arg + "' for storage reconcile\n" + USAGE);
+                    return 2;
+                }
+                dryRun = true;
+            } else if (scrub && arg.equals("--all")) {
                 sample = 0;
             } else if (scrub && arg.equals("--sample") && i + 1 < args.length) {
                 try {
@@ -82,6 +95,15 @@ final class StorageCommand {
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
             BackendRouter stores = StorageWiring.open(config.storage(), io, meters, closeables);
             metadata = R2dbcMetadata.open(config.database());
+            if (args[0].equals("reconcile")) {
+                java.time.Instant now = java.time.Instant.now();
+                Reconciler.Report report = new Reconciler(metadata.placements(), stores, meters)
+                        .reconcile(now.minus(config.storage().deleteAfter()), now.minus(config.upload().ttl()), dryRun,
+                                out::println)
+                        .block();
+                out.println("reconcile" + (dryRun ? " (dry run, nothing removed)" : "") + ": " + report);
+                return report.failed() == 0 ? 0 : 1;
+            }
             if (target == null) {
                 Scrubber.Report report = new Scrubber(metadata.placements(), stores, meters)
                         .scrub(sample, out::println).block();

@@ -118,10 +118,13 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
      * @param ipfs     IPFS settings, or null: set when the driver is {@code ipfs} or {@code storage.ipfs.api}
      *                 is given
      * @param deleteAfter how long the bytes of a blob no repository links are kept before the
-     *                 backend object is deleted (S3 delete, IPFS unpin, file removal)
+     *                 backend object is deleted (S3 delete, IPFS unpin, file removal); also the age
+     *                 a storage object no row names must reach before the reconciliation removes it
+     * @param reconcileEvery the period of the reconciliation of unnamed storage objects
+     *                 ({@code storage.reconcile.intervalSeconds}), or zero for none
      */
     public record Storage(String driver, Path root, boolean redirect, S3 s3, Ipfs ipfs, java.time.Duration deleteAfter,
-                          Scrub scrub) {
+                          Scrub scrub, java.time.Duration reconcileEvery) {
         public Storage(String driver, Path root) {
             this(driver, root, false, null, null, java.time.Duration.ofHours(1));
         }
@@ -133,6 +136,12 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
         /** Without a periodic scrub. */
         public Storage(String driver, Path root, boolean redirect, S3 s3, Ipfs ipfs, java.time.Duration deleteAfter) {
             this(driver, root, redirect, s3, ipfs, deleteAfter, Scrub.OFF);
+        }
+
+        /** Without a periodic reconciliation of unnamed storage objects. */
+        public Storage(String driver, Path root, boolean redirect, S3 s3, Ipfs ipfs, java.time.Duration deleteAfter,
+                       Scrub scrub) {
+            this(driver, root, redirect, s3, ipfs, deleteAfter, scrub, java.time.Duration.ZERO);
         }
     }
 

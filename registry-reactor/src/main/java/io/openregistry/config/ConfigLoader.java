@@ -47,6 +47,9 @@ public final class ConfigLoader {
         DEFAULTS.put("storage.deleteAfterSeconds", "3600");
         DEFAULTS.put("storage.scrub.intervalSeconds", "0");
         DEFAULTS.put("storage.scrub.sample", String.valueOf(Config.Scrub.OFF.sample()));
+        // daily: orphans come only from crashes and failed commits, so a day's leak is small, and a
+        // run lists the whole store (one S3 LIST per 1000 objects, a walk of blobs/)
+        DEFAULTS.put("storage.reconcile.intervalSeconds", "86400");
         DEFAULTS.put("storage.s3.endpoint", "");
         DEFAULTS.put("storage.s3.region", "us-east-1");
         DEFAULTS.put("storage.s3.bucket", "");
@@ -330,8 +333,10 @@ public final class ConfigLoader {
         long scrubEvery = number("storage.scrub.intervalSeconds", v.get("storage.scrub.intervalSeconds"), 0,
                 365L * 24 * 3600);
         int scrubSample = (int) number("storage.scrub.sample", v.get("storage.scrub.sample"), 0, 100_000_000);
+        long reconcileEvery = number("storage.reconcile.intervalSeconds", v.get("storage.reconcile.intervalSeconds"), 0,
+                365L * 24 * 3600);
         return new Config.Storage(driver, root, redirect.equals("redirect"), s3, ipfs, Duration.ofSeconds(deleteAfter),
-                new Config.Scrub(Duration.ofSeconds(scrubEvery), scrubSample));
+                new Config.Scrub(Duration.ofSeconds(scrubEvery), scrubSample), Duration.ofSeconds(reconcileEvery));
     }
 
     private static String required(Map<String, String> v, String key) {

@@ -84,4 +84,15 @@ public interface BlobPlacements {
      * so it must be idempotent (deleting what is gone succeeds).
      */
     Mono<Sweep> sweep(Retired copy, Supplier<Mono<Void>> deleteBytes);
+
+    /**
+     * Whether the database names a stored object, in one snapshot: a retired copy at
+     * ({@code backend}, {@code location}), and either a blob row of {@code digest} or a live commit
+     * intent for it (a content-addressed object, {@code digest} not null) or a blob row at that
+     * location (otherwise). The reconciliation of unnamed storage objects keeps every named one.
+     */
+    Mono<Boolean> names(String backend, String location, Digest digest);
+
+    /** Whether an upload session with this id exists (its staged bytes are then not to be removed). */
+    Mono<Boolean> uploadExists(String uploadId);
 }

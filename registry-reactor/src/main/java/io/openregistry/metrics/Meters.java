@@ -319,4 +319,20 @@ public final class Meters {
         return Timer.builder(GC_DURATION).tag(TAG_OUTCOME, outcome).description("Garbage collection runs")
                 .register(registry);
     }
+
+    /**
+     * What the reconciliation of unnamed storage objects removed, by kind ({@code blob}: committed
+     * objects no row names, {@code staged}: staged uploads without a session, {@code multipart}: S3
+     * multipart uploads without a session).
+     */
+    public static Counter storageReconciled(MeterRegistry registry, String kind) {
+        return Counter.builder("openregistry.storage.reconcile.objects").tag("kind", kind)
+                .description("Storage objects no database row names, removed by the reconciliation").register(registry);
+    }
+
+    /** The bytes of {@link #storageReconciled}. */
+    public static Counter storageReconciledBytes(MeterRegistry registry, String kind) {
+        return Counter.builder("openregistry.storage.reconcile.bytes").tag("kind", kind).baseUnit("bytes")
+                .description("Bytes of the storage objects removed by the reconciliation").register(registry);
+    }
 }

@@ -105,6 +105,36 @@ public interface BlobStore {
     Mono<Void> delete(String location);
 
     /**
+     * The committed objects this store wrote itself (only locations of its own layout, never
+     * foreign objects beside them), streamed with bounded memory, for the reconciliation of objects
+     * no database row names. Empty for a store that cannot list safely (the default).
+     */
+    default Flux<StoredObject> list() {
+        return Flux.empty();
+    }
+
+    /**
+     * Removes an object no database row names, safely against a commit or migration that adopts
+     * the same content-addressed location at this very moment: the store first takes the object out
+     * of reach (so that a commit starting now stores fresh bytes), then runs {@code stillUnnamed}
+     * and deletes the object only if it answers true, else puts it back. The default keeps every
+     * object (a store without such a protocol cannot remove safely).
+     *
+     * @return whether the object was removed
+     */
+    default Mono<Boolean> removeUnnamed(String location, Mono<Boolean> stillUnnamed) {
+        return Mono.just(false);
+    }
+
+    /**
+     * The staged uploads this store keeps (location: the upload id), for the removal of staged
+     * uploads whose session is gone ({@link #abort} removes one). Empty by default.
+     */
+    default Flux<StoredObject> listStaged() {
+        return Flux.empty();
+    }
+
+    /**
      * The store that holds the blobs recorded with {@code backend} (the {@link #backend()} name
      * stored with each blob): this one for its own name; a store that routes among several
      * backends ({@link BackendRouter}) returns the one configured for it. Every read, redirect and

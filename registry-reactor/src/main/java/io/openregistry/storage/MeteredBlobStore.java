@@ -99,4 +99,19 @@ public final class MeteredBlobStore implements BlobStore {
     public Mono<Void> delete(String location) {
         return delete.time(store.delete(location));
     }
+
+    @Override
+    public Flux<StoredObject> list() {
+        return store.list();
+    }
+
+    @Override
+    public Mono<Boolean> removeUnnamed(String location, Mono<Boolean> stillUnnamed) {
+        return store.removeUnnamed(location, stillUnnamed);
+    }
+
+    @Override
+    public Flux<StoredObject> listStaged() {
+        return store.listStaged();
+    }
 }

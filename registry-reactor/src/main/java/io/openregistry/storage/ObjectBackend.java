@@ -48,4 +48,14 @@ public interface ObjectBackend {
     default Optional<URI> redirect(String location) {
         return Optional.empty();
     }
+
+    /** {@link BlobStore#list}: the objects of this backend's own layout. Empty by default. */
+    default Flux<StoredObject> list() {
+        return Flux.empty();
+    }
+
+    /** {@link BlobStore#removeUnnamed}. Keeps the object by default. */
+    default Mono<Boolean> removeUnnamed(String location, Mono<Boolean> stillUnnamed) {
+        return Mono.just(false);
+    }
 }

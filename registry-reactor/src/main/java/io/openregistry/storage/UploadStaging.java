@@ -37,4 +37,13 @@ public interface UploadStaging {
 
     /** {@link BlobStore#abort}. */
     Mono<Void> abort(String uploadId);
+
+    /**
+     * {@link BlobStore#listStaged}: the staged uploads (and, for S3, their multipart uploads) this
+     * staging place holds, each with its upload id as location. Empty by default (a staging place
+     * shared with another store lists there).
+     */
+    default Flux<StoredObject> list() {
+        return Flux.empty();
+    }
 }

@@ -230,6 +230,18 @@ class ConfigLoaderTest {
                 .hasMessageContaining("storage.scrub.sample");
     }
 
+    /** storage.reconcile.intervalSeconds: daily by default, 0 turns it off, negative is refused by name. */
+    @Test
+    void reconcileInterval() {
+        assertThat(ConfigLoader.load(null, Map.of()).storage().reconcileEvery()).isEqualTo(java.time.Duration.ofDays(1));
+        assertThat(ConfigLoader.load(null, Map.of("OPENREGISTRY_STORAGE_RECONCILE_INTERVAL_SECONDS", "0")).storage()
+                .reconcileEvery()).isZero();
+        assertThat(ConfigLoader.load(null, Map.of("OPENREGISTRY_STORAGE_RECONCILE_INTERVAL_SECONDS", "600")).storage()
+                .reconcileEvery()).isEqualTo(java.time.Duration.ofMinutes(10));
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_STORAGE_RECONCILE_INTERVAL_SECONDS", "-1")))
+                .hasMessageContaining("storage.reconcile.intervalSeconds");
+    }
+
     @Test
     void authKeys() {
         Config off = ConfigLoader.load(null, Map.of());

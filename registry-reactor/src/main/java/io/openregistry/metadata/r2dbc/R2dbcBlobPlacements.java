@@ -105,6 +105,27 @@ final class R2dbcBlobPlacements implements BlobPlacements {
                 .single();
     }
 
+    @Override
+    public Mono<Boolean> names(String backend, String location, Digest digest) {
+        String retired = "(SELECT COUNT(*) FROM retired_objects WHERE backend = $1 AND location = $2)";
+        return (digest == null
+                ? db.query("SELECT " + retired + " + (SELECT COUNT(*) FROM blobs WHERE backend = $3 AND location = $4)",
+                        row -> ((Number) row.get(0)).longValue(), backend, location, backend, location)
+                : db.query("SELECT " + retired + " + (SELECT COUNT(*) FROM blobs WHERE digest = $3)"
+                                + " + (SELECT COUNT(*) FROM blob_intents WHERE digest = $4"
+                                + " AND intent_until > CURRENT_TIMESTAMP)",
+                        row -> ((Number) row.get(0)).longValue(), backend, location, digest, digest))
+                .single()
+                .map(n -> n > 0);
+    }
+
+    @Override
+    public Mono<Boolean> uploadExists(String uploadId) {
+        return db.query("SELECT COUNT(*) FROM uploads WHERE id = $1", row -> ((Number) row.get(0)).longValue(), uploadId)
+                .single()
+                .map(n -> n > 0);
+    }
+
     private static Mono<Long> forget(Connection conn, Retired copy) {
         return Db.update(conn, "DELETE FROM retired_objects WHERE backend = $1 AND location = $2", copy.backend(),
                 copy.location());

@@ -4,16 +4,23 @@ import io.netty.buffer.ByteBuf;
 import io.openregistry.oci.Digest;
 import io.openregistry.storage.BlobContent;
 import io.openregistry.storage.BlobStore;
+import io.openregistry.storage.StoredObject;
 import io.openregistry.storage.staging.FileChunks;
 import io.openregistry.storage.staging.LocalStaging;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -166,6 +173,128 @@ public final class FilesystemBlobStore implements BlobStore {
     @Override
     public Mono<Void> delete(String location) {
         return Mono.fromCallable(() -> Files.deleteIfExists(blobPath(location))).subscribeOn(io).then();
+    }
+
+    /** Files of the {@code blobs/<algorithm>/<xx>/<hex>} layout only; anything else under blobs/ is not ours. */
+    @Override
+    public Flux<StoredObject> list() {
+        return Flux.using(() -> {
+                    restoreAside();
+                    return Files.isDirectory(blobs) ? Files.walk(blobs) : Stream.<Path>empty();
+                },
+                        files -> Flux.fromStream(files.flatMap(this::describe)),
+                        Stream::close)
+                .subscribeOn(io);
+    }
+
+    /**
+     * Files a {@link #removeUnnamed} left aside when its process died between moving a file aside
+     * and deciding: moved back to their content-addressed place (if it is free), so that nothing a
+     * row may name stays out of reach; the listing that follows judges them again.
+     */
+    private void restoreAside() throws IOException {
+        Path aside = root.resolve("reconcile");
+        if (!Files.isDirectory(aside)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(aside)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String[] name = file.getFileName().toString().split("\\.", 2)[0].split("-", 2);
+                Digest digest;
+                try {
+                    digest = Digest.parse(name[0] + ":" + name[1]);
+                } catch (RuntimeException notOurs) {
+                    continue;
+                }
+                try {
+                    putBackNow(locationOf(digest), file);
+                } catch (NoSuchFileException handledMeanwhile) {
+                    // another run decided about it meanwhile
+                }
+            }
+        }
+    }
+
+    private Stream<StoredObject> describe(Path file) {
+        Path relative = blobs.relativize(file);
+        if (relative.getNameCount() != 3) {
+            return Stream.empty();
+        }
+        Digest digest;
+        try {
+            digest = Digest.parse(relative.getName(0) + ":" + relative.getName(2));
+        } catch (RuntimeException notADigest) {
+            return Stream.empty();
+        }
+        String location = locationOf(digest);
+        if (!root.resolve(location).equals(file)) {
+            return Stream.empty();
+        }
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return a.isRegularFile()
+                    ? Stream.of(new StoredObject(StoredObject.Kind.BLOB, location, digest, null, a.size(), a.lastModifiedTime().toInstant()))
+                    : Stream.empty();
+        } catch (IOException gone) {
+            return Stream.empty();
+        }
+    }
+
+    /**
+     * Renames the file into {@code reconcile/} beside {@code blobs/} first: a commit of its digest
+     * that checks for it from then on finds it absent and moves fresh bytes in, and one that found
+     * it before the rename holds a commit intent (or has its row) by the time {@code stillUnnamed}
+     * runs, which then answers false and the file is moved back (unless a commit has meanwhile put
+     * the same bytes in place).
+     */
+    @Override
+    public Mono<Boolean> removeUnnamed(String location, Mono<Boolean> stillUnnamed) {
+        return Mono.fromCallable(() -> {
+            Path file = blobPath(location);
+            // named after the digest, so that a run after a crash can put it back (restoreAside)
+            String[] parts = location.split("/");
+            Path aside = root.resolve("reconcile").resolve(parts[1] + "-" + parts[3] + "." + UUID.randomUUID());
+            Files.createDirectories(aside.getParent());
+            try {
+                Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
+            } catch (NoSuchFileException gone) {
+                return Optional.<Path>empty();
+            }
+            return Optional.of(aside);
+        }).subscribeOn(io).flatMap(moved -> moved.isEmpty() ? Mono.just(false)
+                : stillUnnamed.onErrorResume(e -> putBack(location, moved.get()).then(Mono.error(e)))
+                        .flatMap(unnamed -> unnamed
+                                ? Mono.fromCallable(() -> Files.deleteIfExists(moved.get())).subscribeOn(io).thenReturn(true)
+                                : putBack(location, moved.get()).thenReturn(false))
+                        // cancelled (shutdown) while aside: put it back rather than wait for the next run
+                        .doOnCancel(() -> putBack(location, moved.get()).subscribe(x -> { }, e -> { })));
+    }
+
+    private Mono<Void> putBack(String location, Path aside) {
+        return Mono.fromCallable(() -> {
+            try {
+                putBackNow(location, aside);
+            } catch (NoSuchFileException restored) {
+                // a concurrent run's restoreAside put it back already
+            }
+            return true;
+        }).subscribeOn(io).then();
+    }
+
+    private void putBackNow(String location, Path aside) throws IOException {
+        Path file = blobPath(location);
+        Files.createDirectories(file.getParent());
+        try {
+            Files.move(aside, file, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException recommitted) {
+            // a commit stored the same content meanwhile
+            Files.deleteIfExists(aside);
+        }
+    }
+
+    @Override
+    public Flux<StoredObject> listStaged() {
+        return staging.list();
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.openregistry.storage.ipfs;
 import io.netty.buffer.ByteBuf;
 import io.openregistry.oci.Digest;
 import io.openregistry.storage.ObjectBackend;
+import io.openregistry.storage.StoredObject;
 import java.net.URI;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -127,6 +128,19 @@ public final class IpfsBackend implements ObjectBackend, AutoCloseable {
     @Override
     public Mono<Void> delete(String location) {
         return Mono.fromCallable(() -> cid(location)).flatMap(client::pinRm);
+    }
+
+    /**
+     * The node's recursive pins, as {@code PIN} objects (size 0, time unknown), when the registry
+     * pins ({@code storage.ipfs.pin}); the reconciliation reports those no row names and never
+     * removes them (see {@link StoredObject.Kind#PIN}).
+     */
+    @Override
+    public Flux<StoredObject> list() {
+        return settings.pin()
+                ? client.pins().filter(cid -> CID.matcher(cid).matches())
+                        .map(cid -> new StoredObject(StoredObject.Kind.PIN, cid, null, null, 0, java.time.Instant.EPOCH))
+                : Flux.empty();
     }
 
     @Override

@@ -138,6 +138,68 @@ final class KuboClient implements AutoCloseable {
                         e -> e.getMessage().contains("not pinned") ? Mono.just(false) : Mono.error(e));
     }
 
+    /**
+     * The recursively pinned CIDs ({@code pin/ls?type=recursive}). The reply is one JSON object
+     * ({@code {"Keys": {cid: {...}}}}), held whole: some tens of bytes per pin.
+     */
+    Flux<String> pins() {
+        return call("pin/ls", "type=recursive")
+                .flatMapIterable(json -> {
+                    java.util.List<String> cids = new java.util.ArrayList<>();
+                    json.path("Keys").fieldNames().forEachRemaining(cid -> cids.add(base32(cid)));
+                    return cids;
+                });
+    }
+
+    private static final String BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    private static final String BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+
+    /**
+     * A CIDv1 in base32 (multibase prefix {@code b}), as {@code add} answers with
+     * {@code cid-base=base32} and the registry records: pin/ls lists CIDv1 in the node's own base
+     * (js-ipfs: base58btc, prefix {@code z}), and asking it for base32 fails when any CIDv0 is
+     * pinned. Other forms (CIDv0 {@code Qm...}, other bases) are returned as they are.
+     */
+    static String base32(String cid) {
+        if (cid.isEmpty() || cid.charAt(0) != 'z') {
+            return cid;
+        }
+        java.math.BigInteger n = java.math.BigInteger.ZERO;
+        int zeros = 0;
+        boolean leading = true;
+        for (char c : cid.substring(1).toCharArray()) {
+            int digit = BASE58.indexOf(c);
+            if (digit < 0) {
+                return cid;
+            }
+            if (leading && digit == 0) {
+                zeros++;
+            } else {
+                leading = false;
+            }
+            n = n.multiply(java.math.BigInteger.valueOf(58)).add(java.math.BigInteger.valueOf(digit));
+        }
+        byte[] magnitude = n.toByteArray();
+        int skip = magnitude.length > 1 && magnitude[0] == 0 ? 1 : 0;
+        byte[] bytes = new byte[zeros + magnitude.length - skip];
+        System.arraycopy(magnitude, skip, bytes, zeros, magnitude.length - skip);
+        StringBuilder out = new StringBuilder("b");
+        int buffer = 0;
+        int bits = 0;
+        for (byte b : bytes) {
+            buffer = (buffer << 8) | (b & 0xff);
+            bits += 8;
+            while (bits >= 5) {
+                out.append(BASE32.charAt((buffer >> (bits - 5)) & 31));
+                bits -= 5;
+            }
+        }
+        if (bits > 0) {
+            out.append(BASE32.charAt((buffer << (5 - bits)) & 31));
+        }
+        return out.toString();
+    }
+
     /** Unpins {@code cid}; completes normally when it was not pinned. */
     Mono<Void> pinRm(String cid) {
         return call("pin/rm", "arg=" + encode(cid))

@@ -5,6 +5,7 @@ import io.openregistry.oci.Digest;
 import io.openregistry.storage.BlobStore;
 import io.openregistry.storage.Buffers;
 import io.openregistry.storage.ObjectBackend;
+import io.openregistry.storage.StoredObject;
 import io.openregistry.storage.UploadStaging;
 import io.openregistry.storage.staging.LocalStaging;
 import java.net.URI;
@@ -177,5 +178,20 @@ public final class RemoteBlobStore implements BlobStore {
     @Override
     public Mono<Void> delete(String location) {
         return backend.delete(location);
+    }
+
+    @Override
+    public Flux<StoredObject> list() {
+        return backend.list();
+    }
+
+    @Override
+    public Mono<Boolean> removeUnnamed(String location, Mono<Boolean> stillUnnamed) {
+        return backend.removeUnnamed(location, stillUnnamed);
+    }
+
+    @Override
+    public Flux<StoredObject> listStaged() {
+        return staging.list();
     }
 }

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.openregistry.oci.Digest;
 import io.openregistry.storage.ObjectBackend;
+import io.openregistry.storage.StoredObject;
 import io.openregistry.storage.UploadStaging;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -179,6 +180,103 @@ public final class S3Backend implements ObjectBackend, AutoCloseable {
         return Mono.fromCallable(() -> checkedKey(location))
                 .flatMap(key -> call(() -> client.deleteObject(b -> b.bucket(settings.bucket()).key(key)))
                         .onErrorMap(e -> S3Failures.onObject(e, settings, key)))
+                .then();
+    }
+
+    /**
+     * ListObjectsV2 under {@code blobs/}, a page (at most 1000 keys) at a time as the subscriber
+     * requests: only keys of the registry's layout ({@link #KEY}), never other objects in the bucket.
+     */
+    @Override
+    public Flux<StoredObject> list() {
+        return restoreAside().thenMany(Flux.from(client.listObjectsV2Paginator(b -> b.bucket(settings.bucket())
+                        .prefix("blobs/")).contents()))
+                .onErrorMap(e -> S3Failures.onObject(e, settings, "blobs/"))
+                .filter(o -> KEY.matcher(o.key()).matches())
+                .map(o -> {
+                    String[] parts = o.key().split("/");
+                    boolean perUpload = parts[1].equals("uploads");
+                    return new StoredObject(StoredObject.Kind.BLOB, o.key(),
+                            perUpload ? null : Digest.parse(parts[1] + ":" + parts[2]), perUpload ? parts[2] : null,
+                            o.size() == null ? 0 : o.size(), o.lastModified());
+                });
+    }
+
+    /**
+     * A per-upload key only its own session's commit can adopt, so once the caller's check answers
+     * true it is simply deleted. A content-addressed key can be adopted by any commit or migration
+     * of its digest, which skips the write when it finds the object ({@link #put}): the object is
+     * first copied aside under {@code reconcile/} and deleted, then {@code stillUnnamed} runs (a
+     * commit that found the object holds its intent or row by then) and the copy is either deleted
+     * or copied back. CopyObject is limited to 5 GiB: a bigger object fails to copy and is kept.
+     */
+    @Override
+    public Mono<Boolean> removeUnnamed(String location, Mono<Boolean> stillUnnamed) {
+        return Mono.fromCallable(() -> checkedKey(location)).flatMap(key -> {
+            if (key.startsWith("blobs/uploads/")) {
+                return stillUnnamed.flatMap(unnamed -> unnamed ? delete(key).thenReturn(true) : Mono.just(false));
+            }
+            // named after the key, so that a run after a crash can put it back (restoreAside)
+            String aside = "reconcile/" + key.substring("blobs/".length()) + "/" + java.util.UUID.randomUUID();
+            Mono<Boolean> putBack = storedSize(key).hasElement()
+                    .flatMap(present -> present ? Mono.<Void>empty() : copy(aside, key))
+                    .then(deleteKey(aside))
+                    .thenReturn(false);
+            // gone already (404 on the copy's source): nothing to remove
+            Mono<Boolean> movedAside = call(() -> client.copyObject(b -> b.sourceBucket(settings.bucket()).sourceKey(key)
+                            .destinationBucket(settings.bucket()).destinationKey(aside)))
+                    .thenReturn(true)
+                    .onErrorResume(e -> S3Failures.status(e) == 404, e -> Mono.just(false))
+                    .onErrorMap(e -> S3Failures.onObject(e, settings, key));
+            return movedAside.flatMap(moved -> !moved ? Mono.just(false) : deleteKey(key)
+                    .then(stillUnnamed.onErrorResume(e -> putBack.then(Mono.error(e))))
+                    .flatMap(unnamed -> unnamed ? deleteKey(aside).thenReturn(true) : putBack)
+                    // cancelled (shutdown) while aside: put it back rather than wait for the next run
+                    .doOnCancel(() -> putBack.subscribe(x -> { }, e -> log.warn("putting {} back failed; the next"
+                            + " reconciliation does: {}", key, e.toString()))));
+        });
+    }
+
+    /**
+     * Objects a {@link #removeUnnamed} left aside when its process died between moving an object
+     * aside and deciding: copied back to their key (if it is free) and deleted, so that nothing a
+     * row may name stays out of reach; the listing that follows judges them again.
+     */
+    private Mono<Void> restoreAside() {
+        return Flux.from(client.listObjectsV2Paginator(b -> b.bucket(settings.bucket()).prefix("reconcile/")).contents())
+                .onErrorMap(e -> S3Failures.onObject(e, settings, "reconcile/"))
+                // (a file-system backed server lists its directories as keys ending in '/')
+                .filter(o -> !o.key().endsWith("/"))
+                .concatMap(o -> {
+                    String aside = o.key();
+                    int cut = aside.lastIndexOf('/');
+                    String key = cut < 0 ? "" : "blobs/" + aside.substring("reconcile/".length(), cut);
+                    if (!KEY.matcher(key).matches() || key.startsWith("blobs/uploads/")) {
+                        return Mono.empty();
+                    }
+                    return storedSize(key).hasElement()
+                            .flatMap(present -> present ? Mono.<Void>empty() : call(() -> client.copyObject(b -> b
+                                            .sourceBucket(settings.bucket()).sourceKey(aside)
+                                            .destinationBucket(settings.bucket()).destinationKey(key)))
+                                    .then()
+                                    // put back meanwhile by the run that moved it (cancelled, see removeUnnamed)
+                                    .onErrorResume(e -> S3Failures.status(e) == 404, e -> Mono.empty())
+                                    .onErrorMap(e -> S3Failures.onObject(e, settings, aside)))
+                            .then(deleteKey(aside));
+                })
+                .then();
+    }
+
+    private Mono<Void> copy(String from, String to) {
+        return call(() -> client.copyObject(b -> b.sourceBucket(settings.bucket()).sourceKey(from)
+                        .destinationBucket(settings.bucket()).destinationKey(to)))
+                .onErrorMap(e -> S3Failures.onObject(e, settings, from))
+                .then();
+    }
+
+    private Mono<Void> deleteKey(String key) {
+        return call(() -> client.deleteObject(b -> b.bucket(settings.bucket()).key(key)))
+                .onErrorMap(e -> S3Failures.onObject(e, settings, key))
                 .then();
     }
 

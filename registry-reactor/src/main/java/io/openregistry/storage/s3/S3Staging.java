@@ -3,6 +3,7 @@ package io.openregistry.storage.s3;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.openregistry.oci.Digest;
+import io.openregistry.storage.StoredObject;
 import io.openregistry.storage.UploadStaging;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -573,6 +574,55 @@ final class S3Staging implements UploadStaging {
                         .then(deleteHelpers(uploadId));
             });
         });
+    }
+
+    /**
+     * The staged uploads in the bucket, for the reconciliation: first each upload's helper objects
+     * under {@code uploads/U/} as one entry (the keys of one upload are listed together, so only one
+     * upload's keys are held at a time), a {@code MULTIPART} one when its marker names an open
+     * multipart upload; then the multipart uploads under {@code blobs/uploads/} where the server
+     * lists them (some do not, or not reliably), for those a crash left without a marker (the caller
+     * skips upload ids it has seen). {@link #abort} removes either, multipart upload included.
+     */
+    @Override
+    public Flux<StoredObject> list() {
+        Flux<StoredObject> multipart = Flux.from(client.listMultipartUploadsPaginator(
+                        b -> b.bucket(bucket).prefix("blobs/uploads/")).uploads())
+                .onErrorResume(e -> {
+                    log.debug("listing the multipart uploads failed: {}", S3Failures.unwrap(e).toString());
+                    return Flux.empty();
+                })
+                .flatMapIterable(u -> {
+                    String[] parts = u.key().split("/");
+                    return parts.length == 4 && UPLOAD_ID_PATTERN.matcher(parts[2]).matches()
+                            ? List.of(new StoredObject(StoredObject.Kind.MULTIPART, parts[2], null, parts[2], 0,
+                                    u.initiated()))
+                            : List.of();
+                });
+        Flux<StoredObject> helpers = Flux.from(client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix("uploads/"))
+                        .contents())
+                .onErrorMap(e -> S3Failures.onObject(e, settings, "uploads/"))
+                .filter(o -> {
+                    String[] parts = o.key().split("/", 3);
+                    return parts.length == 3 && UPLOAD_ID_PATTERN.matcher(parts[1]).matches();
+                })
+                .bufferUntilChanged(o -> o.key().split("/", 3)[1])
+                .concatMap(group -> {
+                    String uploadId = group.get(0).key().split("/", 3)[1];
+                    long size = group.stream().mapToLong(o -> o.size() == null ? 0 : o.size()).sum();
+                    java.time.Instant last = group.stream().map(S3Object::lastModified).max(Comparator.naturalOrder())
+                            .orElseThrow();
+                    boolean marked = group.stream().anyMatch(o -> o.key().equals(markerKey(uploadId)));
+                    Mono<Boolean> open = marked ? bytes(markerKey(uploadId))
+                            .map(m -> {
+                                String[] fields = new String(m, StandardCharsets.US_ASCII).trim().split(" ", 2);
+                                return fields.length == 2 && !"-".equals(fields[1]);
+                            })
+                            .defaultIfEmpty(false) : Mono.just(false);
+                    return open.map(o -> new StoredObject(o ? StoredObject.Kind.MULTIPART : StoredObject.Kind.STAGED,
+                            uploadId, null, uploadId, size, last));
+                });
+        return helpers.concatWith(multipart);
     }
 
     /** Aborts the multipart uploads under the upload's prefix, where the server lists them; errors are ignored. */

@@ -2,6 +2,7 @@ package io.openregistry.storage.staging;
 
 import io.netty.buffer.ByteBuf;
 import io.openregistry.storage.LeaseLostException;
+import io.openregistry.storage.StoredObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,6 +106,35 @@ public final class LocalStaging {
     /** {@code BlobStore.abort}: removes the staged file; completes normally when there is none. */
     public Mono<Void> abort(String uploadId) {
         return Mono.fromCallable(() -> Files.deleteIfExists(path(uploadId))).subscribeOn(io).then();
+    }
+
+    /**
+     * Every staged upload (location: its upload id), listed lazily on the I/O scheduler; only names
+     * an upload id can have (not the probe files of {@link #check()}).
+     */
+    public Flux<StoredObject> list() {
+        return Flux.using(() -> Files.isDirectory(directory) ? Files.list(directory) : java.util.stream.Stream.<Path>empty(),
+                        files -> Flux.fromStream(files
+                                .filter(f -> UPLOAD_ID.matcher(f.getFileName().toString()).matches()
+                                        && !f.getFileName().toString().startsWith("."))
+                                .flatMap(LocalStaging::describe)),
+                        java.util.stream.Stream::close)
+                .subscribeOn(io);
+    }
+
+    private static java.util.stream.Stream<StoredObject> describe(Path file) {
+        try {
+            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(file,
+                    java.nio.file.attribute.BasicFileAttributes.class);
+            return a.isRegularFile()
+                    ? java.util.stream.Stream.of(new StoredObject(
+                            StoredObject.Kind.STAGED, file.getFileName().toString(), null,
+                            file.getFileName().toString(), a.size(), a.lastModifiedTime().toInstant()))
+                    : java.util.stream.Stream.empty();
+        } catch (IOException e) {
+            // gone meanwhile (committed or aborted): nothing to reconcile
+            return java.util.stream.Stream.empty();
+        }
     }
 
     /**
