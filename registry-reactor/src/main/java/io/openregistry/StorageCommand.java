@@ -10,11 +10,8 @@ import io.openregistry.metadata.r2dbc.R2dbcMetadata;
 import io.openregistry.storage.BackendRouter;
 import io.openregistry.storage.BackendUnavailableException;
 import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * {@code openregistry storage scrub|migrate}: the operator's tools for blob bytes, run against the
@@ -88,13 +85,12 @@ final class StorageCommand {
             err.println("openregistry: storage migrate needs --to filesystem|s3|ipfs\n" + USAGE);
             return 2;
         }
-        Scheduler io = Schedulers.newBoundedElastic(8, 10_000, "storage-command");
-        List<AutoCloseable> closeables = new ArrayList<>();
-        R2dbcMetadata metadata = null;
-        try {
-            SimpleMeterRegistry meters = new SimpleMeterRegistry();
-            BackendRouter stores = StorageWiring.open(config.storage(), io, meters, closeables);
-            metadata = R2dbcMetadata.open(config.database());
+        try (CommandResources r = CommandResources.open(config, "storage",
+                "use PostgreSQL, with which these commands run beside a serving registry")) {
+            R2dbcMetadata metadata = r.metadata;
+            BackendRouter stores = r.stores;
+            SimpleMeterRegistry meters = r.meters;
+            Scheduler io = r.io;
             if (args[0].equals("reconcile")) {
                 java.time.Instant now = java.time.Instant.now();
                 Reconciler.Report report = new Reconciler(metadata.placements(), stores, meters)
@@ -122,7 +118,7 @@ final class StorageCommand {
                     meters).migrate(target, out::println).block();
             out.println("migrate: " + report);
             return report.complete() ? 0 : 1;
-        } catch (BackendUnavailableException e) {
+        } catch (CommandResources.DatabaseInUseException | BackendUnavailableException e) {
             err.println("openregistry: " + e.getMessage());
             return 2;
         } catch (ConfigException e) {
@@ -131,18 +127,6 @@ final class StorageCommand {
         } catch (RuntimeException e) {
             err.println("openregistry: storage " + args[0] + " failed: " + e);
             return 2;
-        } finally {
-            if (metadata != null) {
-                metadata.close();
-            }
-            for (AutoCloseable c : closeables) {
-                try {
-                    c.close();
-                } catch (Exception ignored) {
-                    // the command is over
-                }
-            }
-            io.dispose();
         }
     }
 }

@@ -89,16 +89,7 @@ public final class Migrator {
         return Mono.defer(() -> {
             BlobStore to = stores.storeFor(target);
             long[] counts = new long[4];
-            Digest[] last = {null};
-            return Mono.defer(() -> placements.page(last[0], target, PAGE).collectList())
-                    .repeat()
-                    .takeUntil(page -> page.size() < PAGE)
-                    .concatMapIterable(page -> {
-                        if (!page.isEmpty()) {
-                            last[0] = page.get(page.size() - 1).digest();
-                        }
-                        return page;
-                    })
+            return placements.all(target, PAGE)
                     // off the database driver's event loop: a copy starts with file and staging calls
                     .publishOn(workers, 1)
                     .concatMap(blob -> move(blob, to).map(outcome -> {

@@ -62,7 +62,7 @@ public final class Scrubber {
      * is logged and handed to {@code problems} as a line.
      */
     public Mono<Report> scrub(int sample, Consumer<String> problems) {
-        Flux<BlobRecord> blobs = sample > 0 ? placements.sample(sample) : all();
+        Flux<BlobRecord> blobs = sample > 0 ? placements.sample(sample) : placements.all(null, PAGE);
         long[] counts = new long[3];
         return blobs.flatMap(blob -> check(blob).doOnNext(problem -> {
                     synchronized (counts) {
@@ -83,22 +83,6 @@ public final class Scrubber {
                     }
                 }))
                 .doOnNext(report -> log.info("scrub: {}", report));
-    }
-
-    /** Every blob, a page at a time (keyset by digest), so that none is held longer than its check. */
-    private Flux<BlobRecord> all() {
-        return Flux.defer(() -> {
-            Digest[] last = {null};
-            return Mono.defer(() -> placements.page(last[0], null, PAGE).collectList())
-                    .repeat()
-                    .takeUntil(page -> page.size() < PAGE)
-                    .concatMapIterable(page -> {
-                        if (!page.isEmpty()) {
-                            last[0] = page.get(page.size() - 1).digest();
-                        }
-                        return page;
-                    });
-        });
     }
 
     /** An empty string when the blob is sound, else the problem ("MISSING ..." or "CORRUPT ..."). */

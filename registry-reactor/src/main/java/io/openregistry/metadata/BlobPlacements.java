@@ -59,6 +59,25 @@ public interface BlobPlacements {
      */
     Flux<BlobRecord> page(Digest after, String notOn, int limit);
 
+    /**
+     * Every blob {@link #page} would give, one page of {@code pageSize} at a time (keyset by
+     * digest), so that a long walk holds no more than a page and sees rows added behind it.
+     */
+    default Flux<BlobRecord> all(String notOn, int pageSize) {
+        return Flux.defer(() -> {
+            Digest[] last = {null};
+            return Mono.defer(() -> page(last[0], notOn, pageSize).collectList())
+                    .repeat()
+                    .takeUntil(page -> page.size() < pageSize)
+                    .concatMapIterable(page -> {
+                        if (!page.isEmpty()) {
+                            last[0] = page.get(page.size() - 1).digest();
+                        }
+                        return page;
+                    });
+        });
+    }
+
     /** Up to {@code n} blobs not being deleted, chosen at random. */
     Flux<BlobRecord> sample(int n);
 
