@@ -43,9 +43,10 @@ import reactor.core.scheduler.Schedulers;
  *       the collector leaves the blob alone. A commit that finds no row at all cannot overlap a
  *       deletion either: the collector deletes bytes only while the row exists, marked, and
  *       cannot mark any row of the digest while the intent lives.</li>
- *   <li>The intent is removed when the commit ends, either way. A replica that dies mid-commit
- *       leaves it to expire: the digest is then not collected for up to {@link #INTENT_TTL}, which
- *       delays a deletion and never loses content. A deletion whose byte removal failed (or whose
+ *   <li>The intent is removed when the commit ends: by the transaction that records the blob
+ *       (the link keeps the collector off from then on), or right after a commit that failed.
+ *       A replica that dies mid-commit leaves it to expire: the digest is then not collected for
+ *       up to {@link #INTENT_TTL}, which delays a deletion and never loses content. A deletion whose byte removal failed (or whose
  *       replica died) keeps its row marked; the next collection finishes it, and commits of that
  *       digest wait meanwhile.</li>
  * </ol>
