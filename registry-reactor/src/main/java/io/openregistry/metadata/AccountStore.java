@@ -12,16 +12,26 @@ import reactor.core.publisher.Mono;
  */
 public interface AccountStore {
 
-    /** An account; its username is also the namespace it owns. */
-    record Account(String username, String passwordHash, boolean admin, Instant createdAt) {
+    /**
+     * An account; its username is also the namespace it owns.
+     *
+     * @param disabled whether an admin disabled it: it then gets no registry token by any of its
+     *                 credentials (password, sessions, PATs) nor by its robots
+     */
+    record Account(String username, String passwordHash, boolean admin, Instant createdAt, boolean disabled) {
         public Account {
             Objects.requireNonNull(username, "username");
             Objects.requireNonNull(passwordHash, "passwordHash");
         }
 
+        /** An enabled account. */
+        public Account(String username, String passwordHash, boolean admin, Instant createdAt) {
+            this(username, passwordHash, admin, createdAt, false);
+        }
+
         @Override
         public String toString() {
-            return "Account[" + username + (admin ? ", admin" : "") + "]";
+            return "Account[" + username + (admin ? ", admin" : "") + (disabled ? ", disabled" : "") + "]";
         }
     }
 
