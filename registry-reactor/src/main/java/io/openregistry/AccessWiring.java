@@ -4,6 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.http.HttpMethod;
 import io.openregistry.api.AccountHandlers;
+import io.openregistry.api.ManagementApi;
+import io.openregistry.auth.NamespaceRules;
+import io.openregistry.metadata.OrgStore;
+import io.openregistry.org.InterimPolicy;
+import io.openregistry.org.ManagementPolicy;
+import io.openregistry.org.Organizations;
+import io.openregistry.org.RepositoryAccess;
+import io.openregistry.org.Robots;
+import io.openregistry.org.Users;
 import io.openregistry.api.TokenHandlers;
 import io.openregistry.auth.AccessPolicy;
 import io.openregistry.auth.Accounts;
@@ -62,6 +71,14 @@ final class AccessWiring {
     static AccessControl build(Config.Auth auth, R2dbcMetadata metadata, Responses responses, ObjectMapper json,
                                Scheduler hashing, Scheduler files, MeterRegistry meters,
                                java.util.function.Function<Boolean, Mono<java.util.Map<String, Object>>> gc) {
+        return build(auth, Config.Namespaces.defaults(), metadata, responses, json, hashing, files, meters, gc);
+    }
+
+    /** @param namespaces the namespace rules of sign-up and organization creation */
+    static AccessControl build(Config.Auth auth, Config.Namespaces namespaces, R2dbcMetadata metadata,
+                               Responses responses, ObjectMapper json, Scheduler hashing, Scheduler files,
+                               MeterRegistry meters,
+                               java.util.function.Function<Boolean, Mono<java.util.Map<String, Object>>> gc) {
         List<Route> routes = new ArrayList<>();
         if (!auth.enabled()) {
             Handler off = (request, response, route) -> Mono.error(OciError.UNSUPPORTED.exception(404,
@@ -72,6 +89,8 @@ final class AccessWiring {
                     routes.add(new Route(e, m, off));
                 }
             }
+            ManagementApi.off(List.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
+                    HttpMethod.DELETE)).forEach(r -> routes.add(new Route(r.endpoint(), r.method(), r.handler())));
             return new AccessControl(AccessGuard.open(), routes, Mono.empty(), Flux.empty());
         }
         KeyReloader reloader;
@@ -86,8 +105,9 @@ final class AccessWiring {
         Throttle throttle = new Throttle(auth.requestsPerMinute(), auth.failuresPerMinute(),
                 auth.accountFailuresPerMinute(), auth.signupsPerHour());
         HashingGate gate = new HashingGate(auth.hashingConcurrency(), auth.hashingQueueDeadline(), hashing);
+        NamespaceRules rules = new NamespaceRules(namespaces.reserved(), namespaces.organizationsByAdminsOnly());
         Accounts accounts = new Accounts(metadata.accounts(), metadata.repositories(), throttle, gate,
-                auth.sessionTtl(), clock);
+                auth.sessionTtl(), clock, rules);
         if (auth.adminUsername() != null) {
             ensureAdmin(accounts, auth);
         }
@@ -108,6 +128,13 @@ final class AccessWiring {
         routes.add(new Route(Endpoint.AUTH_REPOSITORY, HttpMethod.GET, account.repository()));
         routes.add(new Route(Endpoint.AUTH_REPOSITORY, HttpMethod.PATCH, account.updateRepository()));
         routes.add(new Route(Endpoint.AUTH_GC, HttpMethod.POST, account.gc(gc)));
+        // the management API (/api/v1): Org mode
+        OrgStore orgs = OrgStoreUntilMerged.of(metadata);
+        ManagementPolicy decisions = new InterimPolicy(orgs);
+        Users users = new Users(metadata.accounts(), orgs, accounts);
+        ManagementApi.routes(accounts, users, new Organizations(orgs, decisions, rules, clock),
+                        new Robots(orgs, decisions, clock), new RepositoryAccess(orgs, decisions), throttle, responses, json)
+                .forEach(r -> routes.add(new Route(r.endpoint(), r.method(), r.handler())));
         TokenVerifier verifier = new TokenVerifier(keys, auth.issuer(), auth.service(), clock, TokenVerifier.DEFAULT_SKEW);
         AccessGuard guard = AccessGuard.tokens(verifier, auth.service(), auth.realm(), auth.tokenTtl(), meters);
         log.info("access control on: token service '{}', signing key {}, realm {}, keys in {} ({})",

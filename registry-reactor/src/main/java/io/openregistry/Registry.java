@@ -173,7 +173,7 @@ public final class Registry implements AutoCloseable {
                     config.api().listDefaultPageSize()),
                     responses);
             BaseHandler base = new BaseHandler(responses);
-            AccessWiring.AccessControl access = AccessWiring.build(config.auth(), metadata, responses, json, hashing,
+            AccessWiring.AccessControl access = AccessWiring.build(config.auth(), config.namespaces(), metadata, responses, json, hashing,
                     io, meters, gcTrigger);
             RegistryHttpHandler.Builder builder = RegistryHttpHandler.builder(new ErrorMapper(json), access.guard(),
                             new AccessLog(config.log().access()))

@@ -38,6 +38,7 @@ public final class Accounts {
     private final HashingGate hashing;
     private final Duration sessionTtl;
     private final Clock clock;
+    private final NamespaceRules namespaces;
 
     /** A secret just issued, shown to its owner once, and what it is. */
     public record IssuedSecret(String secret, CredentialInfo credential) {
@@ -49,6 +50,13 @@ public final class Accounts {
 
     public Accounts(AccountStore store, RepositoryStore repositories, Throttle throttle, HashingGate hashing,
                     Duration sessionTtl, Clock clock) {
+        this(store, repositories, throttle, hashing, sessionTtl, clock, NamespaceRules.NONE);
+    }
+
+    /** @param namespaces the reserved names sign-up refuses (an admin creates them with {@link #createByAdmin}) */
+    public Accounts(AccountStore store, RepositoryStore repositories, Throttle throttle, HashingGate hashing,
+                    Duration sessionTtl, Clock clock, NamespaceRules namespaces) {
+        this.namespaces = namespaces;
         this.store = store;
         this.repositories = repositories;
         this.throttle = throttle;
@@ -67,17 +75,41 @@ public final class Accounts {
      * Creates an account by sign-up from {@code address} and answers its name: 400 for a bad name
      * or password, 429 when the address signed up too often, 409 when the name is not available.
      * Whether it is taken by an account or is a namespace that holds repositories (perhaps private
-     * ones) answers alike: an anonymous caller learns nothing about what the namespace holds.
+     * ones) answers alike: an anonymous caller learns nothing about what the namespace holds. A
+     * reserved name ({@code namespaces.reserved}) answers the same 409: only an admin creates it.
      */
     public Mono<String> signUp(String username, String password, String address) {
         return validate(username, password)
                 .then(Mono.fromRunnable(() -> throttle.admitSignUp(address)))
+                .then(Mono.defer(() -> namespaces.isReserved(username) ? Mono.error(unavailable(username))
+                        : Mono.empty()))
                 // a namespace that already holds repositories (pushed by an admin, or before access
                 // control) is not free: its first sign-up would own them all
                 .then(Mono.defer(() -> Mono.zip(store.find(username).hasElement(),
                         repositories.namespaceInUse(username))))
                 .flatMap(taken -> taken.getT1() || taken.getT2() ? Mono.error(unavailable(username))
                         : create(username, password, false).map(Account::username));
+    }
+
+    /**
+     * Creates an account for a registry admin ({@code admin}: whether the new account is one too):
+     * reserved names allowed; 409 when the name is an account or organization already, or a
+     * namespace that holds repositories.
+     */
+    public Mono<Account> createByAdmin(String username, String password, boolean admin) {
+        return validate(username, password)
+                .then(Mono.defer(() -> Mono.zip(store.find(username).hasElement(),
+                        repositories.namespaceInUse(username))))
+                .flatMap(taken -> taken.getT1() || taken.getT2() ? Mono.error(unavailable(username))
+                        : create(username, password, admin));
+    }
+
+    /**
+     * The hash of a new password (an admin's reset or the user's own change): 400 unless it follows
+     * the password rules; hashed through the gate, never on an event loop.
+     */
+    public Mono<String> hashNewPassword(String password) {
+        return validate("x", password).then(Mono.defer(() -> hashing.run(() -> Passwords.hash(password))));
     }
 
     private static Mono<Void> validate(String username, String password) {

@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * documented in the README.
  */
 public record Config(Http http, Storage storage, Database database, Manifests manifest, Uploads upload, Log log,
-                     Admin admin, Auth auth, Cache cache, Api api, Gc gc) {
+                     Admin admin, Auth auth, Cache cache, Api api, Gc gc, Namespaces namespaces) {
 
     /** The default admin listener: loopback only, so metrics and health are not public. */
     public static final InetSocketAddress DEFAULT_ADMIN_ADDR = InetSocketAddress.createUnresolved("127.0.0.1", 5001);
@@ -43,9 +43,44 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
         this(http, storage, database, manifest, upload, log, admin, auth, cache, api, Gc.defaults());
     }
 
+    /** A configuration with the default namespace rules ({@link Namespaces#defaults()}). */
+    public Config(Http http, Storage storage, Database database, Manifests manifest, Uploads upload, Log log,
+                  Admin admin, Auth auth, Cache cache, Api api, Gc gc) {
+        this(http, storage, database, manifest, upload, log, admin, auth, cache, api, gc, Namespaces.defaults());
+    }
+
     /** The same configuration with other garbage collection settings. */
     public Config withGc(Gc other) {
-        return new Config(http, storage, database, manifest, upload, log, admin, auth, cache, api, other);
+        return new Config(http, storage, database, manifest, upload, log, admin, auth, cache, api, other, namespaces);
+    }
+
+    /** The same configuration with other namespace rules. */
+    public Config withNamespaces(Namespaces other) {
+        return new Config(http, storage, database, manifest, upload, log, admin, auth, cache, api, gc, other);
+    }
+
+    /**
+     * Who may take which namespace (the {@code namespaces.reserved} and {@code organizations.creation}
+     * keys; README, "Org mode").
+     *
+     * @param reserved                names only a registry admin may give an account or an
+     *                                organization (lower case, valid usernames)
+     * @param organizationsByAdminsOnly whether only registry admins may create organizations
+     *                                ({@code organizations.creation: admins}); else every signed-in user may
+     */
+    public record Namespaces(java.util.Set<String> reserved, boolean organizationsByAdminsOnly) {
+        /** {@code namespaces.reserved}' default. */
+        public static final java.util.List<String> DEFAULT_RESERVED = java.util.List.of("library", "admin", "api",
+                "auth", "token", "v2", "root", "registry", "system", "openregistry", "www", "static", "assets", "help",
+                "support", "security");
+
+        public Namespaces {
+            reserved = java.util.Set.copyOf(reserved);
+        }
+
+        public static Namespaces defaults() {
+            return new Namespaces(java.util.Set.copyOf(DEFAULT_RESERVED), false);
+        }
     }
 
     /**
@@ -70,12 +105,12 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
 
     /** The same configuration with other cache settings. */
     public Config withCache(Cache other) {
-        return new Config(http, storage, database, manifest, upload, log, admin, auth, other, api, gc);
+        return new Config(http, storage, database, manifest, upload, log, admin, auth, other, api, gc, namespaces);
     }
 
     /** The same configuration with other API settings. */
     public Config withApi(Api other) {
-        return new Config(http, storage, database, manifest, upload, log, admin, auth, cache, other, gc);
+        return new Config(http, storage, database, manifest, upload, log, admin, auth, cache, other, gc, namespaces);
     }
 
     /**

@@ -10,7 +10,9 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -102,7 +104,12 @@ public final class ConfigLoader {
         DEFAULTS.put("gc.graceSeconds", seconds(Config.Gc.DEFAULT_GRACE));
         DEFAULTS.put("gc.untaggedAfterSeconds", "0");
         DEFAULTS.put("gc.batchSize", String.valueOf(Config.Gc.DEFAULT_BATCH_SIZE));
+        DEFAULTS.put("namespaces.reserved", String.join(",", Config.Namespaces.DEFAULT_RESERVED));
+        DEFAULTS.put("organizations.creation", "everyone");
     }
+
+    /** Keys whose value is a list: a YAML sequence, or comma-separated text (the environment variable). */
+    private static final Set<String> LISTS = Set.of("namespaces.reserved");
 
     private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
 
@@ -181,6 +188,15 @@ public final class ConfigLoader {
                 flatten(key, v, out);
             } else if (!DEFAULTS.containsKey(key)) {
                 throw new ConfigException("unknown config key '" + key + "'");
+            } else if (v.isArray() && LISTS.contains(key)) {
+                List<String> items = new ArrayList<>();
+                for (JsonNode item : v) {
+                    if (!item.isValueNode() || item.isNull()) {
+                        throw new ConfigException(key + ": expected a list of names");
+                    }
+                    items.add(item.asText());
+                }
+                out.put(key, String.join(",", items));
             } else if (v.isArray()) {
                 throw new ConfigException(key + ": expected a single value, not a list");
             } else {
@@ -228,7 +244,33 @@ public final class ConfigLoader {
                         perRepository, Duration.ofSeconds(lease)),
                 new Config.Log(level, bool(v, "log.access")), new Config.Admin(adminAddr), auth(v, root), cache(v),
                 new Config.Api((int) number("api.listDefaultPageSize", v.get("api.listDefaultPageSize"), 1,
-                        Config.Api.MAX_LIST_PAGE_SIZE)), gc(v));
+                        Config.Api.MAX_LIST_PAGE_SIZE)), gc(v), namespaces(v));
+    }
+
+    /**
+     * {@code namespaces.reserved}: names a valid username could take, compared in lower case (a
+     * namespace is lower case anyway); {@code organizations.creation}: everyone or admins.
+     */
+    private static Config.Namespaces namespaces(Map<String, String> v) {
+        java.util.Set<String> reserved = new java.util.LinkedHashSet<>();
+        for (String item : v.get("namespaces.reserved").split(",", -1)) {
+            String name = item.trim().toLowerCase(Locale.ROOT);
+            if (name.isEmpty()) {
+                continue;
+            }
+            // the username rules: one repository path component of at most 64 characters
+            if (name.length() > 64 || name.indexOf('/') >= 0 || !io.openregistry.oci.Names.isValidName(name)) {
+                throw new ConfigException("namespaces.reserved: '" + item.trim()
+                        + "' is not a valid namespace name (a-z, 0-9, separated by '.', '_', '__' or '-')");
+            }
+            reserved.add(name);
+        }
+        String creation = v.get("organizations.creation").trim().toLowerCase(Locale.ROOT);
+        if (!creation.equals("everyone") && !creation.equals("admins")) {
+            throw new ConfigException("organizations.creation: '" + v.get("organizations.creation")
+                    + "' is not one of [everyone, admins]");
+        }
+        return new Config.Namespaces(reserved, creation.equals("admins"));
     }
 
     private static Config.Gc gc(Map<String, String> v) {

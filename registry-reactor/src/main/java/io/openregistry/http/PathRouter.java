@@ -1,7 +1,7 @@
 package io.openregistry.http;
 
 /**
- * Resolves {@code /v2/...} paths (and the few fixed paths of {@code /token} and {@code /auth/...}). Repository names contain slashes, so the URI-template routing
+ * Resolves {@code /v2/...} paths (and the few fixed paths of {@code /token} and {@code /auth/...}; {@code /api/v1/...} in {@link ApiRoutes}). Repository names contain slashes, so the URI-template routing
  * of Reactor Netty does not fit; the resource is recognised by the path's trailing segments and
  * everything before them is the name (validated later against the spec's grammar). Plain string
  * scans, no regular expressions: this runs on every request.
@@ -21,6 +21,9 @@ public final class PathRouter {
             return new RouteMatch(Endpoint.BASE, null, null);
         }
         if (!path.startsWith(PREFIX)) {
+            if (path.startsWith(ApiRoutes.PREFIX)) {
+                return ApiRoutes.route(path);
+            }
             return path.startsWith(AUTH) || path.equals("/token") ? routeAuth(path) : null;
         }
         String rest = path.substring(PREFIX.length());

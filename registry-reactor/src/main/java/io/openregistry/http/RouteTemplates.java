@@ -41,6 +41,28 @@ public final class RouteTemplates {
             case AUTH_TOKEN -> "/auth/tokens/{id}";
             case AUTH_REPOSITORY -> "/auth/repositories/{name}";
             case AUTH_GC -> "/auth/gc";
+            case API_OPENAPI -> "/api/v1/openapi.json";
+            case API_ORGS -> "/api/v1/orgs";
+            case API_ORG -> "/api/v1/orgs/{org}";
+            case API_ORG_MEMBERS -> "/api/v1/orgs/{org}/members";
+            case API_ORG_MEMBER -> "/api/v1/orgs/{org}/members/{user}";
+            case API_ORG_AUDIT -> "/api/v1/orgs/{org}/audit";
+            case API_TEAMS -> "/api/v1/orgs/{org}/teams";
+            case API_TEAM -> "/api/v1/orgs/{org}/teams/{team}";
+            case API_TEAM_MEMBERS -> "/api/v1/orgs/{org}/teams/{team}/members";
+            case API_TEAM_MEMBER -> "/api/v1/orgs/{org}/teams/{team}/members/{user}";
+            case API_TEAM_REPOSITORIES -> "/api/v1/orgs/{org}/teams/{team}/repositories";
+            case API_TEAM_REPOSITORY -> "/api/v1/orgs/{org}/teams/{team}/repositories/{repo}";
+            case API_ROBOTS -> "/api/v1/namespaces/{ns}/robots";
+            case API_ROBOT -> "/api/v1/namespaces/{ns}/robots/{short}";
+            case API_ROBOT_SECRET -> "/api/v1/namespaces/{ns}/robots/{short}/secret";
+            case API_REPOSITORY -> "/api/v1/repositories/{name}";
+            case API_REPOSITORY_GRANTS -> "/api/v1/repositories/{name}/grants";
+            case API_REPOSITORY_GRANT -> "/api/v1/repositories/{name}/grants/{user}";
+            case API_USERS -> "/api/v1/users";
+            case API_USER -> "/api/v1/users/{user}";
+            case API_USER_PASSWORD -> "/api/v1/users/{user}/password";
+            case API_OWN_PASSWORD -> "/api/v1/user/password";
         };
     }
 }

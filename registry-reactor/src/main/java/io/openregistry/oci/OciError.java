@@ -28,6 +28,10 @@ public enum OciError {
     ALREADY_EXISTS(409, "already exists"),
     /** Account API: the operation is running already (a garbage collection); try again when it ended. */
     BUSY(409, "already running"),
+    /** Management API: the change would leave an organization without an owner. */
+    LAST_OWNER(409, "an organization needs an owner"),
+    /** Management API: a user or organization still holds repositories and their deletion was not asked for. */
+    HOLDS_REPOSITORIES(409, "the namespace still holds repositories"),
     /** Account API: no such thing (a token id), or not one the caller may see. */
     NOT_FOUND(404, "not found"),
     /**
