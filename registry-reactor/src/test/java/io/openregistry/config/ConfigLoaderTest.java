@@ -70,6 +70,35 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void namespaceRules() throws Exception {
+        Config.Namespaces defaults = ConfigLoader.load(null, Map.of()).namespaces();
+        assertThat(defaults).isEqualTo(Config.Namespaces.defaults());
+        assertThat(defaults.reserved()).contains("library", "admin", "api", "auth", "token", "v2", "root", "registry",
+                "system", "openregistry", "www", "static", "assets", "help", "support", "security").hasSize(16);
+        assertThat(defaults.organizationsByAdminsOnly()).isFalse();
+        // a YAML list, names lowered
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("namespaces", ".yaml");
+        java.nio.file.Files.writeString(file, "namespaces:\n  reserved: [Library, ops]\norganizations:\n  creation: admins\n");
+        Config.Namespaces set = ConfigLoader.load(file, Map.of()).namespaces();
+        assertThat(set).isEqualTo(new Config.Namespaces(java.util.Set.of("library", "ops"), true));
+        // the environment overrides it, comma-separated; empty reserves nothing
+        assertThat(ConfigLoader.load(file, Map.of("OPENREGISTRY_NAMESPACES_RESERVED", "a, b")).namespaces().reserved())
+                .containsExactlyInAnyOrder("a", "b");
+        assertThat(ConfigLoader.load(file, Map.of("OPENREGISTRY_NAMESPACES_RESERVED", "")).namespaces().reserved()).isEmpty();
+        assertThat(ConfigLoader.load(null, Map.of("OPENREGISTRY_ORGANIZATIONS_CREATION", "Everyone")).namespaces()
+                .organizationsByAdminsOnly()).isFalse();
+        java.nio.file.Files.writeString(file, "namespaces:\n  reserved: [ok, {a: b}]\n");
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of())).hasMessageContaining("namespaces.reserved");
+        java.nio.file.Files.writeString(file, "organizations:\n  creation: [admins]\n");
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of())).hasMessageContaining("organizations.creation");
+        java.nio.file.Files.delete(file);
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_NAMESPACES_RESERVED", "ok,Not/One")))
+                .hasMessageContaining("namespaces.reserved").hasMessageContaining("Not/One");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("OPENREGISTRY_ORGANIZATIONS_CREATION", "nobody")))
+                .hasMessageContaining("organizations.creation");
+    }
+
+    @Test
     void uploadLease() {
         assertThat(ConfigLoader.load(null, Map.of()).upload().leaseTtl()).isEqualTo(java.time.Duration.ofSeconds(15));
         assertThat(ConfigLoader.load(null, Map.of("OPENREGISTRY_UPLOAD_LEASE_SECONDS", "6")).upload().leaseTtl())

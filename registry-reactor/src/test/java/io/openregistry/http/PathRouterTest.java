@@ -55,6 +55,50 @@ class PathRouterTest {
     }
 
     @Test
+    void recognisesTheManagementApi() {
+        assertThat(PathRouter.route("/api/v1/openapi.json")).isEqualTo(new RouteMatch(Endpoint.API_OPENAPI, null, null));
+        assertThat(PathRouter.route("/api/v1/orgs")).isEqualTo(new RouteMatch(Endpoint.API_ORGS, null, null));
+        assertThat(PathRouter.route("/api/v1/orgs/acme").params()).containsExactly("acme");
+        assertThat(PathRouter.route("/api/v1/orgs/acme/members/bob"))
+                .isEqualTo(new RouteMatch(Endpoint.API_ORG_MEMBER, null, null, java.util.List.of("acme", "bob")));
+        assertThat(PathRouter.route("/api/v1/orgs/acme/teams/devs/members/bob").params())
+                .containsExactly("acme", "devs", "bob");
+        // a team's repository is the rest of the path, slashes and all; its name is the full repository
+        RouteMatch repo = PathRouter.route("/api/v1/orgs/acme/teams/devs/repositories/app/web/x");
+        assertThat(repo.endpoint()).isEqualTo(Endpoint.API_TEAM_REPOSITORY);
+        assertThat(repo.params()).containsExactly("acme", "devs", "app/web/x");
+        assertThat(repo.name()).isEqualTo("acme/app/web/x");
+        assertThat(PathRouter.route("/api/v1/namespaces/acme/robots/ci/secret").params()).containsExactly("acme", "ci");
+        assertThat(PathRouter.route("/api/v1/namespaces/acme/robots/ci/secret").endpoint())
+                .isEqualTo(Endpoint.API_ROBOT_SECRET);
+        // repository names hold slashes: matched by their trailing segments, as /v2/ does
+        assertThat(PathRouter.route("/api/v1/repositories/acme/team/app"))
+                .isEqualTo(new RouteMatch(Endpoint.API_REPOSITORY, "acme/team/app", null, java.util.List.of("acme/team/app")));
+        assertThat(PathRouter.route("/api/v1/repositories/acme/app/grants"))
+                .isEqualTo(new RouteMatch(Endpoint.API_REPOSITORY_GRANTS, "acme/app", null, java.util.List.of("acme/app")));
+        assertThat(PathRouter.route("/api/v1/repositories/acme/app/grants/bob"))
+                .isEqualTo(new RouteMatch(Endpoint.API_REPOSITORY_GRANT, "acme/app", "bob",
+                        java.util.List.of("acme/app", "bob")));
+        assertThat(PathRouter.route("/api/v1/users").endpoint()).isEqualTo(Endpoint.API_USERS);
+        assertThat(PathRouter.route("/api/v1/users/bob/password").params()).containsExactly("bob");
+        assertThat(PathRouter.route("/api/v1/user/password").endpoint()).isEqualTo(Endpoint.API_OWN_PASSWORD);
+        assertThat(Endpoint.API_ORGS.isManagementApi()).isTrue();
+        assertThat(Endpoint.API_ORGS.isDistributionApi()).isFalse();
+        assertThat(Endpoint.AUTH_GC.isManagementApi()).isFalse();
+    }
+
+    @Test
+    void managementPathsOfNoRouteAreUnknown() {
+        for (String path : java.util.List.of("/api/v1/", "/api/v1/orgs/", "/api/v1/orgs//members", "/api/v1/orgs/a/b",
+                "/api/v1/orgs/a/members/b/c", "/api/v1/orgs/a/teams/t/x", "/api/v1/orgs/a/teams/t/repositories/",
+                "/api/v1/namespaces/a", "/api/v1/namespaces/a/robots/r/x", "/api/v1/repositories/",
+                "/api/v1/repositories/a//b", "/api/v1/users/a/b", "/api/v1/user", "/api/v1/user/x", "/api/v2/orgs",
+                "/api/v1/audit")) {
+            assertThat(PathRouter.route(path)).as(path).isNull();
+        }
+    }
+
+    @Test
     void unknownPaths() {
         assertThat(PathRouter.route("/")).isNull();
         assertThat(PathRouter.route("/v3/")).isNull();
