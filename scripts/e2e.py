@@ -836,7 +836,7 @@ def main():
                         help="database[-storage]; default: all")
     parser.add_argument("--only", help="comma-separated scenario ids (1-8, D1, D2 on the plain backends, "
                                        "L1 on the postgres ones; "
-                                       "A2-A11 on h2-auth, which adds A1, and A8 for A9/A10); a backend "
+                                       "A2-A11 and O1-O6 (Org mode) on h2-auth, which adds A1, A8 for A9/A10, O1-O2 for O3-O6); a backend "
                                        "with none of them chosen is skipped")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()

@@ -5,7 +5,10 @@ flow: 401 challenge, GET /token with Basic credentials, bearer token); anonymous
 image work and of a private image fail; podman login --authfile then push; pushing into another
 account's namespace, with a pull-only PAT or with a revoked PAT fails; the docker CLI logs in with a
 password and with a PAT, pushes and pulls, and is refused a private image after docker logout.
-Secrets never reach the log.
+Org mode (O1-O6): an organization with a read team and a robot made through /api/v1; `podman login`
+as the robot (org+ci) and skopeo pushes into the organization with its authfile; a non-member is
+refused; a member of the read team pulls but cannot push; the robot's secret never reaches the log;
+once deleted, the robot can neither push nor pull. Secrets never reach the log.
 Imported by e2e.py (run through scripts/e2e).
 """
 import base64
@@ -21,14 +24,16 @@ from e2e import PULL, PUSH, SKOPEO, Failure, Registry, check, dir_manifest, run
 from e2e_docker import build_context
 
 ADMIN, ADMIN_PASSWORD = "admin", "e2e-admin-password"
-SCENARIO_IDS = [f"A{i}" for i in range(1, 12)]
+SCENARIO_IDS = [f"A{i}" for i in range(1, 12)] + [f"O{i}" for i in range(1, 7)]
 DOCKER_SCENARIOS = {"A8", "A9", "A10"}  # they need e2e_docker's daemon
 
 
 def with_prerequisites(ids):
-    """The scenarios to run for a choice of them: A1 makes the accounts, A8 the docker image."""
+    """The scenarios to run for a choice of them: A1 makes the accounts, A8 the docker image, O1 the
+    organization, its team and robot (and O2 the image the others pull)."""
     ids = set(ids)
-    return ids | {"A1"} | ({"A8"} if ids & {"A9", "A10"} else set())
+    org = {"O1", "O2"} if ids & {f"O{i}" for i in range(2, 7)} else set()
+    return ids | {"A1"} | ({"A8"} if ids & {"A9", "A10"} else set()) | org
 
 
 class Api:
@@ -224,12 +229,89 @@ def scenarios(reg, src, work, docker=None):
         check("authentication failed" in log, "failed sign-ins were not logged")
         return "no password, PAT or token in the DEBUG log; failures logged"
 
+    # --- Org mode: an organization with a team and a robot (O1-O6) ---
+    carol, carol_pw = "carol", "carol-e2e-password-3"
+    org = "acme"
+
+    def o1_organization():
+        api.sign_up(carol, carol_pw)
+        status, body = api.call("POST", "/api/v1/orgs", {"name": org}, alice, alice_pw)
+        check(status == 201 and body["role"] == "owner", f"create organization: {status} {body}")
+        status, body = api.call("POST", f"/api/v1/orgs/{org}/teams",
+                                {"name": "readers", "role": "read", "all_repositories": True}, alice, alice_pw)
+        check(status == 201, f"create team: {status} {body}")
+        status, body = api.call("PUT", f"/api/v1/orgs/{org}/teams/readers/members/{bob}", None, alice, alice_pw)
+        check(status == 204, f"add bob to the team: {status} {body}")
+        status, body = api.call("POST", f"/api/v1/namespaces/{org}/robots",
+                                {"name": "ci", "role": "write", "all_repositories": True, "may_create": True},
+                                alice, alice_pw)
+        check(status == 201 and body["name"] == f"{org}+ci" and body["secret"].startswith("orrobot_"),
+              f"create robot: {status} {body}")
+        state["robot"] = body["secret"]
+        status, body = api.call("GET", f"/api/v1/namespaces/{org}/robots/ci", user=alice, password=alice_pw)
+        check(status == 200 and "secret" not in body, f"a robot read back shows its secret or fails: {status} {body}")
+        return f"{org}: owner {alice}, team readers (read, all repositories) with {bob}, robot {org}+ci (write, may create)"
+
+    def o2_robot_podman_login_skopeo_push():
+        runroot = tempfile.mkdtemp(prefix="e2e-or-", dir="/tmp")
+        authfile = os.path.join(work, "robot-auth.json")
+        p = ["podman", "--storage-driver", "vfs", "--root", os.path.join(work, "podman-robot"), "--runroot", runroot]
+        try:
+            done = subprocess.run([*p, "login", "--tls-verify=false", "--authfile", authfile, "-u", f"{org}+ci",
+                                   "--password-stdin", host], input=state["robot"], capture_output=True, text=True,
+                                  timeout=120)
+            check(done.returncode == 0, f"podman login as the robot failed: {done.stderr[-800:]}")
+        finally:
+            shutil.rmtree(runroot, ignore_errors=True)
+        ref = f"docker://{host}/{org}/app:v1"
+        run(*PUSH, "--dest-authfile", authfile, f"oci:{src.path}:app", ref)
+        digest, layers, _ = dir_manifest(_pull(ref, work, "o2", "--src-authfile", authfile))
+        check(digest == src.manifest_digest("app") and layers == src.layer_digests("app"), "pulled image differs")
+        state["robot_authfile"] = authfile
+        return f"podman login -u {org}+ci; skopeo push into {org}/app (created by the robot) and pull back"
+
+    def o3_non_member_refused():
+        out = fails(*PULL, "--src-creds", f"{carol}:{carol_pw}", f"docker://{host}/{org}/app:v1",
+                    f"dir:{os.path.join(work, 'o3')}")
+        check("unauthorized" in out.lower() or "denied" in out.lower() or "authentication required" in out.lower(),
+              f"carol's pull failed for another reason:\n{out[-800:]}")
+        fails(*PUSH, "--dest-creds", f"{carol}:{carol_pw}", f"oci:{src.path}:app", f"docker://{host}/{org}/carol:v1")
+        status, body = api.call("GET", f"/api/v1/orgs/{org}", user=carol, password=carol_pw)
+        check(status == 404, f"a non-member sees the organization: {status} {body}")
+        return "a non-member can neither pull nor push, and the organization answers 404 to it"
+
+    def o4_read_team_member():
+        digest, _, _ = dir_manifest(_pull(f"docker://{host}/{org}/app:v1", work, "o4", "--src-creds", f"{bob}:{bob_pw}"))
+        check(digest == src.manifest_digest("app"), "bob pulled another image")
+        fails(*PUSH, "--dest-creds", f"{bob}:{bob_pw}", f"oci:{src.path}:app", f"docker://{host}/{org}/app:bob")
+        return "a member of the read team pulls, cannot push"
+
+    def o5_robot_secret_not_logged():
+        log = reg.read_log()
+        check(state["robot"] not in log, "the robot's secret appears in the registry log")
+        check(state["robot"][len("orrobot_"):] not in log, "the random part of the robot's secret is in the log")
+        return "the robot's secret is nowhere in the DEBUG log"
+
+    def o6_removed_robot_stops():
+        status, body = api.call("DELETE", f"/api/v1/namespaces/{org}/robots/ci", user=alice, password=alice_pw)
+        check(status == 204, f"delete robot: {status} {body}")
+        out = fails(*PUSH, "--dest-authfile", state["robot_authfile"], f"oci:{src.path}:app",
+                    f"docker://{host}/{org}/app:v2")
+        check("unauthorized" in out.lower() or "denied" in out.lower() or "authentication required" in out.lower(),
+              f"the removed robot's push failed for another reason:\n{out[-800:]}")
+        fails(*PULL, "--src-authfile", state["robot_authfile"], f"docker://{host}/{org}/app:v1",
+              f"dir:{os.path.join(work, 'o6')}")
+        return "after DELETE the robot can neither push nor pull"
+
     return [("A1 accounts and PATs", a1_accounts), ("A2 skopeo password/PAT", a2_skopeo_password_and_pat),
             ("A3 private: anon refused", a3_anonymous_private_fails), ("A4 public: anon pull", a4_anonymous_public),
             ("A5 buildah --creds PAT", a5_buildah_pat), ("A6 podman login+push", a6_podman_login),
             ("A7 pull-only, revoked PAT", a7_limited_and_revoked), ("A8 docker login password", a8_docker_password),
             ("A9 docker login PAT", a9_docker_pat), ("A10 docker logout: refused", a10_docker_logout),
-            ("A11 no secrets in log", a11_no_secrets_in_log)]
+            ("A11 no secrets in log", a11_no_secrets_in_log),
+            ("O1 org, team, robot", o1_organization), ("O2 robot: podman+skopeo", o2_robot_podman_login_skopeo_push),
+            ("O3 non-member refused", o3_non_member_refused), ("O4 read team: pull only", o4_read_team_member),
+            ("O5 robot secret not logged", o5_robot_secret_not_logged), ("O6 robot removed: refused", o6_removed_robot_stops)]
 
 
 def _pull(ref, work, name, *extra):
