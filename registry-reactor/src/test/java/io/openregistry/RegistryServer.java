@@ -66,6 +66,13 @@ public final class RegistryServer implements AutoCloseable {
     /** A registry with the given upload settings (limits) and access control. */
     public static RegistryServer start(Backend backend, URI ipfsApi, S3ProxyServer s3,
                                        java.util.function.Function<Path, Config.Auth> auth, Config.Uploads uploads) {
+        return start(backend, ipfsApi, s3, auth, uploads, java.util.function.UnaryOperator.identity());
+    }
+
+    /** A registry whose configuration {@code adjust} changes last (say, other namespace rules). */
+    public static RegistryServer start(Backend backend, URI ipfsApi, S3ProxyServer s3,
+                                       java.util.function.Function<Path, Config.Auth> auth, Config.Uploads uploads,
+                                       java.util.function.UnaryOperator<Config> adjust) {
         installBlockHound();
         EmbeddedPostgres pg = null;
         try {
@@ -94,7 +101,7 @@ public final class RegistryServer implements AutoCloseable {
                     new Config.Admin(InetSocketAddress.createUnresolved("127.0.0.1", 0)),
                     auth.apply(dir),
                     backend == Backend.POSTGRES_NO_CACHE ? Config.Cache.disabled() : Config.Cache.defaults());
-            return new RegistryServer(dir, pg, Registry.start(config));
+            return new RegistryServer(dir, pg, Registry.start(adjust.apply(config)));
         } catch (IOException e) {
             closeQuietly(pg);
             throw new UncheckedIOException(e);
