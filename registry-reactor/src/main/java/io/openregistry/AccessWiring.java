@@ -131,7 +131,7 @@ final class AccessWiring {
         // the management API (/api/v1): Org mode
         OrgStore orgs = OrgStoreUntilMerged.of(metadata);
         ManagementPolicy decisions = new InterimPolicy(orgs);
-        Users users = new Users(metadata.accounts(), orgs, accounts);
+        Users users = new Users(metadata.accounts(), orgs, accounts, decisions);
         ManagementApi.routes(accounts, users, new Organizations(orgs, decisions, rules, clock),
                         new Robots(orgs, decisions, clock), new RepositoryAccess(orgs, decisions), throttle, responses, json)
                 .forEach(r -> routes.add(new Route(r.endpoint(), r.method(), r.handler())));

@@ -63,4 +63,9 @@ public final class InterimPolicy implements ManagementPolicy {
             return f.teamRole() != null || f.grantRole() != null || f.repositoryPublic() ? Standing.SEE : Standing.NONE;
         }).defaultIfEmpty(Standing.NONE);
     }
+
+    @Override
+    public boolean administersRegistry(Principal caller) {
+        return caller.admin();
+    }
 }

@@ -37,4 +37,7 @@ public interface ManagementPolicy {
 
     /** The caller's standing on a repository (SEE: may pull; MANAGE: role admin); never OWN. */
     Mono<Standing> repository(Principal caller, String repository);
+
+    /** Whether the caller administers the registry's accounts (list, create, disable, reset, delete). */
+    boolean administersRegistry(Principal caller);
 }

@@ -18,12 +18,14 @@ public final class Users {
     private final AccountStore accounts;
     private final OrgStore store;
     private final Accounts credentials;
+    private final ManagementPolicy policy;
 
     /** One page of accounts; {@code next} is the {@code last} of the next page, or null. */
     public record Page(List<Account> accounts, String next) {
     }
 
-    public Users(AccountStore accounts, OrgStore store, Accounts credentials) {
+    public Users(AccountStore accounts, OrgStore store, Accounts credentials, ManagementPolicy policy) {
+        this.policy = policy;
         this.accounts = accounts;
         this.store = store;
         this.credentials = credentials;
@@ -110,8 +112,8 @@ public final class Users {
                 .switchIfEmpty(Mono.error(() -> OciError.NOT_FOUND.exception("account unknown: " + username)));
     }
 
-    private static Mono<Void> admin(Principal caller) {
-        return caller.admin() ? Mono.empty()
+    private Mono<Void> admin(Principal caller) {
+        return policy.administersRegistry(caller) ? Mono.empty()
                 : Mono.error(Checks.denied("user management is for registry admins"));
     }
 }
