@@ -63,11 +63,10 @@ public final class Organizations {
     /** The caller's organizations (every organization for a registry admin), by name. */
     public Mono<List<View>> list(Principal caller, String last, int n) {
         if (caller.admin()) {
-            return store.organizations(last, n).flatMap(orgs -> reactor.core.publisher.Flux.fromIterable(orgs)
-                    .concatMap(org -> store.member(org.name(), caller.username())
-                            .map(m -> new View(org, m.role()))
-                            .defaultIfEmpty(new View(org, null)))
-                    .collectList());
+            // every organization, with the admin's own role where it has one (two queries, not one per organization)
+            return store.membershipsOf(caller.username()).collectMap(Member::organization, Member::role)
+                    .flatMap(roles -> store.organizations(last, n).map(orgs -> orgs.stream()
+                            .map(org -> new View(org, roles.get(org.name()))).toList()));
         }
         return store.membershipsOf(caller.username())
                 .filter(m -> last == null || m.organization().compareTo(last) > 0)
