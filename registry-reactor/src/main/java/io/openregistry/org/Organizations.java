@@ -62,7 +62,7 @@ public final class Organizations {
 
     /** The caller's organizations (every organization for a registry admin), by name. */
     public Mono<List<View>> list(Principal caller, String last, int n) {
-        if (caller.admin()) {
+        if (policy.administersRegistry(caller)) {
             // every organization, with the admin's own role where it has one (two queries, not one per organization)
             return store.membershipsOf(caller.username()).collectMap(Member::organization, Member::role)
                     .flatMap(roles -> store.organizations(last, n).map(orgs -> orgs.stream()
