@@ -18,13 +18,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.blockhound.BlockHound;
+import reactor.core.Disposable;
+import reactor.core.publisher.ConnectableFlux;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -533,6 +537,38 @@ public abstract class OrgStoreContract {
         assertThat(awaitAll(meta.blobs().orphanedBefore(later, 100))).extracting(BlobRecord::digest)
                 .containsExactly(blob("nested-config").digest());
         assertThat(await(orgs.deleteRepositories("nobody", "alice"))).isZero();
+    }
+
+    /**
+     * Caches of every replica (and of this process, on H2) learn what went: each tag, manifest and
+     * blob link of a deleted repository is announced on the change feed once committed.
+     */
+    @Test
+    void deletedRepositoriesAreAnnouncedToTheCaches() {
+        account("alice");
+        BlobRecord config = blob("config");
+        BlobRecord layer = blob("layer");
+        Digest image = pushImage("alice/app", config, List.of(layer), "v1");
+        await(meta.manifests().put(new ManifestRecord("alice/app", image, "application/vnd.oci.image.manifest.v1+json",
+                await(meta.manifests().get("alice/app", image)).content(), null, null, null), "v2",
+                new ManifestReferences(config.digest(), List.of(layer.digest()), List.of(), List.of())));
+        Set<ChangeFeed.Change> expected = Set.of(new ChangeFeed.TagChanged("alice/app", "v1"),
+                new ChangeFeed.TagChanged("alice/app", "v2"), new ChangeFeed.ManifestRemoved("alice/app", image),
+                new ChangeFeed.LinkRemoved("alice/app", config.digest()), new ChangeFeed.LinkRemoved("alice/app", layer.digest()));
+        ConnectableFlux<ChangeFeed.Change> feed = meta.changes().changes().replay();
+        Disposable connection = feed.connect();
+        try {
+            feed.filter(c -> c instanceof ChangeFeed.Listening).blockFirst(TIMEOUT);
+            assertThat(await(orgs.deleteRepositories("alice", "root"))).isEqualTo(1);
+            Set<ChangeFeed.Change> seen = new HashSet<>();
+            feed.filter(c -> !(c instanceof ChangeFeed.Listening))
+                    .doOnNext(seen::add)
+                    .takeUntil(c -> seen.containsAll(expected))
+                    .blockLast(TIMEOUT);
+            assertThat(seen).isEqualTo(expected);
+        } finally {
+            connection.dispose();
+        }
     }
 
     private static BlobRecord blob(String seed) {

@@ -59,7 +59,7 @@ public final class R2dbcMetadata implements AutoCloseable {
         this.repositories = new R2dbcRepositoryStore(db);
         this.uploads = new R2dbcUploadStore(db);
         this.accounts = new R2dbcAccountStore(db);
-        this.orgs = new R2dbcOrgStore(db);
+        this.orgs = new R2dbcOrgStore(db, changes instanceof LocalChangeFeed local ? local : null);
         this.jobs = new R2dbcJobLeases(db);
         this.placements = new R2dbcBlobPlacements(db);
     }
@@ -145,7 +145,7 @@ public final class R2dbcMetadata implements AutoCloseable {
                         .option(Option.valueOf("applicationName"), PostgresChangeFeed.APPLICATION_NAME)
                         .option(Option.valueOf("tcpKeepAlive"), true)
                         .build()))
-                : ChangeFeed.local();
+                : new LocalChangeFeed();
         return new R2dbcMetadata(pool, blocking, new Db(dialect, pool, blocking, newRepositoriesPublic, meters), changes);
     }
 
@@ -212,7 +212,8 @@ public final class R2dbcMetadata implements AutoCloseable {
 
     /**
      * The committed changes to cacheable answers: on PostgreSQL announced by migration V7's
-     * triggers to every replica; on H2 (one process) a feed that never announces anything.
+     * triggers to every replica; on H2 (one process) only what changes behind the cached stores'
+     * back (repositories deleted with their namespace).
      */
     public ChangeFeed changes() {
         return changes;

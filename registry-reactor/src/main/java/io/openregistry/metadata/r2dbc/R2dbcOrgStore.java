@@ -28,10 +28,11 @@ final class R2dbcOrgStore implements OrgStore {
     private final Robots robots;
     private final String claim;
 
-    R2dbcOrgStore(Db db) {
+    /** @param localFeed where to announce repository deletions on H2; null on PostgreSQL, whose triggers do */
+    R2dbcOrgStore(Db db, LocalChangeFeed localFeed) {
         this.db = db;
         this.access = new OrgAccess(db);
-        this.removal = new RepositoryRemoval(db);
+        this.removal = new RepositoryRemoval(db, localFeed);
         this.robots = new Robots(db);
         this.claim = claimStatement(db);
     }

@@ -1,6 +1,9 @@
 package io.openregistry.metadata.r2dbc;
 
+import io.openregistry.metadata.ChangeFeed;
 import io.openregistry.oci.Digest;
+import io.r2dbc.spi.Connection;
+import java.util.ArrayList;
 import java.util.List;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -21,9 +24,12 @@ import reactor.core.publisher.Mono;
  */
 final class RepositoryRemoval {
     private final Db db;
+    private final LocalChangeFeed localFeed;
 
-    RepositoryRemoval(Db db) {
+    /** @param localFeed where to announce what went, on H2; null on PostgreSQL (migration V7's triggers announce it) */
+    RepositoryRemoval(Db db, LocalChangeFeed localFeed) {
         this.db = db;
+        this.localFeed = localFeed;
     }
 
     /** Deletes every repository of {@code namespace}; answers how many went. */
@@ -39,20 +45,41 @@ final class RepositoryRemoval {
 
     /** Deletes one repository; false when it does not exist. */
     Mono<Boolean> delete(String repository, String actor) {
+        List<ChangeFeed.Change> gone = new ArrayList<>();
         return db.transaction(conn -> Db.query(conn, "SELECT name FROM repositories WHERE name = $1 FOR UPDATE",
                                 row -> true, repository)
                         .hasElements()
                         .flatMap(found -> !found ? Mono.just(false)
-                                : Db.query(conn, "SELECT digest FROM repository_blobs WHERE repository = $1"
-                                                + " UNION SELECT digest FROM manifest_references WHERE repository = $1"
-                                                + " AND kind IN " + ContentGraph.BLOB_KINDS,
+                                : (localFeed == null ? Mono.<Void>empty() : removed(conn, repository, gone))
+                                        .then(Db.query(conn, "SELECT digest FROM repository_blobs WHERE repository = $1"
+                                                        + " UNION SELECT digest FROM manifest_references WHERE repository = $1"
+                                                        + " AND kind IN " + ContentGraph.BLOB_KINDS,
                                                 row -> Digest.parse(row.get(0, String.class)), repository)
-                                        .collectList()
+                                                .collectList())
                                         .flatMap(blobs -> remove(conn, repository, blobs, actor))))
-                .single();
+                .single()
+                .doOnNext(deleted -> {
+                    if (deleted && localFeed != null) {
+                        localFeed.announce(gone);
+                    }
+                });
     }
 
-    private static Mono<Boolean> remove(io.r2dbc.spi.Connection conn, String repository, List<Digest> blobs,
+    /** What the caches may hold of the repository: its tags, manifests and links, into {@code gone}. */
+    private static Mono<Void> removed(Connection conn, String repository, List<ChangeFeed.Change> gone) {
+        // a retried transaction starts again from nothing
+        return Mono.fromRunnable(gone::clear)
+                .thenMany(Db.<ChangeFeed.Change>query(conn, "SELECT name FROM tags WHERE repository = $1",
+                        row -> new ChangeFeed.TagChanged(repository, row.get(0, String.class)), repository))
+                .concatWith(Db.<ChangeFeed.Change>query(conn, "SELECT digest FROM manifests WHERE repository = $1",
+                        row -> new ChangeFeed.ManifestRemoved(repository, Digest.parse(row.get(0, String.class))), repository))
+                .concatWith(Db.<ChangeFeed.Change>query(conn, "SELECT digest FROM repository_blobs WHERE repository = $1",
+                        row -> new ChangeFeed.LinkRemoved(repository, Digest.parse(row.get(0, String.class))), repository))
+                .doOnNext(gone::add)
+                .then();
+    }
+
+    private static Mono<Boolean> remove(Connection conn, String repository, List<Digest> blobs,
                                         String actor) {
         return (blobs.isEmpty() ? Mono.empty() : ContentGraph.lockBlobs(conn, blobs).then())
                 .then(Db.update(conn, "DELETE FROM repositories WHERE name = $1", repository))
