@@ -83,28 +83,45 @@ final class OrgAccess {
         }, username, namespaceOf(repository), repository).single();
     }
 
+    /** Who asks for a catalog: each has its own statement. */
+    enum Caller { ADMIN, ANONYMOUS, USER, ROBOT }
+
     Mono<Page> catalog(String username, String robot, boolean admin, String last, int n) {
         int limit = Math.max(0, n);
         String after = last == null ? "" : last;
-        if (admin) {
-            return Sql.page(db.query("SELECT name FROM repositories WHERE name > $1 ORDER BY name LIMIT $2",
+        if (admin || (robot == null && username == null)) {
+            return Sql.page(db.query(statement(db.dialect, admin ? Caller.ADMIN : Caller.ANONYMOUS),
                     row -> row.get(0, String.class), after, limit + 1L), limit);
         }
-        if (robot == null && username == null) {
-            return Sql.page(db.query("SELECT name FROM repositories WHERE is_public AND name > $1 ORDER BY name LIMIT $2",
-                    row -> row.get(0, String.class), after, limit + 1L), limit);
-        }
-        String sql = robot != null ? union(ROBOT_NAMESPACES, ROBOT_LISTED) : union(USER_NAMESPACES, USER_LISTED);
+        String sql = statement(db.dialect, robot != null ? Caller.ROBOT : Caller.USER);
         return Sql.page(db.query(sql, row -> row.get(0, String.class), robot != null ? robot : username, after,
                 limit + 1L), limit);
+    }
+
+    /**
+     * The catalog statement for a caller: for an admin and an anonymous caller $1 = last, $2 = a
+     * page's rows; for a user or robot $1 = its name, $2 = last, $3 = a page's rows.
+     */
+    static String statement(Dialect dialect, Caller caller) {
+        return switch (caller) {
+            case ADMIN -> "SELECT name FROM repositories WHERE name > $1 ORDER BY name LIMIT $2";
+            case ANONYMOUS -> "SELECT name FROM repositories WHERE is_public AND name > $1 ORDER BY name LIMIT $2";
+            case USER -> union(dialect, USER_NAMESPACES, USER_LISTED);
+            case ROBOT -> union(dialect, ROBOT_NAMESPACES, ROBOT_LISTED);
+        };
+    }
+
+    /** The statement of {@link #facts}: $1 = user, $2 = namespace, $3 = repository. */
+    static String factsStatement() {
+        return FACTS;
     }
 
     /**
      * Public repositories, those of the namespaces {@code namespaces} selects (column {@code ns}),
      * and {@code listed}, after $2, one page ($3 rows) of each, then of the union.
      */
-    private String union(String namespaces, String listed) {
-        String whole = db.dialect == Dialect.POSTGRESQL
+    private static String union(Dialect dialect, String namespaces, String listed) {
+        String whole = dialect == Dialect.POSTGRESQL
                 // one index range per namespace, each cut to a page
                 ? "(SELECT x.name FROM (" + namespaces + ") s CROSS JOIN LATERAL (SELECT r.name FROM repositories r"
                         + " WHERE r.namespace = s.ns AND r.name > $2 ORDER BY r.name LIMIT $3) x)"
