@@ -129,7 +129,7 @@ final class AccessWiring {
         routes.add(new Route(Endpoint.AUTH_REPOSITORY, HttpMethod.PATCH, account.updateRepository()));
         routes.add(new Route(Endpoint.AUTH_GC, HttpMethod.POST, account.gc(gc)));
         // the management API (/api/v1): Org mode
-        OrgStore orgs = OrgStoreUntilMerged.of(metadata);
+        OrgStore orgs = metadata.orgs();
         ManagementPolicy decisions = new InterimPolicy(orgs);
         Users users = new Users(metadata.accounts(), orgs, accounts, decisions);
         ManagementApi.routes(accounts, users, new Organizations(orgs, decisions, rules, clock),
