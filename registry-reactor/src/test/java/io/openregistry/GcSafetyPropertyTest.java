@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class GcSafetyPropertyTest {
     /** No periodic collection: the sequences run theirs. */
     private static final Config.Gc NO_PERIODIC = new Config.Gc(Duration.ZERO, Duration.ofHours(1), Duration.ZERO, 500);
-    private static final int TRIES = 15;
+    private static final int TRIES = 12;
     private static final int MAX_LENGTH = 25;
 
     @ParameterizedTest
