@@ -369,6 +369,8 @@ public abstract class OrgStoreContract {
         Instant used = T0.plusSeconds(99);
         await(orgs.robotUsed("acme+ci", used));
         assertThat(await(orgs.robot("acme+ci")).lastUsedAt()).isEqualTo(used);
+        await(orgs.robotUsed("acme+ci", used.minusSeconds(10)));
+        assertThat(await(orgs.robot("acme+ci")).lastUsedAt()).as("a late report of an earlier use").isEqualTo(used);
 
         assertThat(await(orgs.deleteRobot("acme+ci", "alice"))).isEqualTo(Outcome.DONE);
         assertThat(await(orgs.deleteRobot("acme+ci", "alice"))).isEqualTo(Outcome.NOT_FOUND);

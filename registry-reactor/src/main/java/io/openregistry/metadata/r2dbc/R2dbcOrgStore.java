@@ -380,7 +380,9 @@ final class R2dbcOrgStore implements OrgStore {
 
     @Override
     public Mono<Void> robotUsed(String name, Instant at) {
-        return db.update("UPDATE robots SET last_used_at = $1 WHERE name = $2", at, name).then();
+        // replicas report their uses in any order: the time only moves forward
+        return db.update("UPDATE robots SET last_used_at = $1 WHERE name = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
+                at, name).then();
     }
 
     // --- accounts ---
