@@ -79,22 +79,30 @@ class OrgQueryPlanTest {
         }
     }
 
-    /** The plan of {@code sql} for the given SQL literals as $1, $2, …; printed for the record. */
+    /**
+     * The plans of {@code sql} for the given SQL literals as $1, $2, …, both the one made for these
+     * values and the generic one (which PostgreSQL may switch to for a prepared statement used
+     * again, as the driver's statement cache does); printed for the record.
+     */
     private static String plan(String sql, String types, String... literals) throws SQLException {
         String name = "q" + Math.abs(sql.hashCode());
         List<String> lines = new ArrayList<>();
-        try (Statement s = jdbc.createStatement()) {
-            s.execute("DEALLOCATE ALL");
-            s.execute("PREPARE " + name + "(" + types + ") AS " + sql);
-            try (ResultSet rows = s.executeQuery("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE " + name
-                    + "(" + String.join(", ", literals) + ")")) {
-                while (rows.next()) {
-                    lines.add(rows.getString(1));
+        for (String mode : List.of("force_custom_plan", "force_generic_plan")) {
+            lines.add("-- " + mode + ": " + String.join(", ", literals));
+            try (Statement s = jdbc.createStatement()) {
+                s.execute("DEALLOCATE ALL");
+                s.execute("SET plan_cache_mode = " + mode);
+                s.execute("PREPARE " + name + "(" + types + ") AS " + sql);
+                try (ResultSet rows = s.executeQuery("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE " + name
+                        + "(" + String.join(", ", literals) + ")")) {
+                    while (rows.next()) {
+                        lines.add(rows.getString(1));
+                    }
                 }
             }
         }
         String plan = String.join("\n", lines);
-        System.out.println("-- " + String.join(", ", literals) + "\n" + plan);
+        System.out.println(plan);
         return plan;
     }
 
