@@ -538,6 +538,10 @@ public abstract class OrgStoreContract {
         assertThat(await(meta.manifests().tags("acme/app", null, 10)).items()).containsExactly("v2");
         assertThat(awaitAll(meta.blobs().orphanedBefore(later, 100))).extracting(BlobRecord::digest)
                 .containsExactly(blob("nested-config").digest());
+        // the collector may take what is orphaned (its protocol's forget, under the blob's lock) and nothing else
+        assertThat(await(meta.blobs().forget(blob("nested-config").digest(), later))).isTrue();
+        assertThat(await(meta.blobs().forget(shared.digest(), later))).isFalse();
+        assertThat(await(meta.blobs().forget(own.digest(), later))).isFalse();
         assertThat(await(orgs.deleteRepositories("nobody", "alice"))).isZero();
     }
 
