@@ -47,7 +47,7 @@ class PostgresOrgStoreTest extends OrgStoreContract {
         for (int round = 0; round < 8; round++) {
             String repo = "acme/app";
             byte[] old = ("{\"old\":" + round + "}").getBytes(StandardCharsets.UTF_8);
-            await(meta.blobs().commit(repo, layer, null));
+            await(meta.blobs().commit(repo, layer, null, null));
             await(meta.manifests().put(new ManifestRecord(repo, Digest.sha256(old), "application/json", old, null, null, null),
                     "old", ManifestReferences.NONE));
             byte[] plain = ("{\"plain\":" + round + "}").getBytes(StandardCharsets.UTF_8);
@@ -60,7 +60,7 @@ class PostgresOrgStoreTest extends OrgStoreContract {
                             new ManifestReferences(null, List.of(layer.digest()), List.of(), List.of()))
                     .thenReturn("image")
                     .onErrorResume(MissingReferenceException.class, e -> Mono.just("image refused"));
-            Mono<String> commit = meta.blobs().commit(repo, layer, null).thenReturn("commit");
+            Mono<String> commit = meta.blobs().commit(repo, layer, null, null).thenReturn("commit");
             List<String> outcomes = Mono.zip(List.of(delete.subscribeOn(Schedulers.parallel()),
                     putPlain.subscribeOn(Schedulers.parallel()), putImage.subscribeOn(Schedulers.parallel()),
                     commit.subscribeOn(Schedulers.parallel())), results -> List.of((String) results[0],
