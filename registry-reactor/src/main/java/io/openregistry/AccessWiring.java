@@ -91,10 +91,11 @@ final class AccessWiring {
         if (auth.adminUsername() != null) {
             ensureAdmin(accounts, auth);
         }
-        TokenService tokens = new TokenService(new AccessPolicy(metadata.repositories()),
+        AccessPolicy policy = new AccessPolicy(metadata.repositories());
+        TokenService tokens = new TokenService(policy,
                 new TokenSigner(keys, auth.issuer(), clock), auth.service(), auth.tokenTtl());
         TokenHandlers token = new TokenHandlers(tokens, accounts, throttle, responses);
-        AccountHandlers account = new AccountHandlers(accounts, new RepositorySettings(metadata.repositories()), throttle,
+        AccountHandlers account = new AccountHandlers(accounts, new RepositorySettings(metadata.repositories(), policy), throttle,
                 responses, json, auth.signup());
         routes.add(new Route(Endpoint.TOKEN, HttpMethod.GET, token.get()));
         routes.add(new Route(Endpoint.TOKEN, HttpMethod.POST, token.post()));
