@@ -86,7 +86,7 @@ final class AccessWiring {
         Throttle throttle = new Throttle(auth.requestsPerMinute(), auth.failuresPerMinute(),
                 auth.accountFailuresPerMinute(), auth.signupsPerHour());
         HashingGate gate = new HashingGate(auth.hashingConcurrency(), auth.hashingQueueDeadline(), hashing);
-        Accounts accounts = new Accounts(metadata.accounts(), metadata.repositories(), throttle, gate,
+        Accounts accounts = new Accounts(metadata.accounts(), metadata.repositories(), null, throttle, gate,
                 auth.sessionTtl(), clock);
         if (auth.adminUsername() != null) {
             ensureAdmin(accounts, auth);
