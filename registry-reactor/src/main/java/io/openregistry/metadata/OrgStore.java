@@ -285,6 +285,9 @@ public interface OrgStore {
 
     // --- audit ---
 
-    /** The audit entries of a namespace, newest first, before {@code beforeId} when not null. */
+    /**
+     * The audit entries of a namespace, newest first, before {@code beforeId} when not null;
+     * {@code namespace} null: the registry-wide entries (those of {@code account.*} changes).
+     */
     Mono<List<AuditEntry>> audit(String namespace, Long beforeId, int n);
 }

@@ -1,6 +1,7 @@
 package io.openregistry.metadata.r2dbc;
 
 import io.openregistry.metadata.AccountStore;
+import io.openregistry.metadata.OrgStore;
 import io.r2dbc.spi.Row;
 import java.time.Instant;
 import java.util.Arrays;
@@ -15,24 +16,34 @@ final class R2dbcAccountStore implements AccountStore {
 
     private final Db db;
 
+    private final String claim;
+    private final String insert;
+
     R2dbcAccountStore(Db db) {
         this.db = db;
+        this.claim = R2dbcOrgStore.claimStatement(db);
+        this.insert = db.dialect.insertIfAbsent("accounts",
+                List.of("username", "password_hash", "is_admin", "created_at", "disabled"), List.of("username"));
     }
 
+    /**
+     * Claims the name in the shared name space and creates the account, in one transaction: of an
+     * account and an organization created with one name at once, on any replicas, one wins.
+     */
     @Override
     public Mono<Boolean> create(Account account) {
-        return db.update(db.dialect.insertIfAbsent("accounts",
-                                List.of("username", "password_hash", "is_admin", "created_at"), List.of("username")),
-                        account.username(), account.passwordHash(), account.admin(),
-                        account.createdAt() == null ? Sql.now() : account.createdAt())
-                .map(rows -> rows > 0);
+        Instant createdAt = account.createdAt() == null ? Sql.now() : account.createdAt();
+        return db.transaction(conn -> Db.update(conn, claim, account.username(), OrgStore.NamespaceKind.USER.name(), createdAt)
+                        .flatMap(claimed -> claimed == 0 ? Mono.just(false)
+                                : Db.update(conn, insert, account.username(), account.passwordHash(), account.admin(),
+                                        createdAt, account.disabled()).map(rows -> rows > 0)))
+                .single();
     }
 
     @Override
     public Mono<Account> find(String username) {
-        return db.query("SELECT username, password_hash, is_admin, created_at FROM accounts WHERE username = $1",
-                row -> new Account(row.get(0, String.class), row.get(1, String.class), row.get(2, Boolean.class),
-                        Sql.instant(row, 3)), username).singleOrEmpty();
+        return db.query("SELECT username, password_hash, is_admin, created_at, disabled FROM accounts WHERE username = $1",
+                R2dbcOrgStore::account, username).singleOrEmpty();
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.openregistry.metadata.BlobPlacements;
 import io.openregistry.metadata.JobLeases;
 import io.openregistry.metadata.ChangeFeed;
 import io.openregistry.metadata.ManifestStore;
+import io.openregistry.metadata.OrgStore;
 import io.openregistry.metadata.RepositoryStore;
 import io.openregistry.metadata.UploadStore;
 import io.r2dbc.pool.ConnectionPool;
@@ -43,6 +44,7 @@ public final class R2dbcMetadata implements AutoCloseable {
     private final RepositoryStore repositories;
     private final UploadStore uploads;
     private final AccountStore accounts;
+    private final OrgStore orgs;
     private final JobLeases jobs;
     private final ChangeFeed changes;
     private final BlobPlacements placements;
@@ -57,6 +59,7 @@ public final class R2dbcMetadata implements AutoCloseable {
         this.repositories = new R2dbcRepositoryStore(db);
         this.uploads = new R2dbcUploadStore(db);
         this.accounts = new R2dbcAccountStore(db);
+        this.orgs = new R2dbcOrgStore(db, changes instanceof LocalChangeFeed local ? local : null);
         this.jobs = new R2dbcJobLeases(db);
         this.placements = new R2dbcBlobPlacements(db);
     }
@@ -142,7 +145,7 @@ public final class R2dbcMetadata implements AutoCloseable {
                         .option(Option.valueOf("applicationName"), PostgresChangeFeed.APPLICATION_NAME)
                         .option(Option.valueOf("tcpKeepAlive"), true)
                         .build()))
-                : ChangeFeed.local();
+                : new LocalChangeFeed();
         return new R2dbcMetadata(pool, blocking, new Db(dialect, pool, blocking, newRepositoriesPublic, meters), changes);
     }
 
@@ -193,6 +196,11 @@ public final class R2dbcMetadata implements AutoCloseable {
         return accounts;
     }
 
+    /** Org mode: the shared name space, organizations, teams, grants, robots, account administration, audit. */
+    public OrgStore orgs() {
+        return orgs;
+    }
+
     public JobLeases jobs() {
         return jobs;
     }
@@ -204,7 +212,8 @@ public final class R2dbcMetadata implements AutoCloseable {
 
     /**
      * The committed changes to cacheable answers: on PostgreSQL announced by migration V7's
-     * triggers to every replica; on H2 (one process) a feed that never announces anything.
+     * triggers to every replica; on H2 (one process) only what changes behind the cached stores'
+     * back (repositories deleted with their namespace).
      */
     public ChangeFeed changes() {
         return changes;

@@ -6,17 +6,13 @@ import reactor.core.publisher.Mono;
 
 /** Repositories are rows created as a side effect of blob commits, mounts and manifest puts. */
 final class R2dbcRepositoryStore implements RepositoryStore {
-    /**
-     * What a signed-in caller sees: $1 = username, $2 = length of "username/", $3 = "username/".
-     * The admin test is a subquery so the whole decision is one statement.
-     */
-    private static final String VISIBLE_TO_ACCOUNT = "(is_public OR LEFT(name, $2) = $3"
-            + " OR EXISTS (SELECT 1 FROM accounts WHERE username = $1 AND is_admin))";
-
     private final Db db;
+
+    private final OrgAccess access;
 
     R2dbcRepositoryStore(Db db) {
         this.db = db;
+        this.access = new OrgAccess(db);
     }
 
     @Override
@@ -33,29 +29,21 @@ final class R2dbcRepositoryStore implements RepositoryStore {
                 null, last, n);
     }
 
+    /** The catalog of Org mode ({@link OrgAccess#catalog}) for an account, whose admin flag is read first. */
     @Override
     public Mono<Page> catalogVisibleTo(String username, String last, int n) {
         if (username == null) {
-            return Sql.page(db,
-                    "SELECT name FROM repositories WHERE is_public ORDER BY name LIMIT $1",
-                    "SELECT name FROM repositories WHERE is_public AND name > $1 ORDER BY name LIMIT $2",
-                    null, last, n);
+            return access.catalog(null, null, false, last, n);
         }
-        String namespace = username + "/";
-        Object[] args = last == null
-                ? new Object[] {username, namespace.length(), namespace, n + 1L}
-                : new Object[] {username, namespace.length(), namespace, last, n + 1L};
-        String sql = last == null
-                ? "SELECT name FROM repositories WHERE " + VISIBLE_TO_ACCOUNT + " ORDER BY name LIMIT $4"
-                : "SELECT name FROM repositories WHERE " + VISIBLE_TO_ACCOUNT + " AND name > $4 ORDER BY name LIMIT $5";
-        return Sql.page(db.query(sql, row -> row.get(0, String.class), args), n);
+        return db.query("SELECT is_admin FROM accounts WHERE username = $1", row -> row.get(0, Boolean.class), username)
+                .singleOrEmpty()
+                .defaultIfEmpty(false)
+                .flatMap(admin -> access.catalog(username, null, admin, last, n));
     }
 
     @Override
     public Mono<Boolean> namespaceInUse(String namespace) {
-        String prefix = namespace + "/";
-        return db.query("SELECT 1 FROM repositories WHERE LEFT(name, $1) = $2 LIMIT 1", row -> Boolean.TRUE,
-                        prefix.length(), prefix)
+        return db.query("SELECT 1 FROM repositories WHERE namespace = $1 LIMIT 1", row -> Boolean.TRUE, namespace)
                 .count().map(rows -> rows > 0);
     }
 
