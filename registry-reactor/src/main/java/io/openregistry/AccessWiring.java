@@ -86,16 +86,16 @@ final class AccessWiring {
         Throttle throttle = new Throttle(auth.requestsPerMinute(), auth.failuresPerMinute(),
                 auth.accountFailuresPerMinute(), auth.signupsPerHour());
         HashingGate gate = new HashingGate(auth.hashingConcurrency(), auth.hashingQueueDeadline(), hashing);
-        Accounts accounts = new Accounts(metadata.accounts(), metadata.repositories(), null, throttle, gate,
+        Accounts accounts = new Accounts(metadata.accounts(), metadata.repositories(), metadata.orgs(), throttle, gate,
                 auth.sessionTtl(), clock);
         if (auth.adminUsername() != null) {
             ensureAdmin(accounts, auth);
         }
-        AccessPolicy policy = new AccessPolicy(metadata.repositories());
+        AccessPolicy policy = new AccessPolicy(metadata.orgs());
         TokenService tokens = new TokenService(policy,
                 new TokenSigner(keys, auth.issuer(), clock), auth.service(), auth.tokenTtl());
         TokenHandlers token = new TokenHandlers(tokens, accounts, throttle, responses);
-        AccountHandlers account = new AccountHandlers(accounts, new RepositorySettings(metadata.repositories(), policy), throttle,
+        AccountHandlers account = new AccountHandlers(accounts, new RepositorySettings(metadata.orgs(), policy), throttle,
                 responses, json, auth.signup());
         routes.add(new Route(Endpoint.TOKEN, HttpMethod.GET, token.get()));
         routes.add(new Route(Endpoint.TOKEN, HttpMethod.POST, token.post()));

@@ -5,7 +5,6 @@ import io.openregistry.metadata.OrgStore.AccessFacts;
 import io.openregistry.metadata.OrgStore.NamespaceKind;
 import io.openregistry.metadata.OrgStore.OrgRole;
 import io.openregistry.metadata.OrgStore.RepoRole;
-import io.openregistry.metadata.RepositoryStore;
 import io.openregistry.oci.Names;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -47,21 +46,9 @@ public final class AccessPolicy {
     static final int MAX_SCOPES = 64;
     private static final List<String> ALL_ACTIONS = List.of(Scope.PULL, Scope.PUSH, Scope.DELETE);
     private final OrgStore orgs;
-    private final RepositoryStore legacy;
 
     public AccessPolicy(OrgStore orgs) {
         this.orgs = Objects.requireNonNull(orgs, "orgs");
-        this.legacy = null;
-    }
-
-    /**
-     * Until the database's OrgStore is wired: the facts of the single-user model (each account
-     * owns the namespace of its name, nothing else), which reproduce the rules before Org mode.
-     * Goes with the wiring of {@code R2dbcMetadata.orgs()}.
-     */
-    public AccessPolicy(RepositoryStore repositories) {
-        this.orgs = null;
-        this.legacy = Objects.requireNonNull(repositories, "repositories");
     }
 
     // --- registry tokens ---
@@ -107,17 +94,12 @@ public final class AccessPolicy {
     /** The facts of a decision about {@code principal} and {@code repository}, in one call of the store. */
     public Mono<AccessFacts> facts(Principal principal, String repository) {
         String username = principal.anonymous() || principal.isRobot() ? null : principal.username();
-        if (orgs == null) {
-            boolean own = username != null && username.equals(namespaceOf(repository));
-            return Mono.zip(legacy.exists(repository), legacy.isPublic(repository)).map(t -> new AccessFacts(
-                    own ? NamespaceKind.USER : null, t.getT1(), t.getT2(), null, null, false, null));
-        }
         return orgs.accessFacts(username, repository);
     }
 
     /** The principal's role in the organization, or empty (anonymous, robots, non-members, no such organization). */
     public Mono<OrgRole> orgRole(Principal principal, String organization) {
-        if (principal.anonymous() || principal.isRobot() || orgs == null) {
+        if (principal.anonymous() || principal.isRobot()) {
             return Mono.empty();
         }
         return orgs.member(organization, principal.username()).map(OrgStore.Member::role);

@@ -60,7 +60,7 @@ public final class Accounts {
         }
     }
 
-    /** @param orgs the robots and namespaces; null until the OrgStore is wired (no robot then logs in) */
+    /** @param orgs the robots and what owns their namespaces */
     public Accounts(AccountStore store, RepositoryStore repositories, OrgStore orgs, Throttle throttle,
                     HashingGate hashing, Duration sessionTtl, Clock clock) {
         this.store = store;
@@ -224,7 +224,7 @@ public final class Accounts {
      */
     public Mono<Principal> robot(String name, String secret, String address) {
         String what = "unknown robot or wrong secret";
-        if (orgs == null || !Secrets.isRobotSecret(secret)) {
+        if (!Secrets.isRobotSecret(secret)) {
             return Mono.error(failed(address, what));
         }
         return orgs.robot(name)

@@ -1,6 +1,6 @@
 package io.openregistry.auth;
 
-import io.openregistry.metadata.RepositoryStore;
+import io.openregistry.metadata.OrgStore;
 import io.openregistry.oci.OciError;
 import java.util.Map;
 import reactor.core.publisher.Mono;
@@ -12,11 +12,11 @@ import reactor.core.publisher.Mono;
  * tells nobody which private repositories exist.
  */
 public final class RepositorySettings {
-    private final RepositoryStore repositories;
+    private final OrgStore orgs;
     private final AccessPolicy policy;
 
-    public RepositorySettings(RepositoryStore repositories, AccessPolicy policy) {
-        this.repositories = repositories;
+    public RepositorySettings(OrgStore orgs, AccessPolicy policy) {
+        this.orgs = orgs;
         this.policy = policy;
     }
 
@@ -35,10 +35,11 @@ public final class RepositorySettings {
                 && facts.repositoryExists() ? Mono.just(facts.repositoryPublic()) : Mono.error(unknown(name)));
     }
 
-    /** Sets the visibility; NAME_UNKNOWN as for {@link #isPublic}. */
+    /** Sets the visibility, recorded in the audit log as the caller's change; NAME_UNKNOWN as for {@link #isPublic}. */
     public Mono<Void> setPublic(Principal caller, String name, boolean isPublic) {
-        return checkAdministers(caller, name).then(Mono.defer(() -> repositories.setPublic(name, isPublic)))
-                .flatMap(updated -> updated ? Mono.<Void>empty() : Mono.error(unknown(name)));
+        return checkAdministers(caller, name)
+                .then(Mono.defer(() -> orgs.setVisibility(name, isPublic, caller.username())))
+                .flatMap(outcome -> outcome == OrgStore.Outcome.DONE ? Mono.<Void>empty() : Mono.error(unknown(name)));
     }
 
     private static RuntimeException unknown(String name) {

@@ -68,11 +68,8 @@ public final class ListingService {
         Mono<Page> page;
         if (everything) {
             page = repositories.catalog(last, bounded(n));
-        } else if (orgs != null) {
-            page = orgs.catalogFor(robot == null ? username : null, robot, admin && robot == null, last, bounded(n));
         } else {
-            // until the OrgStore is wired: the single-user model (a robot sees public repositories only)
-            page = repositories.catalogVisibleTo(robot == null ? username : null, last, bounded(n));
+            page = orgs.catalogFor(robot == null ? username : null, robot, admin && robot == null, last, bounded(n));
         }
         return page.map(ListingService::listing);
     }
