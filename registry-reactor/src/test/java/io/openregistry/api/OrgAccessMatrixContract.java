@@ -75,6 +75,12 @@ abstract class OrgAccessMatrixContract {
         auth.pushImage(owner, pub, "latest");
         auth.pushImage(owner, priv, "latest");
         assertThat(auth.setVisibility(owner, pub, "public").statusCode()).isEqualTo(200);
+        // the account API's visibility change is recorded in the organization's audit log, as its owner's
+        assertThat(OrgFixture.await(orgs.audit(org, null, 10))).anySatisfy(e -> {
+            assertThat(e.action()).isEqualTo("repository.visibility");
+            assertThat(e.target()).isEqualTo(pub);
+            assertThat(e.actor()).isEqualTo(owner.username());
+        });
 
         Who outsider = auth.signUp("outsider");
         Who member = auth.signUp("member");
