@@ -28,16 +28,18 @@ import org.junit.jupiter.api.TestInstance;
  * secret, by GET and by the OAuth2 form; refused when unknown, wrong, expired, deleted, or of a
  * disabled user; never at the account API; never a refresh token; "last used" recorded; the
  * secret never logged), and disabled accounts (no registry token by password, PAT or session, no
- * sign-in; all back once re-enabled).
+ * sign-in; all back once re-enabled). Runs once per database through a subclass.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class RobotAndDisabledLoginTest {
+abstract class RobotAndDisabledLoginContract {
     AuthFixture auth;
     OrgFixture db;
 
+    abstract RegistryServer.Backend backend();
+
     @BeforeAll
     void start() {
-        auth = AuthFixture.start(RegistryServer.Backend.H2);
+        auth = AuthFixture.start(backend());
         db = OrgFixture.of(auth.server);
     }
 
@@ -127,6 +129,13 @@ class RobotAndDisabledLoginTest {
                 assertThat(r.headers().firstValue("WWW-Authenticate")).isEmpty();
             }
 
+            // odd robot names with a well-formed secret reach the store and are refused like unknown ones, never a 500
+            for (String odd : List.of("x".repeat(500) + "+ci", org + "+ci+ci", org.toUpperCase() + "+CI", org + "+",
+                    "+" + org, org + "+" + "c".repeat(300), org + "+ci\u00e9", org + "+ci'--")) {
+                HttpResponse<byte[]> r = auth.tokenResponse(new Who(odd, ci.secret()), "repository:" + app + ":pull");
+                Oci.assertError(r, 401, "UNAUTHORIZED");
+            }
+
             // never the account API: sign-in, Basic, with the robot's name or its secret as a password
             HttpResponse<byte[]> signIn = auth.client.post("/auth/signin", AuthFixture.json("username", ci.username(),
                     "password", ci.secret()), "Content-Type", "application/json");
@@ -142,7 +151,7 @@ class RobotAndDisabledLoginTest {
             OrgFixture.done(db.orgs.deleteRobot(ci.username(), "root"));
             Oci.assertError(auth.tokenResponse(ci, "repository:" + app + ":pull"), 401, "UNAUTHORIZED");
 
-            List<String> lines = new ArrayList<>(log.atLeast(Level.TRACE).stream().map(RobotAndDisabledLoginTest::text).toList());
+            List<String> lines = new ArrayList<>(log.atLeast(Level.TRACE).stream().map(RobotAndDisabledLoginContract::text).toList());
             access.list.forEach(e -> lines.add(text(e)));
             assertThat(lines).as("the access log was captured").anyMatch(l -> l.contains("\"route\":\"/token\""));
             assertThat(lines).anyMatch(l -> l.contains("authentication failed"));
