@@ -44,9 +44,8 @@ public final class Accounts {
     private final AccountStore store;
     private final RepositoryStore repositories;
     private final OrgStore orgs;
-    /** Robots whose use this replica recorded within {@link #ROBOT_USE_INTERVAL}. */
-    private final Cache<String, Boolean> robotsNoted = Caffeine.newBuilder()
-            .expireAfterWrite(ROBOT_USE_INTERVAL).maximumSize(100_000).build();
+    /** Robots whose use this replica recorded within {@link #ROBOT_USE_INTERVAL} (by the clock's time). */
+    private final Cache<String, Boolean> robotsNoted;
     private final Throttle throttle;
     private final HashingGate hashing;
     private final Duration sessionTtl;
@@ -66,6 +65,8 @@ public final class Accounts {
         this.store = store;
         this.repositories = repositories;
         this.orgs = orgs;
+        this.robotsNoted = Caffeine.newBuilder().expireAfterWrite(ROBOT_USE_INTERVAL).maximumSize(100_000)
+                .ticker(() -> java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(clock.millis())).build();
         this.throttle = throttle;
         this.hashing = hashing;
         this.sessionTtl = sessionTtl;
