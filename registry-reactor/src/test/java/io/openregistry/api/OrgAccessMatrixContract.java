@@ -33,14 +33,19 @@ import org.junit.jupiter.api.TestInstance;
  * visibility, manage teams, create robot}. Pull, push, delete and catalog are registry requests
  * with the token each caller gets from {@code /token}; change visibility is the account API's
  * {@code PATCH /auth/repositories/<name>}. Manage teams and create robot are the management API's:
- * until it is served, the caller signs in over HTTP ({@code GET /auth/account}) and
- * {@link AccessPolicy}'s management decisions answer with the facts of the real store
- * ({@link #manageTeams} and {@link #createRobot} are the two places to switch to HTTP requests).
+ * the caller signs in over HTTP ({@code GET /auth/account}) and {@link AccessPolicy}'s management
+ * decisions answer with the facts of the real store; when the management API is in the build, a
+ * real request to it must give the same answer ({@link #manageTeams}, {@link #createRobot}).
  * The organization is set up through the running registry's own database ({@link OrgFixture}).
  * Private repositories answer every refused caller exactly as missing ones.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class OrgAccessMatrixContract {
+    /**
+     * Whether the management API ({@code /api/v1}) is in this build: then the last two columns are
+     * real requests as well, and must agree with the decisions.
+     */
+    private static final boolean MANAGEMENT_API = present("io.openregistry.api.ManagementApi");
     private static final List<String> COLUMNS =
             List.of("pull", "push", "delete", "catalog", "visibility", "manage teams", "create robot");
     AuthFixture auth;
@@ -147,11 +152,13 @@ abstract class OrgAccessMatrixContract {
                 actual.put(cell + "delete", delete(row.who(), owner, repo));
                 actual.put(cell + "catalog", catalogShows(row.who(), repo));
                 actual.put(cell + "visibility", changeVisibility(row.who(), repo, repo.equals(pub)));
-                actual.put(cell + "manage teams", manageTeams(row.who(), org));
-                actual.put(cell + "create robot", createRobot(row.who(), org));
+                actual.put(cell + "manage teams", manageTeams(row.who(), owner, org));
+                actual.put(cell + "create robot", createRobot(row.who(), owner, org));
             }
         }
-        System.out.println("[org access matrix] " + backend() + ": " + rows.size() + " callers × 2 repositories × "
+        System.out.println("[org access matrix] " + backend() + (MANAGEMENT_API
+                ? " (teams and robots: HTTP /api/v1 and AccessPolicy)" : " (teams and robots: AccessPolicy on the real store)")
+                + ": " + rows.size() + " callers × 2 repositories × "
                 + COLUMNS.size() + " actions = " + actual.size() + " cells\n" + table(actual, rows));
         assertThat(actual).hasSize(rows.size() * 2 * COLUMNS.size());
         assertThat(actual).containsExactlyEntriesOf(expected);
@@ -228,17 +235,54 @@ abstract class OrgAccessMatrixContract {
         return false;
     }
 
-    /** Manage the organization's teams (the management API's decision, on the signed-in caller and the real store). */
-    private boolean manageTeams(Who who, String org) {
+    /**
+     * Manage the organization's teams: the management API's decision on the signed-in caller and
+     * the real store; once the management API is in the build, also a real {@code POST
+     * /api/v1/orgs/<org>/teams}, which must agree (the team made is deleted again).
+     */
+    private boolean manageTeams(Who who, Who owner, String org) {
         Principal p = signedIn(who);
-        return p != null && AccessPolicy.mayManageOrganization(p, OrgFixture.await(policy().orgRole(p, org)));
+        boolean decided = p != null && AccessPolicy.mayManageOrganization(p, OrgFixture.await(policy().orgRole(p, org)));
+        if (!MANAGEMENT_API) {
+            return decided;
+        }
+        String team = "t" + UUID.randomUUID().toString().substring(0, 8);
+        boolean served = created(auth.client.send("POST", "/api/v1/orgs/" + org + "/teams",
+                AuthFixture.json("name", team), AuthFixture.concat(who.basic(), "Content-Type", "application/json")));
+        if (served) {
+            assertThat(auth.client.send("DELETE", "/api/v1/orgs/" + org + "/teams/" + team, null, owner.basic())
+                    .statusCode()).isIn(200, 204);
+        }
+        assertThat(served).as("POST teams as " + who.username() + " agrees with AccessPolicy").isEqualTo(decided);
+        return served;
     }
 
-    /** Create a robot of the organization (as {@link #manageTeams}). */
-    private boolean createRobot(Who who, String org) {
+    /** Create a robot of the organization (as {@link #manageTeams}, with {@code POST /api/v1/namespaces/<org>/robots}). */
+    private boolean createRobot(Who who, Who owner, String org) {
         Principal p = signedIn(who);
-        return p != null && AccessPolicy.mayManageRobots(p, org, NamespaceKind.ORGANIZATION,
+        boolean decided = p != null && AccessPolicy.mayManageRobots(p, org, NamespaceKind.ORGANIZATION,
                 OrgFixture.await(policy().orgRole(p, org)));
+        if (!MANAGEMENT_API) {
+            return decided;
+        }
+        String robot = "r" + UUID.randomUUID().toString().substring(0, 8);
+        boolean served = created(auth.client.send("POST", "/api/v1/namespaces/" + org + "/robots",
+                AuthFixture.json("name", robot), AuthFixture.concat(who.basic(), "Content-Type", "application/json")));
+        if (served) {
+            assertThat(auth.client.send("DELETE", "/api/v1/namespaces/" + org + "/robots/" + robot, null, owner.basic())
+                    .statusCode()).isIn(200, 204);
+        }
+        assertThat(served).as("POST robots as " + who.username() + " agrees with AccessPolicy").isEqualTo(decided);
+        return served;
+    }
+
+    /** 201 is allowed; refused is 401 (not signed in), 403 (sees, may not change) or 404 (may not see). */
+    private static boolean created(HttpResponse<byte[]> r) {
+        if (r.statusCode() == 201) {
+            return true;
+        }
+        assertThat(r.statusCode()).as(new String(r.body())).isIn(401, 403, 404);
+        return false;
     }
 
     private AccessPolicy policy() {
@@ -280,6 +324,15 @@ abstract class OrgAccessMatrixContract {
         assertError(r, 401, "UNAUTHORIZED");
         assertThat(r.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer "));
         return false;
+    }
+
+    private static boolean present(String className) {
+        try {
+            Class.forName(className, false, OrgAccessMatrixContract.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
     }
 
     private static Map<String, Boolean> parse(String table) {
