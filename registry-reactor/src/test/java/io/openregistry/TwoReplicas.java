@@ -29,6 +29,12 @@ public final class TwoReplicas implements AutoCloseable {
 
     /** Starts both replicas with the given upload settings and the default cache. */
     public static TwoReplicas start(String name, Config.Uploads uploads) throws Exception {
+        return start(name, uploads, Config.Cache.defaults(), Config.Gc.defaults());
+    }
+
+    /** Starts both replicas with the given upload, cache and garbage-collection settings. */
+    public static TwoReplicas start(String name, Config.Uploads uploads, Config.Cache cache, Config.Gc gc)
+            throws Exception {
         RegistryServer.installBlockHound();
         PostgresSupport postgres = PostgresSupport.start();
         Path root = null;
@@ -47,7 +53,7 @@ public final class TwoReplicas implements AutoCloseable {
                     new Config.Log("INFO"),
                     new Config.Admin(InetSocketAddress.createUnresolved("127.0.0.1", 0)),
                     Config.Auth.disabled(),
-                    Config.Cache.defaults());
+                    cache).withGc(gc);
             a = Registry.start(config);
             return new TwoReplicas(postgres, database, root, a, Registry.start(config));
         } catch (Exception | Error e) {

@@ -16,20 +16,12 @@ public interface BlobIndex {
     /**
      * In one transaction: records {@code blob} unless a blob with that digest is already known
      * (the existing record wins), creates the repository if needed, links the blob to it, and
-     * deletes the upload session {@code uploadId} if not null. Safe to call concurrently for the
-     * same digest and repository.
+     * deletes the upload session {@code uploadId} if not null, and the commit intent
+     * ({@link #intend}) of the blob's digest held by {@code intentHolder} if not null (once the blob
+     * is linked, the link keeps the collector away, and the intent's own statement is saved). Safe
+     * to call concurrently for the same digest and repository.
      *
      * @return the stored record (the existing one if the digest was known)
-     */
-    default Mono<BlobRecord> commit(String repository, BlobRecord blob, String uploadId) {
-        return commit(repository, blob, uploadId, null);
-    }
-
-    /**
-     * {@link #commit(String, BlobRecord, String)} that also removes, in the same transaction, the
-     * commit intent ({@link #intend}) of the blob's digest held by {@code intentHolder}, if not
-     * null: once the blob is linked, the link keeps the collector away, and the intent's own
-     * statement is saved.
      */
     Mono<BlobRecord> commit(String repository, BlobRecord blob, String uploadId, String intentHolder);
 

@@ -12,7 +12,7 @@ import reactor.core.publisher.Mono;
  * <p>Exclusive work on a session across replicas goes through its <em>lease</em>: {@link #claim}
  * sets a holder token and an expiry in database time if no unexpired lease exists; the holder
  * {@link #renew renews} it while it works and {@link #release releases} it at the end. The writes
- * that take a {@code holder} (the fenced {@link #advance(String, long, long, byte[], String) advance}
+ * that take a {@code holder} (the fenced {@link #advanceAndRelease advance}
  * and {@link #delete(String, String) delete}) succeed only while the row still carries that
  * token, so a holder whose lease expired and was claimed by another cannot record anything.
  */
@@ -37,28 +37,13 @@ public interface UploadStore {
 
     /**
      * Moves the session's offset from {@code expected} to {@code offset} if it is still at
-     * {@code expected} (optimistic concurrency), with no hash state. @return whether it moved
-     */
-    default Mono<Boolean> advance(String id, long expected, long offset) {
-        return advance(id, expected, offset, null);
-    }
-
-    /**
-     * Like {@link #advance(String, long, long)}, recording in the same statement {@code hashState}
-     * (opaque bytes: the running digest's exported state after exactly {@code offset} bytes, or
-     * null for none), so the stored state is always the state at the stored offset.
-     */
-    Mono<Boolean> advance(String id, long expected, long offset, byte[] hashState);
-
-    /**
-     * Like {@link #advance(String, long, long, byte[])}, fenced: moves only while the session's
-     * lease holder is {@code holder}.
-     */
-    Mono<Boolean> advance(String id, long expected, long offset, byte[] hashState, String holder);
-
-    /**
-     * Like {@link #advance(String, long, long, byte[], String)}, giving up the lease in the same
-     * statement when it moves (a request's last write: one round trip instead of two).
+     * {@code expected} (optimistic concurrency) and its lease holder is {@code holder} (fenced),
+     * recording in the same statement {@code hashState} (opaque bytes: the running digest's
+     * exported state after exactly {@code offset} bytes, or null for none, so the stored state is
+     * always the state at the stored offset), and giving up the lease when it moves (a request's
+     * last write: one round trip instead of two). A refused advance keeps the lease.
+     *
+     * @return whether it moved
      */
     Mono<Boolean> advanceAndRelease(String id, long expected, long offset, byte[] hashState, String holder);
 

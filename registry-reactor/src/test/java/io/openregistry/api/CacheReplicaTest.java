@@ -161,6 +161,69 @@ class CacheReplicaTest {
         assertThat(counter(b, "openregistry_cache_listener_lost_total")).isZero();
     }
 
+    /**
+     * A push or mount of a blob already linked to the repository refreshes only the link's time (an
+     * UPDATE of its row): no announcement, since no cached answer changed (V12). An unlink, and an
+     * UPDATE that moves the link to another repository, still announce. Observed on a listening
+     * connection of the test's own: notifications arrive in commit order, so once the unlink's has
+     * arrived, any of the pushes before it would have too.
+     */
+    @Test
+    void aRepushOrMountOfALinkedBlobAnnouncesNothingWhileAnUnlinkDoes() throws Exception {
+        String repo = "cache/" + UUID.randomUUID().toString().substring(0, 8);
+        String from = repo + "-from";
+        byte[] blob = Oci.random(1000);
+        String digest = pushBlob(onA, repo, blob);
+        String other = pushBlob(onA, repo, Oci.random(1000));
+        pushBlob(onA, from, blob);
+        try (Connection c = DriverManager.getConnection(replicas.postgres.jdbcUrl(replicas.database));
+             Statement s = c.createStatement()) {
+            s.execute("LISTEN openregistry_cache");
+            pushBlob(onA, repo, blob);
+            pushBlob(onB, repo, blob);
+            HttpResponse<byte[]> mount = onB.post("/v2/" + repo + "/blobs/uploads/?mount=" + digest + "&from=" + from,
+                    new byte[0]);
+            assertThat(mount.statusCode()).as("mounted over the existing link").isEqualTo(201);
+            // the link's time did move (what the upsert is for)
+            try (ResultSet rs = s.executeQuery("SELECT created_at > (SELECT created_at FROM repository_blobs"
+                    + " WHERE repository = '" + from + "' AND digest = '" + digest + "') FROM repository_blobs"
+                    + " WHERE repository = '" + repo + "' AND digest = '" + digest + "'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getBoolean(1)).as("link time refreshed").isTrue();
+            }
+            // an unlink elsewhere is announced: the first announcement that arrives is the unlink's
+            assertThat(onA.delete("/v2/" + from + "/blobs/" + digest).statusCode()).isEqualTo(202);
+            assertThat(notificationsUntil(c, "blob:" + from + ":" + digest))
+                    .as("only the unlink is announced").containsExactly("blob:" + from + ":" + digest);
+
+            // an UPDATE of a link's time alone is not; one that changes its identity is (under the old one)
+            s.executeUpdate("UPDATE repository_blobs SET created_at = created_at WHERE repository = '" + repo
+                    + "' AND digest = '" + other + "'");
+            assertThat(s.executeUpdate("UPDATE repository_blobs SET repository = '" + from + "' WHERE repository = '"
+                    + repo + "' AND digest = '" + digest + "'")).isEqualTo(1);
+            assertThat(notificationsUntil(c, "blob:" + repo + ":" + digest))
+                    .containsExactly("blob:" + repo + ":" + digest);
+        }
+    }
+
+    /** The payloads on {@code c} up to and including {@code last} (bounded by RECONNECT). */
+    private static java.util.List<String> notificationsUntil(Connection c, String last) throws Exception {
+        org.postgresql.PGConnection pg = c.unwrap(org.postgresql.PGConnection.class);
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        long deadline = System.nanoTime() + RECONNECT.toNanos();
+        while (!seen.contains(last)) {
+            long left = (deadline - System.nanoTime()) / 1_000_000;
+            assertThat(left).as("announcement " + last + " arrived; seen " + seen).isPositive();
+            org.postgresql.PGNotification[] got = pg.getNotifications((int) Math.min(left, 1000));
+            if (got != null) {
+                for (org.postgresql.PGNotification n : got) {
+                    seen.add(n.getParameter());
+                }
+            }
+        }
+        return seen;
+    }
+
     /** Reads {@code path} on {@code r} twice, expects {@code digest}, and checks the second read was a cache hit. */
     private static void warm(Registry r, TestClient client, String path, String digest) {
         assertThat(digestOf(client.get(path))).isEqualTo(digest);

@@ -66,8 +66,8 @@ class BlobPlacementsTest {
             BlobIndex blobs = meta.blobs();
             BlobPlacements placements = meta.placements();
             BlobRecord onDisk = new BlobRecord(digest("a"), 10, "filesystem", "blobs/sha256/aa/a");
-            blobs.commit("repo", onDisk, null).block(WAIT);
-            blobs.commit("repo", new BlobRecord(digest("b"), 5, "s3", "blobs/sha256/b"), null).block(WAIT);
+            blobs.commit("repo", onDisk, null, null).block(WAIT);
+            blobs.commit("repo", new BlobRecord(digest("b"), 5, "s3", "blobs/sha256/b"), null, null).block(WAIT);
             assertThat(placements.countByBackend().collectList().block(WAIT))
                     .containsExactlyInAnyOrder(new BlobPlacements.BackendCount("filesystem", 1),
                             new BlobPlacements.BackendCount("s3", 1));
@@ -116,7 +116,7 @@ class BlobPlacementsTest {
             java.util.function.Supplier<Mono<Void>> delete = () -> Mono.fromRunnable(deletions::incrementAndGet);
 
             BlobRecord moved = new BlobRecord(digest("m"), 3, "s3", "blobs/sha256/m");
-            blobs.commit("repo", moved, null).block(WAIT);
+            blobs.commit("repo", moved, null, null).block(WAIT);
             Retired old = new Retired("filesystem", "blobs/sha256/mm/m", moved.digest(), past);
             placements.retire(old).block(WAIT);
             // a commit of the digest is under way: it might adopt the file; wait

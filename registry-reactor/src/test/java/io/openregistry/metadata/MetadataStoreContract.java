@@ -78,7 +78,7 @@ public abstract class MetadataStoreContract {
     @Test
     void commitRecordsLinksAndCreatesTheRepository() {
         BlobRecord b = blob("layer", "sha256/ab/cd");
-        assertThat(await(meta.blobs().commit("library/app", b, null))).isEqualTo(b);
+        assertThat(await(meta.blobs().commit("library/app", b, null, null))).isEqualTo(b);
         assertThat(await(meta.blobs().find(b.digest()))).isEqualTo(b);
         assertThat(await(meta.blobs().findLinked("library/app", b.digest()))).isEqualTo(b);
         assertThat(await(meta.blobs().findLinked("other", b.digest()))).isNull();
@@ -90,9 +90,9 @@ public abstract class MetadataStoreContract {
     @Test
     void commitKeepsTheFirstRecordAndDeletesTheUpload() {
         BlobRecord first = blob("layer", "first");
-        await(meta.blobs().commit("a", first, null));
+        await(meta.blobs().commit("a", first, null, null));
         await(meta.uploads().create("u1", "b"));
-        BlobRecord stored = await(meta.blobs().commit("b", blob("layer", "second"), "u1"));
+        BlobRecord stored = await(meta.blobs().commit("b", blob("layer", "second"), "u1", null));
         assertThat(stored).isEqualTo(first);
         assertThat(await(meta.blobs().findLinked("b", first.digest()))).isEqualTo(first);
         assertThat(await(meta.uploads().find("u1"))).isNull();
@@ -101,9 +101,9 @@ public abstract class MetadataStoreContract {
     @Test
     void concurrentCommitsOfOneBlobAgree() {
         // With the repository in place the racers collide on the blob row itself.
-        await(meta.blobs().commit("race", blob("first", "l"), null));
+        await(meta.blobs().commit("race", blob("first", "l"), null, null));
         List<BlobRecord> results = awaitAll(Flux.range(0, 20).flatMap(i -> meta.blobs()
-                .commit("race", blob("same", "loc-" + i), null).subscribeOn(Schedulers.parallel()), 20));
+                .commit("race", blob("same", "loc-" + i), null, null).subscribeOn(Schedulers.parallel()), 20));
         assertThat(results).hasSize(20);
         assertThat(results).allMatch(r -> r.equals(results.get(0)));
         assertThat(await(meta.blobs().findLinked("race", digest("same")))).isEqualTo(results.get(0));
@@ -112,8 +112,8 @@ public abstract class MetadataStoreContract {
     @Test
     void mountOnlyFromARepositoryTheBlobIsLinkedTo() {
         BlobRecord b = blob("shared", "loc");
-        await(meta.blobs().commit("src", b, null));
-        await(meta.blobs().commit("elsewhere", blob("other", "loc2"), null));
+        await(meta.blobs().commit("src", b, null, null));
+        await(meta.blobs().commit("elsewhere", blob("other", "loc2"), null, null));
         assertThat(await(meta.blobs().mount("dst", b.digest(), "elsewhere"))).isNull();
         assertThat(await(meta.blobs().mount("dst", b.digest(), "nowhere"))).isNull();
         assertThat(await(meta.repositories().exists("dst"))).isFalse();
@@ -125,7 +125,7 @@ public abstract class MetadataStoreContract {
     @Test
     void unlinkRemovesOnlyTheLink() {
         BlobRecord b = blob("x", "loc");
-        await(meta.blobs().commit("r", b, null));
+        await(meta.blobs().commit("r", b, null, null));
         assertThat(await(meta.blobs().unlink("r", b.digest()))).isTrue();
         assertThat(await(meta.blobs().unlink("r", b.digest()))).isFalse();
         assertThat(await(meta.blobs().findLinked("r", b.digest()))).isNull();
@@ -135,8 +135,8 @@ public abstract class MetadataStoreContract {
     @Test
     void theLastUnlinkOrphansABlobAndALinkRevivesIt() throws InterruptedException {
         BlobRecord b = blob("orphan", "loc-o");
-        await(meta.blobs().commit("r1", b, null));
-        await(meta.blobs().commit("r2", b, null));
+        await(meta.blobs().commit("r1", b, null, null));
+        await(meta.blobs().commit("r2", b, null, null));
         java.time.Instant later = java.time.Instant.now().plusSeconds(60);
         assertThat(await(meta.blobs().unlink("r1", b.digest()))).isTrue();
         assertThat(awaitAll(meta.blobs().orphanedBefore(later, 10))).isEmpty();
@@ -146,7 +146,7 @@ public abstract class MetadataStoreContract {
         assertThat(await(meta.blobs().forget(b.digest(), java.time.Instant.now().minusSeconds(60)))).isFalse();
         // a mount cannot revive it (no repository has it), a commit can
         assertThat(await(meta.blobs().mount("r3", b.digest(), "r2"))).isNull();
-        await(meta.blobs().commit("r3", b, null));
+        await(meta.blobs().commit("r3", b, null, null));
         assertThat(awaitAll(meta.blobs().orphanedBefore(later, 10))).isEmpty();
         assertThat(await(meta.blobs().forget(b.digest(), later))).isFalse();
         assertThat(await(meta.blobs().unlink("r3", b.digest()))).isTrue();
@@ -161,14 +161,14 @@ public abstract class MetadataStoreContract {
         assertThat(await(meta.blobs().intend(b.digest(), "c2", Duration.ofMinutes(1)))).isTrue();
         await(meta.blobs().dropIntent(b.digest(), "c2"));
         // and once forgotten it can be committed anew
-        await(meta.blobs().commit("r4", b, null));
+        await(meta.blobs().commit("r4", b, null, null));
         assertThat(await(meta.blobs().findLinked("r4", b.digest()))).isEqualTo(b);
     }
 
     @Test
     void aLiveCommitIntentKeepsTheCollectorOff() throws Exception {
         BlobRecord b = blob("intended", "loc");
-        await(meta.blobs().commit("r", b, null));
+        await(meta.blobs().commit("r", b, null, null));
         assertThat(await(meta.blobs().unlink("r", b.digest()))).isTrue();
         Thread.sleep(5);
         assertThat(await(meta.blobs().intend(b.digest(), "h1", Duration.ofMinutes(1)))).isTrue();
@@ -182,10 +182,10 @@ public abstract class MetadataStoreContract {
         assertThat(await(meta.blobs().dropExpiredIntents())).isEqualTo(1);
         assertThat(await(meta.blobs().dropExpiredIntents())).isZero();
         // a commit can never link a record being deleted
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> await(meta.blobs().commit("r", b, null)))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> await(meta.blobs().commit("r", b, null, null)))
                 .hasMessageContaining("being deleted");
         await(meta.blobs().forgotten(b.digest()));
-        assertThat(await(meta.blobs().commit("r", b, null))).isEqualTo(b);
+        assertThat(await(meta.blobs().commit("r", b, null, null))).isEqualTo(b);
     }
 
     @Test
@@ -216,13 +216,14 @@ public abstract class MetadataStoreContract {
         assertThat(await(meta.uploads().claim("u", "r", "a", ttl))).as("held, even by a").isNull();
         assertThat(await(meta.uploads().renew("u", "a", ttl))).isTrue();
         assertThat(await(meta.uploads().renew("u", "b", ttl))).isFalse();
-        assertThat(await(meta.uploads().advance("u", 0, 10, null, "b"))).as("b holds no lease").isFalse();
-        assertThat(await(meta.uploads().advance("u", 0, 10, new byte[] {1}, "a"))).isTrue();
+        assertThat(await(meta.uploads().advanceAndRelease("u", 0, 10, null, "b"))).as("b holds no lease").isFalse();
+        assertThat(await(meta.uploads().advanceAndRelease("u", 0, 10, new byte[] {1}, "a"))).isTrue();
         assertThat(await(meta.uploads().find("u")).offset()).isEqualTo(10);
+        assertThat(await(meta.uploads().claim("u", "r", "a", ttl))).as("released by the advance").isNotNull();
         await(meta.uploads().release("u", "b"));
         assertThat(await(meta.uploads().claim("u", "r", "b", ttl))).as("b's release freed nothing").isNull();
         await(meta.uploads().release("u", "a"));
-        assertThat(await(meta.uploads().advance("u", 10, 20, null, "a"))).as("released").isFalse();
+        assertThat(await(meta.uploads().advanceAndRelease("u", 10, 20, null, "a"))).as("released").isFalse();
 
         // an expired lease is taken over, and its holder can neither renew nor record any more
         assertThat(await(meta.uploads().claim("u", "r", "b", Duration.ofMillis(1)))).extracting(UploadRecord::offset)
@@ -230,7 +231,7 @@ public abstract class MetadataStoreContract {
         Thread.sleep(20);
         assertThat(await(meta.uploads().renew("u", "b", ttl))).as("expired").isFalse();
         assertThat(await(meta.uploads().claim("u", "r", "c", ttl))).isNotNull();
-        assertThat(await(meta.uploads().advance("u", 10, 20, null, "b"))).isFalse();
+        assertThat(await(meta.uploads().advanceAndRelease("u", 10, 20, null, "b"))).isFalse();
         assertThat(await(meta.uploads().delete("u", "b"))).isFalse();
         assertThat(await(meta.uploads().delete("u", "c"))).isTrue();
         assertThat(await(meta.uploads().find("u"))).isNull();
@@ -247,7 +248,7 @@ public abstract class MetadataStoreContract {
         assertThat(await(meta.uploads().advanceAndRelease("u", 0, 10, new byte[] {7}, "a"))).isTrue();
         assertThat(await(meta.uploads().find("u")).offset()).isEqualTo(10);
         assertThat(await(meta.uploads().hashState("u", 10))).containsExactly(7);
-        assertThat(await(meta.uploads().advance("u", 10, 20, null, "a"))).as("released").isFalse();
+        assertThat(await(meta.uploads().advanceAndRelease("u", 10, 20, null, "a"))).as("released").isFalse();
         assertThat(await(meta.uploads().claim("u", "r", "b", ttl))).as("free at once").isNotNull();
     }
 
@@ -278,10 +279,10 @@ public abstract class MetadataStoreContract {
         for (int i = 0; i < 450; i++) {
             asked.add(digest("d" + i));
             if (i % 100 == 7) {
-                await(meta.blobs().commit("r", blob("d" + i, "l"), null));
+                await(meta.blobs().commit("r", blob("d" + i, "l"), null, null));
             }
         }
-        await(meta.blobs().commit("other", blob("d8", "l"), null));
+        await(meta.blobs().commit("other", blob("d8", "l"), null, null));
         assertThat(awaitAll(meta.blobs().linked("r", asked)))
                 .containsExactlyInAnyOrder(digest("d7"), digest("d107"), digest("d207"), digest("d307"),
                         digest("d407"));
@@ -435,8 +436,8 @@ public abstract class MetadataStoreContract {
     void edgesAreWrittenWithTheManifestAndRemovedWithIt() {
         BlobRecord config = blob("cfg", "l-c");
         BlobRecord layer = blob("layer-1", "l-1");
-        await(meta.blobs().commit("g", config, null));
-        await(meta.blobs().commit("g", layer, null));
+        await(meta.blobs().commit("g", config, null, null));
+        await(meta.blobs().commit("g", layer, null, null));
         Digest foreign = digest("foreign-layer");
         Digest subject = digest("some-subject");
         ManifestRecord m = manifest("g", "img", subject, "application/x.sig");
@@ -468,8 +469,8 @@ public abstract class MetadataStoreContract {
     @Test
     void aPutMissingABlobOrAChildWritesNothing() {
         BlobRecord config = blob("cfg-m", "l");
-        await(meta.blobs().commit("m", config, null));
-        await(meta.blobs().commit("elsewhere", blob("only-elsewhere", "l"), null));
+        await(meta.blobs().commit("m", config, null, null));
+        await(meta.blobs().commit("elsewhere", blob("only-elsewhere", "l"), null, null));
         Digest absent1 = digest("absent-1");
         Digest absent2 = digest("absent-2");
         Digest smaller = java.util.stream.Stream.of(absent1, absent2, digest("only-elsewhere"))
@@ -504,8 +505,8 @@ public abstract class MetadataStoreContract {
     void aNamedBlobIsNeverOrphanedAndItsLastManifestsDeleteOrphansIt() throws InterruptedException {
         BlobRecord config = blob("cfg-o", "l-c");
         BlobRecord layer = blob("layer-o", "l-l");
-        await(meta.blobs().commit("o", config, null));
-        await(meta.blobs().commit("o", layer, null));
+        await(meta.blobs().commit("o", config, null, null));
+        await(meta.blobs().commit("o", layer, null, null));
         ManifestRecord m = manifest("o", "img", null, null);
         await(meta.manifests().put(m, "t", image(config.digest(), layer.digest())));
         // Distribution's blob DELETE: the link goes, the blob stays (a manifest names it)
@@ -529,7 +530,7 @@ public abstract class MetadataStoreContract {
         BlobRecord layer = blob("shared-layer", "l-s");
         List<ManifestRecord> images = new ArrayList<>();
         for (String repo : List.of("team-a/app", "team-b/app")) {
-            await(meta.blobs().commit(repo, layer, null));
+            await(meta.blobs().commit(repo, layer, null, null));
             ManifestRecord m = manifest(repo, "img-" + repo, null, null);
             await(meta.manifests().put(m, "latest", image(layer.digest(), layer.digest())));
             images.add(m);
@@ -549,7 +550,7 @@ public abstract class MetadataStoreContract {
     @Test
     void anIndexNamesItsChildren() {
         BlobRecord config = blob("cfg-i", "l");
-        await(meta.blobs().commit("i", config, null));
+        await(meta.blobs().commit("i", config, null, null));
         ManifestRecord amd = manifest("i", "amd64", null, null);
         ManifestRecord arm = manifest("i", "arm64", null, null);
         await(meta.manifests().put(amd, null, image(config.digest())));
@@ -586,7 +587,7 @@ public abstract class MetadataStoreContract {
     @Test
     void aPutRevivesAnOrphanedBlobItNamesAndRefusesOneBeingDeleted() throws InterruptedException {
         BlobRecord foreign = blob("foreign-o", "l-f");
-        await(meta.blobs().commit("x", foreign, null));
+        await(meta.blobs().commit("x", foreign, null, null));
         assertThat(await(meta.blobs().unlink("x", foreign.digest()))).isTrue();
         assertThat(orphaned(foreign.digest())).isTrue();
         ManifestRecord m = manifest("f", "with-foreign", null, null);
@@ -596,7 +597,7 @@ public abstract class MetadataStoreContract {
 
         // a blob the collector is deleting cannot be required, even through a link made meanwhile
         BlobRecord going = blob("going", "l-g");
-        await(meta.blobs().commit("y", going, null));
+        await(meta.blobs().commit("y", going, null, null));
         assertThat(await(meta.blobs().unlink("y", going.digest()))).isTrue();
         Thread.sleep(5);
         assertThat(await(meta.blobs().forget(going.digest(), java.time.Instant.now()))).isTrue();
@@ -610,15 +611,15 @@ public abstract class MetadataStoreContract {
     void aManifestPutAndAnUnlinkOfItsBlobNeverLeaveAManifestWithoutItsBlob() throws InterruptedException {
         // the two orders, one after the other
         BlobRecord config = blob("cfg-race", "l-c");
-        await(meta.blobs().commit("race", config, null));
+        await(meta.blobs().commit("race", config, null, null));
         BlobRecord first = blob("unlinked-first", "l-1");
-        await(meta.blobs().commit("race", first, null));
+        await(meta.blobs().commit("race", first, null, null));
         assertThat(await(meta.blobs().unlink("race", first.digest()))).isTrue();
         assertThat(catchMissing(() -> await(meta.manifests().put(manifest("race", "a", null, null), null,
                 image(config.digest(), first.digest())))).digest()).isEqualTo(first.digest());
         assertThat(orphaned(first.digest())).isTrue();
         BlobRecord second = blob("put-first", "l-2");
-        await(meta.blobs().commit("race", second, null));
+        await(meta.blobs().commit("race", second, null, null));
         await(meta.manifests().put(manifest("race", "b", null, null), null, image(config.digest(), second.digest())));
         assertThat(await(meta.blobs().unlink("race", second.digest()))).isTrue();
         assertThat(orphaned(second.digest())).isFalse();
@@ -628,7 +629,7 @@ public abstract class MetadataStoreContract {
         int refused = 0;
         for (int round = 0; round < 100; round++) {
             BlobRecord layer = blob("race-layer-" + round, "l-r" + round);
-            await(meta.blobs().commit("race", layer, null));
+            await(meta.blobs().commit("race", layer, null, null));
             ManifestRecord m = manifest("race", "m-" + round, null, null);
             Mono<Boolean> put = meta.manifests().put(m, "t" + round, image(config.digest(), layer.digest()))
                     .thenReturn(true)
@@ -659,7 +660,7 @@ public abstract class MetadataStoreContract {
     @Test
     void catalogIsPagedInByteOrder() {
         for (String name : List.of("b", "a", "B", "A", "a/b", "a-b")) {
-            await(meta.blobs().commit(name, blob("x", "l"), null));
+            await(meta.blobs().commit(name, blob("x", "l"), null, null));
         }
         assertThat(await(meta.repositories().catalog(null, 10)))
                 .isEqualTo(new Page(List.of("A", "B", "a", "a-b", "a/b", "b"), false));
@@ -672,7 +673,7 @@ public abstract class MetadataStoreContract {
     @Test
     void catalogVisibleToShowsPublicOwnAndForAdminsEverything() {
         for (String name : List.of("alice/a", "alice/b", "alicex/c", "bob/d", "bob/e", "top")) {
-            await(meta.blobs().commit(name, blob("x", "l"), null));
+            await(meta.blobs().commit(name, blob("x", "l"), null, null));
         }
         assertThat(await(meta.repositories().isPublic("bob/d"))).isFalse();
         assertThat(await(meta.repositories().setPublic("bob/d", true))).isTrue();
@@ -761,21 +762,34 @@ public abstract class MetadataStoreContract {
         }
     }
 
+    /** The lease holder of {@link #advance}. */
+    private static final String HOLDER = "test-holder";
+
+    /**
+     * An advance as a request makes its last one: under its own lease (claimed here, when free),
+     * given up in the same statement when it moves.
+     */
+    private Mono<Boolean> advance(String id, long expected, long offset, byte[] hashState) {
+        return meta.uploads().claim(id, "r", HOLDER, Duration.ofMinutes(1))
+                .then(meta.uploads().advanceAndRelease(id, expected, offset, hashState, HOLDER));
+    }
+
     @Test
     void uploadsAdvanceOptimistically() {
         UploadRecord created = await(meta.uploads().create("u", "r"));
         assertThat(created.offset()).isZero();
         assertThat(await(meta.uploads().find("u"))).isEqualTo(created);
-        assertThat(await(meta.uploads().advance("u", 0, 100))).isTrue();
-        assertThat(await(meta.uploads().advance("u", 0, 200))).isFalse();
-        assertThat(await(meta.uploads().advance("missing", 0, 200))).isFalse();
+        assertThat(await(advance("u", 0, 100, null))).isTrue();
+        assertThat(await(advance("u", 0, 200, null))).isFalse();
+        assertThat(await(advance("missing", 0, 200, null))).isFalse();
         UploadRecord moved = await(meta.uploads().find("u"));
         assertThat(moved.offset()).isEqualTo(100);
         assertThat(moved.startedAt()).isEqualTo(created.startedAt());
         assertThat(moved.updatedAt()).isAfterOrEqualTo(created.updatedAt());
 
-        List<Boolean> race = awaitAll(Flux.range(0, 10)
-                .flatMap(i -> meta.uploads().advance("u", 100, 200 + i).subscribeOn(Schedulers.parallel())));
+        // HOLDER still holds the lease: its refused advance kept it
+        List<Boolean> race = awaitAll(Flux.range(0, 10).flatMap(i -> meta.uploads()
+                .advanceAndRelease("u", 100, 200 + i, null, HOLDER).subscribeOn(Schedulers.parallel())));
         assertThat(race).containsOnlyOnce(true);
 
         assertThat(await(meta.uploads().delete("u"))).isTrue();
@@ -791,20 +805,20 @@ public abstract class MetadataStoreContract {
         for (int i = 0; i < at100.length; i++) {
             at100[i] = (byte) (i * 7);
         }
-        assertThat(await(meta.uploads().advance("h", 0, 100, at100))).isTrue();
+        assertThat(await(advance("h", 0, 100, at100))).isTrue();
         assertThat(await(meta.uploads().hashState("h", 100))).isEqualTo(at100);
         assertThat(await(meta.uploads().hashState("h", 0))).as("not at that offset").isNull();
         assertThat(await(meta.uploads().hashState("missing", 100))).isNull();
 
         // a refused advance leaves the recorded state alone
-        assertThat(await(meta.uploads().advance("h", 0, 300, new byte[] {1}))).isFalse();
+        assertThat(await(advance("h", 0, 300, new byte[] {1}))).isFalse();
         assertThat(await(meta.uploads().hashState("h", 100))).isEqualTo(at100);
 
         // an advance without a state clears it: the old one belongs to the old offset
-        assertThat(await(meta.uploads().advance("h", 100, 200))).isTrue();
+        assertThat(await(advance("h", 100, 200, null))).isTrue();
         assertThat(await(meta.uploads().hashState("h", 200))).isNull();
         assertThat(await(meta.uploads().hashState("h", 100))).isNull();
-        assertThat(await(meta.uploads().advance("h", 200, 250, new byte[] {4, 5}))).isTrue();
+        assertThat(await(advance("h", 200, 250, new byte[] {4, 5}))).isTrue();
         assertThat(await(meta.uploads().hashState("h", 250))).containsExactly(4, 5);
         assertThat(await(meta.uploads().delete("h"))).isTrue();
     }
@@ -820,7 +834,7 @@ public abstract class MetadataStoreContract {
         await(meta.uploads().create("fresh", "r"));
         assertThat(awaitAll(meta.uploads().idleSince(cutoff, 10))).extracting(UploadRecord::id)
                 .containsExactly("old", "older-but-touched");
-        assertThat(await(meta.uploads().advance("older-but-touched", 0, 5))).isTrue();
+        assertThat(await(advance("older-but-touched", 0, 5, null))).isTrue();
         assertThat(awaitAll(meta.uploads().idleSince(cutoff, 10))).extracting(UploadRecord::id).containsExactly("old");
         assertThat(awaitAll(meta.uploads().idleSince(java.time.Instant.now().plusSeconds(1), 2))).hasSize(2);
     }

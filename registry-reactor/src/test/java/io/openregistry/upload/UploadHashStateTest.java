@@ -129,19 +129,23 @@ class UploadHashStateTest {
         byte[] stored = meta.uploads().hashState(id, 100_001).block(WAIT);
         assertThat(stored).isNotNull();
         // truncated: refused on its length
-        assertThat(meta.uploads().advance(id, 100_001, 100_001, Arrays.copyOf(stored, stored.length - 3)).block(WAIT))
-                .isTrue();
+        plant(id, 100_001, Arrays.copyOf(stored, stored.length - 3));
         patch(b, id, 100_001, 200_003);
         assertThat(rebuilds(metersB, Meters.OUTCOME_REREAD)).isEqualTo(1);
 
         // well-formed, but the state of another length: refused on its byte count
         MessageDigest other = Digest.Algorithm.SHA256.newMessageDigest();
         other.update(content, 0, 5);
-        assertThat(meta.uploads().advance(id, 200_003, 200_003, DigestStates.shared().export(other)).block(WAIT))
-                .isTrue();
+        plant(id, 200_003, DigestStates.shared().export(other));
         UploadService c = replica(metersB, DigestStates.shared());
         assertThat(put(c, id, 200_003).digest()).isEqualTo(digest);
         assertThat(rebuilds(metersB, Meters.OUTCOME_REREAD)).isEqualTo(2);
         assertThat(rebuilds(metersB, Meters.OUTCOME_RESTORED)).isZero();
+    }
+
+    /** Records {@code state} as the session's hash state at its offset, as a replica's last write would. */
+    private void plant(String id, long offset, byte[] state) {
+        assertThat(meta.uploads().claim(id, "repo", "planter", Duration.ofMinutes(1)).block(WAIT)).isNotNull();
+        assertThat(meta.uploads().advanceAndRelease(id, offset, offset, state, "planter").block(WAIT)).isTrue();
     }
 }

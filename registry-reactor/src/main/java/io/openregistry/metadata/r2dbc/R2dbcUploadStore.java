@@ -44,23 +44,6 @@ final class R2dbcUploadStore implements UploadStore {
     }
 
     @Override
-    public Mono<Boolean> advance(String id, long expected, long offset, byte[] hashState) {
-        // one statement: the state can never be recorded with another offset than its own
-        return db.update("UPDATE uploads SET byte_offset = $3, updated_at = $4, hash_state = $5"
-                                + " WHERE id = $1 AND byte_offset = $2",
-                        id, expected, offset, Sql.now(), hashState == null ? Db.NULL_BYTES : hashState)
-                .map(count -> count > 0);
-    }
-
-    @Override
-    public Mono<Boolean> advance(String id, long expected, long offset, byte[] hashState, String holder) {
-        return db.update("UPDATE uploads SET byte_offset = $3, updated_at = $4, hash_state = $5"
-                                + " WHERE id = $1 AND byte_offset = $2 AND lease_holder = $6",
-                        id, expected, offset, Sql.now(), hashState == null ? Db.NULL_BYTES : hashState, holder)
-                .map(count -> count > 0);
-    }
-
-    @Override
     public Mono<Boolean> advanceAndRelease(String id, long expected, long offset, byte[] hashState, String holder) {
         return db.update("UPDATE uploads SET byte_offset = $3, updated_at = $4, hash_state = $5,"
                                 + " lease_holder = NULL, lease_until = NULL"
