@@ -576,8 +576,8 @@ public abstract class OrgStoreContract {
     }
 
     private Digest pushImage(String repo, BlobRecord config, List<BlobRecord> layers, String tag) {
-        await(meta.blobs().commit(repo, config, null));
-        layers.forEach(l -> await(meta.blobs().commit(repo, l, null)));
+        await(meta.blobs().commit(repo, config, null, null));
+        layers.forEach(l -> await(meta.blobs().commit(repo, l, null, null)));
         byte[] content = ("{\"image\":\"" + repo + config.digest() + layers + "\"}").getBytes(StandardCharsets.UTF_8);
         Digest digest = Digest.sha256(content);
         await(meta.manifests().put(new ManifestRecord(repo, digest, "application/vnd.oci.image.manifest.v1+json", content,
