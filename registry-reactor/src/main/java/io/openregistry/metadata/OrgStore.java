@@ -120,7 +120,9 @@ public interface OrgStore {
      * Everything one access decision about {@code username} (or a robot) and one repository needs,
      * read in one call.
      *
-     * @param namespaceKind     what owns the repository's namespace (its first path component), or null when nothing does
+     * @param namespaceKind     what owns the repository's namespace (its first path component), or null when nothing
+     *                          does; a one-component name ({@code app}) is in no namespace, as {@code alice} owns
+     *                          {@code alice/…} but not {@code alice}
      * @param repositoryExists  whether the repository exists
      * @param repositoryPublic  whether it exists and is public
      * @param orgRole           the user's role in the owning organization, or null (not a member, or a user namespace)

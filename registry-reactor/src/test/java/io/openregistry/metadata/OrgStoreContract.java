@@ -369,6 +369,8 @@ public abstract class OrgStoreContract {
         Instant used = T0.plusSeconds(99);
         await(orgs.robotUsed("acme+ci", used));
         assertThat(await(orgs.robot("acme+ci")).lastUsedAt()).isEqualTo(used);
+        await(orgs.robotUsed("acme+ci", used.minusSeconds(10)));
+        assertThat(await(orgs.robot("acme+ci")).lastUsedAt()).as("a late report of an earlier use").isEqualTo(used);
 
         assertThat(await(orgs.deleteRobot("acme+ci", "alice"))).isEqualTo(Outcome.DONE);
         assertThat(await(orgs.deleteRobot("acme+ci", "alice"))).isEqualTo(Outcome.NOT_FOUND);
@@ -536,6 +538,10 @@ public abstract class OrgStoreContract {
         assertThat(await(meta.manifests().tags("acme/app", null, 10)).items()).containsExactly("v2");
         assertThat(awaitAll(meta.blobs().orphanedBefore(later, 100))).extracting(BlobRecord::digest)
                 .containsExactly(blob("nested-config").digest());
+        // the collector may take what is orphaned (its protocol's forget, under the blob's lock) and nothing else
+        assertThat(await(meta.blobs().forget(blob("nested-config").digest(), later))).isTrue();
+        assertThat(await(meta.blobs().forget(shared.digest(), later))).isFalse();
+        assertThat(await(meta.blobs().forget(own.digest(), later))).isFalse();
         assertThat(await(orgs.deleteRepositories("nobody", "alice"))).isZero();
     }
 
@@ -709,6 +715,102 @@ public abstract class OrgStoreContract {
         // an empty page, and n = 0
         assertThat(await(orgs.catalogFor("bob", null, false, "zzz", 10))).isEqualTo(new Page(List.of(), false));
         assertThat(await(orgs.catalogFor("bob", null, false, null, 0))).isEqualTo(new Page(List.of(), true));
+    }
+
+    /**
+     * On random organizations, teams, grants and robots, every caller's catalog, read in pages of
+     * random sizes, is exactly the existing repositories that the access facts say it may pull
+     * (public; its namespace; an organization it owns or administers; a team's role; a grant; for
+     * a robot its namespace's listed or all repositories).
+     */
+    @Test
+    void theCatalogAgreesWithTheAccessFactsOnRandomData() {
+        java.util.Random random = new java.util.Random(20261130);
+        List<String> users = List.of("u1", "u2", "u3", "u4", "u5", "u6");
+        users.forEach(this::account);
+        List<String> namespaces = new ArrayList<>(List.of("u1", "u2", "o1", "o2", "o3", "stray"));
+        for (String org : List.of("o1", "o2", "o3")) {
+            await(orgs.createOrganization(org, users.get(random.nextInt(users.size())), T0));
+            for (String user : users) {
+                if (random.nextInt(3) == 0) {
+                    await(orgs.setMember(org, user, OrgRole.values()[random.nextInt(3)], "root"));
+                }
+            }
+            for (int t = 0; t < 3; t++) {
+                String teamName = "t" + t;
+                await(orgs.createTeam(team(org, teamName, RepoRole.values()[random.nextInt(3)], random.nextInt(4) == 0,
+                        false), "root"));
+                for (String user : users) {
+                    if (random.nextInt(4) == 0) {
+                        await(orgs.addTeamMember(org, teamName, user, "root"));
+                    }
+                }
+            }
+        }
+        List<String> repositories = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            String ns = namespaces.get(random.nextInt(namespaces.size()));
+            String repo = ns + "/r" + i + (random.nextInt(5) == 0 ? "/sub" : "");
+            repositories.add(repo);
+            if (random.nextInt(6) == 0) {
+                publicRepository(repo);
+            } else if (random.nextInt(8) > 0) {
+                repository(repo); // the rest are named in listings and grants but do not exist
+            }
+            if (ns.startsWith("o") && random.nextInt(3) == 0) {
+                await(orgs.addTeamRepository(ns, "t" + random.nextInt(3), repo, "root"));
+            }
+            if (random.nextInt(5) == 0) {
+                await(orgs.setGrant(repo, users.get(random.nextInt(users.size())), RepoRole.READ, "root"));
+            }
+        }
+        List<String> robots = new ArrayList<>();
+        for (String ns : List.of("o1", "o2", "u1")) {
+            List<String> listed = repositories.stream().filter(r -> random.nextInt(3) == 0).toList();
+            Robot r = robot(ns, "bot", RepoRole.READ, random.nextBoolean(), listed);
+            await(orgs.createRobot(r, "root"));
+            robots.add(r.name());
+        }
+        java.util.Set<String> reasons = new java.util.HashSet<>();
+        for (String user : users) {
+            List<String> expected = repositories.stream().sorted().distinct().filter(repo -> {
+                AccessFacts f = await(orgs.accessFacts(user, repo));
+                if (!f.repositoryExists()) {
+                    return false;
+                }
+                boolean orgAdmin = f.orgRole() != null && f.orgRole() != OrgRole.MEMBER;
+                if (!f.repositoryPublic() && !repo.startsWith(user + "/")) {
+                    reasons.add(orgAdmin ? "org" : f.teamRole() != null ? "team" : f.grantRole() != null ? "grant" : "none");
+                }
+                return f.repositoryPublic() || repo.startsWith(user + "/") || orgAdmin || f.teamRole() != null
+                        || f.grantRole() != null;
+            }).toList();
+            assertThat(randomlyPaged(random, user, null)).as(user).isEqualTo(expected);
+        }
+        // the data exercises every way in (and some repositories stay out)
+        assertThat(reasons).contains("org", "team", "grant", "none");
+        for (String name : robots) {
+            Robot r = await(orgs.robot(name));
+            List<String> expected = repositories.stream().sorted().distinct().filter(repo -> {
+                AccessFacts f = await(orgs.accessFacts(null, repo));
+                boolean own = repo.startsWith(r.namespace() + "/") && (r.allRepositories() || r.repositories().contains(repo));
+                return f.repositoryExists() && (f.repositoryPublic() || own);
+            }).toList();
+            assertThat(randomlyPaged(random, null, name)).as(name).isEqualTo(expected);
+        }
+    }
+
+    private List<String> randomlyPaged(java.util.Random random, String user, String robot) {
+        List<String> all = new ArrayList<>();
+        String last = null;
+        while (true) {
+            Page page = await(orgs.catalogFor(user, robot, false, last, 1 + random.nextInt(7)));
+            all.addAll(page.items());
+            if (!page.hasMore()) {
+                return all;
+            }
+            last = all.get(all.size() - 1);
+        }
     }
 
     // ---- audit ----

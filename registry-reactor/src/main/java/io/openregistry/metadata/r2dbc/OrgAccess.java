@@ -5,11 +5,14 @@ import io.openregistry.metadata.OrgStore.NamespaceKind;
 import io.openregistry.metadata.OrgStore.OrgRole;
 import io.openregistry.metadata.OrgStore.RepoRole;
 import io.openregistry.metadata.Page;
+import java.util.ArrayList;
+import java.util.List;
 import reactor.core.publisher.Mono;
 
 /**
  * The two reads of Org mode that every request may cause: the facts of one access decision (one
- * statement, one round trip) and the catalog a caller may pull (one statement per page).
+ * statement, one round trip) and the catalog a caller may pull (one statement per page, after one
+ * that finds the organizations a user covers whole).
  *
  * <p>The catalog is a union of sources, each of which is one index range read from {@code last}
  * for at most a page: public repositories ({@code repositories_public}), the repositories of each
@@ -37,9 +40,9 @@ final class OrgAccess {
     /** Public repositories after $2, a page ($3 rows). */
     private static final String PUBLIC = "(SELECT name FROM repositories WHERE is_public AND name > $2"
             + " ORDER BY name LIMIT $3)";
-    /** The namespaces whose every repository user $1 may pull: its own, organizations it administers, all-repository teams. */
-    private static final String USER_NAMESPACES = "SELECT username AS ns FROM accounts WHERE username = $1"
-            + " UNION SELECT organization FROM org_members WHERE username = $1 AND role IN ('OWNER', 'ADMIN')"
+    /** The organizations whose every repository user $1 may pull: those it owns or administers, all-repository teams. */
+    private static final String USER_ORGANIZATIONS = "SELECT organization FROM org_members WHERE username = $1"
+            + " AND role IN ('OWNER', 'ADMIN')"
             + " UNION SELECT t.organization FROM team_members m JOIN teams t ON t.organization = m.organization"
             + " AND t.name = m.team WHERE m.username = $1 AND t.all_repositories";
     /** The existing repositories listed for user $1's teams (in each team's organization) and granted to it. */
@@ -49,11 +52,16 @@ final class OrgAccess {
             + " WHERE m.username = $1 AND l.repository > $2 ORDER BY r.name LIMIT $3)"
             + " UNION (SELECT r.name FROM repository_grants g JOIN repositories r ON r.name = g.repository"
             + " WHERE g.username = $1 AND g.repository > $2 ORDER BY r.name LIMIT $3)";
-    private static final String ROBOT_NAMESPACES = "SELECT namespace AS ns FROM robots WHERE name = $1 AND all_repositories";
-    /** The existing repositories listed for robot $1, in its own namespace only. */
-    private static final String ROBOT_LISTED = "(SELECT r.name FROM robot_repositories l JOIN robots b ON b.name = l.robot"
-            + " JOIN repositories r ON r.name = l.repository AND r.namespace = b.namespace"
-            + " WHERE l.robot = $1 AND l.repository > $2 ORDER BY r.name LIMIT $3)";
+    /**
+     * Robot $1's repositories in its namespace $4: all of them when it has all repositories (a
+     * test the database makes once), or those listed for it.
+     */
+    private static final String ROBOT = "SELECT name FROM (" + PUBLIC
+            + " UNION (SELECT name FROM repositories WHERE namespace = $4 AND name > $2"
+            + " AND EXISTS (SELECT 1 FROM robots WHERE name = $1 AND all_repositories) ORDER BY name LIMIT $3)"
+            + " UNION (SELECT l.repository FROM robot_repositories l JOIN repositories r ON r.name = l.repository"
+            + " WHERE l.robot = $1 AND l.repository > $2 AND r.namespace = $4 ORDER BY l.repository LIMIT $3)"
+            + ") c ORDER BY name LIMIT $3";
 
     private final Db db;
 
@@ -86,28 +94,65 @@ final class OrgAccess {
     /** Who asks for a catalog: each has its own statement. */
     enum Caller { ADMIN, ANONYMOUS, USER, ROBOT }
 
+    /**
+     * For a user two statements, two round trips: the organizations it covers whole, then the page.
+     * Each namespace is then a range of its own in the second statement, bound by value, so that
+     * PostgreSQL plans it with that namespace's statistics: an ordered index scan cut at a page for
+     * a large one. (One statement joining the namespaces, LATERAL, gets a plan for an average
+     * namespace, which on PostgreSQL 14 reads a large one after {@code last} whole.)
+     */
     Mono<Page> catalog(String username, String robot, boolean admin, String last, int n) {
         int limit = Math.max(0, n);
         String after = last == null ? "" : last;
         if (admin || (robot == null && username == null)) {
-            return Sql.page(db.query(statement(db.dialect, admin ? Caller.ADMIN : Caller.ANONYMOUS),
+            return Sql.page(db.query(statement(admin ? Caller.ADMIN : Caller.ANONYMOUS, 0),
                     row -> row.get(0, String.class), after, limit + 1L), limit);
         }
-        String sql = statement(db.dialect, robot != null ? Caller.ROBOT : Caller.USER);
-        return Sql.page(db.query(sql, row -> row.get(0, String.class), robot != null ? robot : username, after,
-                limit + 1L), limit);
+        if (robot != null) {
+            int plus = robot.indexOf('+');
+            String namespace = plus < 0 ? robot : robot.substring(0, plus);
+            return Sql.page(db.query(statement(Caller.ROBOT, 0), row -> row.get(0, String.class), robot, after,
+                    limit + 1L, namespace), limit);
+        }
+        return db.query(USER_ORGANIZATIONS, row -> row.get(0, String.class), username)
+                .collectList()
+                .flatMap(organizations -> {
+                    List<Object> args = new ArrayList<>(List.of(username, after, limit + 1L));
+                    args.addAll(covered(username, organizations, after));
+                    return Sql.page(db.query(statement(Caller.USER, args.size() - 3), row -> row.get(0, String.class),
+                            args.toArray()), limit);
+                });
+    }
+
+    /**
+     * The user's own namespace and {@code organizations}, sorted, without those whose every name
+     * sorts before {@code after} ({@code ns/…} sorts below {@code ns0}: '0' follows '/').
+     */
+    static List<String> covered(String username, List<String> organizations, String after) {
+        List<String> namespaces = new ArrayList<>(organizations);
+        namespaces.add(username);
+        return namespaces.stream().distinct().sorted().filter(ns -> (ns + "0").compareTo(after) > 0).toList();
     }
 
     /**
      * The catalog statement for a caller: for an admin and an anonymous caller $1 = last, $2 = a
-     * page's rows; for a user or robot $1 = its name, $2 = last, $3 = a page's rows.
+     * page's rows; for a user $1 = its name, $2 = last, $3 = a page's rows and $4… the
+     * {@code namespaces} namespaces it covers whole; for a robot $1 = its name, $2 = last, $3 = a
+     * page's rows, $4 = its namespace.
      */
-    static String statement(Dialect dialect, Caller caller) {
+    static String statement(Caller caller, int namespaces) {
         return switch (caller) {
             case ADMIN -> "SELECT name FROM repositories WHERE name > $1 ORDER BY name LIMIT $2";
             case ANONYMOUS -> "SELECT name FROM repositories WHERE is_public AND name > $1 ORDER BY name LIMIT $2";
-            case USER -> union(dialect, USER_NAMESPACES, USER_LISTED);
-            case ROBOT -> union(dialect, ROBOT_NAMESPACES, ROBOT_LISTED);
+            case ROBOT -> ROBOT;
+            case USER -> {
+                StringBuilder sql = new StringBuilder("SELECT name FROM (").append(PUBLIC).append(" UNION ").append(USER_LISTED);
+                for (int i = 0; i < namespaces; i++) {
+                    sql.append(" UNION (SELECT name FROM repositories WHERE namespace = $").append(4 + i)
+                            .append(" AND name > $2 ORDER BY name LIMIT $3)");
+                }
+                yield sql.append(") c ORDER BY name LIMIT $3").toString();
+            }
         };
     }
 
@@ -116,18 +161,8 @@ final class OrgAccess {
         return FACTS;
     }
 
-    /**
-     * Public repositories, those of the namespaces {@code namespaces} selects (column {@code ns}),
-     * and {@code listed}, after $2, one page ($3 rows) of each, then of the union.
-     */
-    private static String union(Dialect dialect, String namespaces, String listed) {
-        String whole = dialect == Dialect.POSTGRESQL
-                // one index range per namespace, each cut to a page
-                ? "(SELECT x.name FROM (" + namespaces + ") s CROSS JOIN LATERAL (SELECT r.name FROM repositories r"
-                        + " WHERE r.namespace = s.ns AND r.name > $2 ORDER BY r.name LIMIT $3) x)"
-                // H2 has no LATERAL; it runs in-process, so reading the namespaces' ranges costs no round trips
-                : "(SELECT name FROM repositories WHERE namespace IN (" + namespaces + ") AND name > $2"
-                        + " ORDER BY name LIMIT $3)";
-        return "SELECT name FROM (" + PUBLIC + " UNION " + whole + " UNION " + listed + ") c ORDER BY name LIMIT $3";
+    /** The statement of the organizations a user covers whole ($1 = user). */
+    static String organizationsStatement() {
+        return USER_ORGANIZATIONS;
     }
 }

@@ -43,7 +43,7 @@ final class R2dbcAccountStore implements AccountStore {
     @Override
     public Mono<Account> find(String username) {
         return db.query("SELECT username, password_hash, is_admin, created_at, disabled FROM accounts WHERE username = $1",
-                R2dbcOrgStore::account, username).singleOrEmpty();
+                AccountAdministration::account, username).singleOrEmpty();
     }
 
     @Override

@@ -21,6 +21,13 @@ import reactor.core.publisher.Mono;
  * grants, team and robot listings of the repository go, and the blobs nothing keeps any more are
  * marked orphaned, for the garbage collector to delete after its grace period. Bytes are never
  * deleted here.
+ *
+ * <p>H2 takes no lock on a parent row when a child row is inserted, and its cascade skips child
+ * rows not yet committed: a push into the repository that commits while its deletion runs may
+ * leave its manifest or blob link without a repository row (not listed, not public; the next push
+ * that creates the repository adopts it). Closing that would mean locking the repository's row in
+ * every blob commit on H2, which serialises the commits of one image's layers; a namespace is
+ * deleted rarely, by an admin or owner, so H2 (one process, the small default) leaves it open.
  */
 final class RepositoryRemoval {
     private final Db db;

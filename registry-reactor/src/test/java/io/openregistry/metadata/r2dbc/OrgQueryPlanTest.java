@@ -17,12 +17,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The catalog by caller and the access facts are served by indexes (OrgStore's contract: "never a
- * scan of every repository"): PostgreSQL's plans for them, on 8,000 repositories in fifty
- * organizations and 500 user namespaces with statistics gathered, read the repositories through
- * index ranges only. The plans are printed (the test's output) for a reader to check.
+ * scan of every repository"): PostgreSQL's plans for them, on 38,000 repositories (fifty
+ * organizations, 500 user namespaces and one organization of 30,000) with statistics gathered,
+ * read the repositories through index ranges only. The plans are printed (the test's output) for
+ * a reader to check.
  */
 class OrgQueryPlanTest {
     private static final int REPOSITORIES = 6000;
+    private static final int HUGE = 30000;
     private static PostgresSupport postgres;
     private static Connection jdbc;
 
@@ -58,6 +60,11 @@ class OrgQueryPlanTest {
                     + " SELECT 'org' || g || '+ci', 'org' || g, 'h', 'READ', g % 2 = 0, now() FROM generate_series(1, 50) g");
             s.execute("INSERT INTO robot_repositories (robot, repository) SELECT namespace || '+ci', name FROM repositories"
                     + " WHERE namespace LIKE 'org%' AND length(name) % 4 = 0");
+            // one large organization, administered by user1
+            s.execute("INSERT INTO namespaces (name, kind) VALUES ('huge', 'ORGANIZATION')");
+            s.execute("INSERT INTO organizations (name, created_at) VALUES ('huge', now())");
+            s.execute("INSERT INTO org_members (organization, username, role, added_at) VALUES ('huge', 'user1', 'ADMIN', now())");
+            s.execute("INSERT INTO repositories (name) SELECT 'huge/r' || g FROM generate_series(1, " + HUGE + ") g");
             s.execute("ANALYZE");
         }
     }
@@ -72,44 +79,83 @@ class OrgQueryPlanTest {
         }
     }
 
-    /** The plan of {@code sql} for the given SQL literals as $1, $2, …; printed for the record. */
+    /**
+     * The plans of {@code sql} for the given SQL literals as $1, $2, …, both the one made for these
+     * values and the generic one (which PostgreSQL may switch to for a prepared statement used
+     * again, as the driver's statement cache does); printed for the record.
+     */
     private static String plan(String sql, String types, String... literals) throws SQLException {
         String name = "q" + Math.abs(sql.hashCode());
         List<String> lines = new ArrayList<>();
-        try (Statement s = jdbc.createStatement()) {
-            s.execute("DEALLOCATE ALL");
-            s.execute("PREPARE " + name + "(" + types + ") AS " + sql);
-            try (ResultSet rows = s.executeQuery("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE " + name
-                    + "(" + String.join(", ", literals) + ")")) {
-                while (rows.next()) {
-                    lines.add(rows.getString(1));
+        for (String mode : List.of("force_custom_plan", "force_generic_plan")) {
+            lines.add("-- " + mode + ": " + String.join(", ", literals));
+            try (Statement s = jdbc.createStatement()) {
+                s.execute("DEALLOCATE ALL");
+                s.execute("SET plan_cache_mode = " + mode);
+                s.execute("PREPARE " + name + "(" + types + ") AS " + sql);
+                try (ResultSet rows = s.executeQuery("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE " + name
+                        + "(" + String.join(", ", literals) + ")")) {
+                    while (rows.next()) {
+                        lines.add(rows.getString(1));
+                    }
                 }
             }
         }
         String plan = String.join("\n", lines);
-        System.out.println("-- " + String.join(", ", literals) + "\n" + plan);
+        System.out.println(plan);
         return plan;
+    }
+
+    /** The plan of the catalog page of {@code user} after {@code last} (a SQL literal), as the store would run it. */
+    private static String userPlan(String user, String last) throws SQLException {
+        List<String> organizations = new ArrayList<>();
+        try (var st = jdbc.prepareStatement(OrgAccess.organizationsStatement().replace("$1", "?"))) {
+            st.setString(1, user);
+            st.setString(2, user);
+            try (ResultSet rows = st.executeQuery()) {
+                while (rows.next()) {
+                    organizations.add(rows.getString(1));
+                }
+            }
+        }
+        List<String> namespaces = OrgAccess.covered(user, organizations, last.substring(1, last.length() - 1));
+        List<String> literals = new ArrayList<>(List.of("'" + user + "'", last, "101"));
+        namespaces.forEach(ns -> literals.add("'" + ns + "'"));
+        return plan(OrgAccess.statement(OrgAccess.Caller.USER, namespaces.size()),
+                "text, text, bigint" + ", text".repeat(namespaces.size()), literals.toArray(String[]::new));
     }
 
     @Test
     void theCatalogOfAUserReadsIndexRangesOnly() throws SQLException {
-        String sql = OrgAccess.statement(Dialect.POSTGRESQL, OrgAccess.Caller.USER);
         for (String last : List.of("''", "'org3/app1003'")) {
-            String plan = plan(sql, "text, text, bigint", "'user7'", last, "101");
+            String plan = userPlan("user7", last);
             assertThat(plan).doesNotContain("Seq Scan on repositories");
             assertThat(plan).contains("repositories_namespace").contains("repositories_public");
         }
     }
 
+    /** A namespace of 30,000 repositories is read a page at a time, not whole. */
+    @Test
+    void aLargeNamespaceIsReadOnePageAtATime() throws SQLException {
+        String plan = userPlan("user1", "'huge/r2'");
+        assertThat(plan).doesNotContain("Seq Scan on repositories");
+        // no read of repositories yields more than a few pages' rows (the planner may read a small
+        // namespace of a hundred whole and sort it; the large one it must cut at the page)
+        java.util.regex.Pattern rows = java.util.regex.Pattern.compile("on repositories.*actual rows=(\\d+)");
+        List<Integer> counts = plan.lines().map(rows::matcher).filter(java.util.regex.Matcher::find)
+                .map(m -> Integer.parseInt(m.group(1))).toList();
+        assertThat(counts).isNotEmpty().allSatisfy(count -> assertThat(count).isLessThan(1000));
+    }
+
     @Test
     void theCatalogOfARobotAnAdminAndAnAnonymousCallerReadIndexRangesOnly() throws SQLException {
-        assertThat(plan(OrgAccess.statement(Dialect.POSTGRESQL, OrgAccess.Caller.ROBOT), "text, text, bigint",
-                "'org4+ci'", "''", "101")).doesNotContain("Seq Scan on repositories");
-        assertThat(plan(OrgAccess.statement(Dialect.POSTGRESQL, OrgAccess.Caller.ROBOT), "text, text, bigint",
-                "'org5+ci'", "''", "101")).doesNotContain("Seq Scan on repositories");
-        assertThat(plan(OrgAccess.statement(Dialect.POSTGRESQL, OrgAccess.Caller.ADMIN), "text, bigint",
+        for (String robot : List.of("org4", "org5")) {
+            assertThat(plan(OrgAccess.statement(OrgAccess.Caller.ROBOT, 0), "text, text, bigint, text",
+                    "'" + robot + "+ci'", "''", "101", "'" + robot + "'")).doesNotContain("Seq Scan on repositories");
+        }
+        assertThat(plan(OrgAccess.statement(OrgAccess.Caller.ADMIN, 0), "text, bigint",
                 "'org2/'", "101")).doesNotContain("Seq Scan");
-        assertThat(plan(OrgAccess.statement(Dialect.POSTGRESQL, OrgAccess.Caller.ANONYMOUS), "text, bigint",
+        assertThat(plan(OrgAccess.statement(OrgAccess.Caller.ANONYMOUS, 0), "text, bigint",
                 "''", "101")).doesNotContain("Seq Scan").contains("repositories_public");
     }
 
