@@ -401,8 +401,9 @@ class AccessPolicyPropertyTest {
 
     /** What {@code OrgStore.accessFacts} answers in this world (as its Javadoc defines it). */
     static AccessFacts facts(World world, String username, String repository) {
-        String first = repository.contains("/") ? repository.substring(0, repository.indexOf('/')) : repository;
-        NamespaceKind kind = world.isUser(first) ? NamespaceKind.USER
+        // a one-component name (u0, o0, solo) is in no namespace
+        String first = repository.contains("/") ? repository.substring(0, repository.indexOf('/')) : null;
+        NamespaceKind kind = first == null ? null : world.isUser(first) ? NamespaceKind.USER
                 : world.isOrg(first) ? NamespaceKind.ORGANIZATION : null;
         State state = world.repos().getOrDefault(repository, State.MISSING);
         OrgRole orgRole = null;
