@@ -7,7 +7,7 @@ import io.openregistry.api.AccountHandlers;
 import io.openregistry.api.ManagementApi;
 import io.openregistry.auth.NamespaceRules;
 import io.openregistry.metadata.OrgStore;
-import io.openregistry.org.InterimPolicy;
+import io.openregistry.org.AccessPolicyDecisions;
 import io.openregistry.org.ManagementPolicy;
 import io.openregistry.org.Organizations;
 import io.openregistry.org.RepositoryAccess;
@@ -106,15 +106,16 @@ final class AccessWiring {
                 auth.accountFailuresPerMinute(), auth.signupsPerHour());
         HashingGate gate = new HashingGate(auth.hashingConcurrency(), auth.hashingQueueDeadline(), hashing);
         NamespaceRules rules = new NamespaceRules(namespaces.reserved(), namespaces.organizationsByAdminsOnly());
-        Accounts accounts = new Accounts(metadata.accounts(), metadata.repositories(), throttle, gate,
+        Accounts accounts = new Accounts(metadata.accounts(), metadata.repositories(), metadata.orgs(), throttle, gate,
                 auth.sessionTtl(), clock, rules);
         if (auth.adminUsername() != null) {
             ensureAdmin(accounts, auth);
         }
-        TokenService tokens = new TokenService(new AccessPolicy(metadata.repositories()),
+        AccessPolicy policy = new AccessPolicy(metadata.orgs());
+        TokenService tokens = new TokenService(policy,
                 new TokenSigner(keys, auth.issuer(), clock), auth.service(), auth.tokenTtl());
         TokenHandlers token = new TokenHandlers(tokens, accounts, throttle, responses);
-        AccountHandlers account = new AccountHandlers(accounts, new RepositorySettings(metadata.repositories()), throttle,
+        AccountHandlers account = new AccountHandlers(accounts, new RepositorySettings(metadata.orgs(), policy), throttle,
                 responses, json, auth.signup());
         routes.add(new Route(Endpoint.TOKEN, HttpMethod.GET, token.get()));
         routes.add(new Route(Endpoint.TOKEN, HttpMethod.POST, token.post()));
@@ -130,7 +131,7 @@ final class AccessWiring {
         routes.add(new Route(Endpoint.AUTH_GC, HttpMethod.POST, account.gc(gc)));
         // the management API (/api/v1): Org mode
         OrgStore orgs = metadata.orgs();
-        ManagementPolicy decisions = new InterimPolicy(orgs);
+        ManagementPolicy decisions = new AccessPolicyDecisions(policy, orgs);
         Users users = new Users(metadata.accounts(), orgs, accounts, decisions);
         ManagementApi.routes(accounts, users, new Organizations(orgs, decisions, rules, clock),
                         new Robots(orgs, decisions, clock), new RepositoryAccess(orgs, decisions), throttle, responses, json)

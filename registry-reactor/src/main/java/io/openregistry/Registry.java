@@ -169,7 +169,7 @@ public final class Registry implements AutoCloseable {
                     cache == null ? metadata.blobs() : cache.blobs(metadata.blobs()), store), meters);
             UploadHandlers uploads = new UploadHandlers(uploadService, config.upload().chunkMinLength());
             ManifestHandlers manifests = new ManifestHandlers(manifestService, config.manifest().maxBytes());
-            ListingHandlers listings = new ListingHandlers(new ListingService(metadata.manifests(), metadata.repositories(),
+            ListingHandlers listings = new ListingHandlers(new ListingService(metadata.manifests(), metadata.repositories(), metadata.orgs(),
                     config.api().listDefaultPageSize()),
                     responses);
             BaseHandler base = new BaseHandler(responses);

@@ -76,7 +76,8 @@ public final class AccountHandlers {
             String address = Credentials.address(request);
             throttle.admit(address);
             return object(request)
-                    .flatMap(body -> accounts.password(text(body, "username"), text(body, "password"), address))
+                    .flatMap(body -> Principal.isRobotName(text(body, "username")) ? Mono.error(robotRefused())
+                            : accounts.password(text(body, "username"), text(body, "password"), address))
                     .flatMap(accounts::startSession)
                     .flatMap(session -> {
                         Map<String, Object> body = new LinkedHashMap<>();
@@ -212,6 +213,9 @@ public final class AccountHandlers {
             return accounts.session(session, address);
         }
         Credentials.Basic basic = Credentials.basic(request);
+        if (basic != null && Principal.isRobotName(basic.username())) {
+            return Mono.error(robotRefused());
+        }
         if (basic != null && Secrets.isPersonalToken(basic.secret())) {
             // refused before any check: not a password guess, and never counted against the account
             return Mono.error(OciError.UNAUTHORIZED.exception(
@@ -223,6 +227,15 @@ public final class AccountHandlers {
         return Mono.error(OciError.UNAUTHORIZED.exception(
                         "sign in: Authorization: Bearer <session from /auth/signin>, or Basic with username and password")
                 .withHeader("WWW-Authenticate", "Bearer realm=\"openregistry\""));
+    }
+
+    /**
+     * Robots get registry tokens only: refused before any check of their secret (not a guess, so
+     * not counted), whatever the secret is.
+     */
+    public static RuntimeException robotRefused() {
+        return OciError.UNAUTHORIZED.exception("robot accounts do not sign in to the account API; "
+                + "they log in to the registry (/token) only");
     }
 
     /** The JSON object of the body; 415 unless it is declared {@code application/json}. */

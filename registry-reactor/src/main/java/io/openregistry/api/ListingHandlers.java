@@ -51,7 +51,9 @@ public final class ListingHandlers {
             String last = Requests.param(query, "last");
             return Mono.deferContextual(ctx -> {
                 Caller caller = ctx.get(Caller.class);
-                return listings.catalog(caller.open(), caller.username(), last, n)
+                boolean robot = caller.robot();
+                return listings.catalog(caller.open(), robot ? null : caller.username(),
+                                robot ? caller.username() : null, caller.admin(), last, n)
                         .flatMap(page -> write(request, response, "/v2/_catalog", n, page,
                                 Map.of("repositories", page.items())));
             });

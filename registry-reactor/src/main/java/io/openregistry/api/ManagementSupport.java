@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.openregistry.auth.Accounts;
 import io.openregistry.auth.Principal;
-import io.openregistry.auth.RobotSecrets;
 import io.openregistry.auth.Secrets;
 import io.openregistry.auth.Throttle;
 import io.openregistry.http.Credentials;
@@ -62,10 +61,10 @@ final class ManagementSupport {
             return accounts.session(session, address).flatMap(users::active);
         }
         Credentials.Basic basic = Credentials.basic(request);
-        if (basic != null && (basic.username().indexOf('+') >= 0 || RobotSecrets.looksLikeRobotSecret(basic.secret()))) {
-            // refused before any check: a robot pulls and pushes, it never manages; not a password guess
-            return Mono.error(OciError.UNAUTHORIZED.exception(
-                    "robot accounts cannot use the management API: sign in as a user"));
+        if (basic != null && (Principal.isRobotName(basic.username()) || Secrets.isRobotSecret(basic.secret()))) {
+            // refused before any check, as the account API does: a robot pulls and pushes, it never
+            // manages; and it is not a password guess
+            return Mono.error(AccountHandlers.robotRefused());
         }
         if (basic != null && Secrets.isPersonalToken(basic.secret())) {
             return Mono.error(OciError.UNAUTHORIZED.exception(

@@ -26,7 +26,8 @@ import reactor.netty.http.server.HttpServerResponse;
  * {@code /token}, the token endpoint of the Docker registry token protocol:
  * <ul>
  *   <li>{@code GET /token?service=&scope=&scope=…[&offline_token=true]} with HTTP Basic
- *       credentials (password or personal access token) or none (anonymous);</li>
+ *       credentials (password or personal access token, or a robot's full name and secret) or none
+ *       (anonymous);</li>
  *   <li>{@code POST /token} with the OAuth2 form: {@code grant_type=password} ({@code username},
  *       {@code password}) or {@code grant_type=refresh_token} ({@code refresh_token}), plus
  *       {@code service}, {@code scope} (space-separated) and {@code access_type=offline} for a
@@ -116,7 +117,8 @@ public final class TokenHandlers {
 
     private Mono<Void> respond(HttpServerRequest request, HttpServerResponse response, Principal principal,
                                List<Scope> scopes, boolean startSession, String refreshToken) {
-        Mono<String> refresh = startSession
+        // a robot has no sessions: its secret is its only credential (docker login asks for an offline token)
+        Mono<String> refresh = startSession && !principal.isRobot()
                 ? accounts.startSession(principal).map(Accounts.IssuedSecret::secret)
                 : Mono.justOrEmpty(refreshToken);
         return tokens.issue(principal, scopes)

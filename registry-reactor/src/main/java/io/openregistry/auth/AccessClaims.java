@@ -11,10 +11,20 @@ import java.util.Objects;
  * <p>On the wire (the PASETO payload) the names are those of the PASETO registered claims and the
  * Docker registry token spec: {@code iss}, {@code sub}, {@code aud}, {@code iat}, {@code nbf},
  * {@code exp} (the three times as ISO 8601 strings, as PASETO defines them), {@code jti}, and
- * {@code access}, a list of {@code {"type","name","actions"}}.
+ * {@code access}, a list of {@code {"type","name","actions"}}; and {@code adm: true} in a registry
+ * admin's token only (the catalog lists everything for it).
+ *
+ * <p>The subject says who the caller is: an account's name, a robot's full name
+ * {@code <namespace>+<short>} (a {@code +} never appears in an account's name), or empty for anonymous.
  */
 public record AccessClaims(String issuer, String subject, String audience, Instant issuedAt,
-                           Instant notBefore, Instant expiresAt, String tokenId, List<Access> access) {
+                           Instant notBefore, Instant expiresAt, String tokenId, List<Access> access, boolean admin) {
+
+    /** Claims of a caller that is no registry admin. */
+    public AccessClaims(String issuer, String subject, String audience, Instant issuedAt, Instant notBefore,
+                        Instant expiresAt, String tokenId, List<Access> access) {
+        this(issuer, subject, audience, issuedAt, notBefore, expiresAt, tokenId, access, false);
+    }
 
     public AccessClaims {
         Objects.requireNonNull(issuer, "issuer");

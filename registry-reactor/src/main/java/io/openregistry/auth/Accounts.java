@@ -4,7 +4,11 @@ import io.openregistry.metadata.AccountStore;
 import io.openregistry.metadata.AccountStore.Account;
 import io.openregistry.metadata.AccountStore.Credential;
 import io.openregistry.metadata.AccountStore.Kind;
+import io.openregistry.metadata.OrgStore;
+import io.openregistry.metadata.OrgStore.NamespaceKind;
 import io.openregistry.metadata.RepositoryStore;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.openregistry.oci.Names;
 import io.openregistry.oci.OciError;
 import java.time.Clock;
@@ -12,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +28,9 @@ import reactor.core.publisher.Mono;
  * sessions (each answering the {@link Principal} they prove), and issuing and revoking PATs and
  * sessions. Password hashing goes through the {@link HashingGate}, never on an event loop and
  * never more at once than it allows. Every failed check answers the same 401, whatever failed, and
- * is counted by the {@link Throttle}. Passwords must be valid Unicode: a lone UTF-16 surrogate
+ * is counted by the {@link Throttle}. A disabled account gets no Principal by any of its credentials,
+ * nor do the robots of its namespace; a robot logs in with its full name and secret
+ * ({@code org+ci} / {@code orrobot_…}) and never signs in to the account API. Passwords must be valid Unicode: a lone UTF-16 surrogate
  * cannot be encoded faithfully, so it is refused rather than hashed as something else.
  */
 public final class Accounts {
@@ -31,9 +38,14 @@ public final class Accounts {
     public static final int MAX_USERNAME = 64;
     static final Set<String> PAT_ACTIONS = Set.of(Scope.PULL, Scope.PUSH, Scope.DELETE);
     private static final int MAX_PAT_REPOSITORIES = 100;
+    /** How often one replica records a robot's use: "last used" is a day-level fact, not an audit trail. */
+    static final Duration ROBOT_USE_INTERVAL = Duration.ofMinutes(1);
 
     private final AccountStore store;
     private final RepositoryStore repositories;
+    private final OrgStore orgs;
+    /** Robots whose use this replica recorded within {@link #ROBOT_USE_INTERVAL} (by the clock's time). */
+    private final Cache<String, Boolean> robotsNoted;
     private final Throttle throttle;
     private final HashingGate hashing;
     private final Duration sessionTtl;
@@ -48,17 +60,24 @@ public final class Accounts {
         }
     }
 
-    public Accounts(AccountStore store, RepositoryStore repositories, Throttle throttle, HashingGate hashing,
-                    Duration sessionTtl, Clock clock) {
-        this(store, repositories, throttle, hashing, sessionTtl, clock, NamespaceRules.NONE);
+    /** @param orgs the robots and what owns their namespaces */
+    public Accounts(AccountStore store, RepositoryStore repositories, OrgStore orgs, Throttle throttle,
+                    HashingGate hashing, Duration sessionTtl, Clock clock) {
+        this(store, repositories, orgs, throttle, hashing, sessionTtl, clock, NamespaceRules.NONE);
     }
 
-    /** @param namespaces the reserved names sign-up refuses (an admin creates them with {@link #createByAdmin}) */
-    public Accounts(AccountStore store, RepositoryStore repositories, Throttle throttle, HashingGate hashing,
-                    Duration sessionTtl, Clock clock, NamespaceRules namespaces) {
+    /**
+     * @param orgs       the robots and what owns their namespaces
+     * @param namespaces the reserved names sign-up refuses (an admin creates them with {@link #createByAdmin})
+     */
+    public Accounts(AccountStore store, RepositoryStore repositories, OrgStore orgs, Throttle throttle,
+                    HashingGate hashing, Duration sessionTtl, Clock clock, NamespaceRules namespaces) {
         this.namespaces = namespaces;
         this.store = store;
         this.repositories = repositories;
+        this.orgs = orgs;
+        this.robotsNoted = Caffeine.newBuilder().expireAfterWrite(ROBOT_USE_INTERVAL).maximumSize(100_000)
+                .ticker(() -> java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(clock.millis())).build();
         this.throttle = throttle;
         this.hashing = hashing;
         this.sessionTtl = sessionTtl;
@@ -162,9 +181,12 @@ public final class Accounts {
 
     /**
      * HTTP Basic credentials at the token endpoint: the password may be the account's password
-     * or one of its personal access tokens.
+     * or one of its personal access tokens; a robot's full name ({@code org+ci}) goes with its secret.
      */
     public Mono<Principal> basic(String username, String secret, String address) {
+        if (Principal.isRobotName(username)) {
+            return robot(username, secret, address);
+        }
         if (Secrets.isPersonalToken(secret)) {
             return personalToken(username, secret, address);
         }
@@ -183,6 +205,11 @@ public final class Accounts {
                     checked.set(true);
                     return Passwords.verify(password, account.map(Account::passwordHash).orElse(null));
                 }).flatMap(right -> {
+                    if (right && account.get().disabled()) {
+                        // told only to whoever knows the password; the charge stays, as for a wrong one
+                        attempt.failed("account disabled");
+                        return Mono.error(unauthorized("account disabled"));
+                    }
                     if (right) {
                         attempt.succeeded();
                         return Mono.just(Principal.account(account.get().username(), account.get().admin()));
@@ -205,6 +232,7 @@ public final class Accounts {
                         ? Mono.error(failed(address, "personal access token of another account"))
                         : store.find(pat.username())
                                 .switchIfEmpty(Mono.error(() -> failed(address, "personal access token of a deleted account")))
+                                .flatMap(account -> enabled(account, address, "personal access token of a disabled account"))
                                 .doOnNext(account -> throttle.succeededFor(account.username(), address))
                                 .map(account -> new Principal(account.username(), account.admin(),
                                         Set.copyOf(pat.actions()), pat.repositories())));
@@ -215,8 +243,76 @@ public final class Accounts {
         return credential(secret, Kind.SESSION, address)
                 .flatMap(session -> store.find(session.username())
                         .switchIfEmpty(Mono.error(() -> failed(address, "session of a deleted account")))
+                        .flatMap(account -> enabled(account, address, "session of a disabled account"))
                         .doOnNext(account -> throttle.succeededFor(account.username(), address))
                         .map(account -> Principal.account(account.username(), account.admin())));
+    }
+
+    private Mono<Account> enabled(Account account, String address, String what) {
+        return account.disabled() ? Mono.error(failed(address, what)) : Mono.just(account);
+    }
+
+    /**
+     * A robot's login: its full name and secret. Refused (401, counted against the address like
+     * any failed secret) when unknown, the secret is wrong, it has expired, or its namespace's
+     * user is disabled or gone; its use is recorded at most once per {@link #ROBOT_USE_INTERVAL}
+     * per replica.
+     */
+    public Mono<Principal> robot(String name, String secret, String address) {
+        String what = "unknown robot or wrong secret";
+        if (!Secrets.isRobotSecret(secret)) {
+            return Mono.error(failed(address, what));
+        }
+        return orgs.robot(name)
+                .filter(robot -> Secrets.matches(secret, robot.secretHash()))
+                .switchIfEmpty(Mono.error(() -> failed(address, what)))
+                .flatMap(robot -> owner(robot).flatMap(owner -> {
+                    Instant now = clock.instant();
+                    String refusal = robotRefusal(robot, owner.kind(), owner.account(), now);
+                    return refusal != null ? Mono.error(failed(address, refusal))
+                            : noteUse(robot.name(), now).thenReturn(Principal.ofRobot(robot));
+                }));
+    }
+
+    /** What owns a robot's namespace, with the account when it is a user's. */
+    private record Owner(NamespaceKind kind, Account account) {}
+
+    private Mono<Owner> owner(OrgStore.Robot robot) {
+        return orgs.namespaceKind(robot.namespace())
+                .flatMap(kind -> kind == NamespaceKind.USER
+                        ? store.find(robot.namespace()).map(a -> new Owner(kind, a)).defaultIfEmpty(new Owner(kind, null))
+                        : Mono.just(new Owner(kind, null)))
+                .defaultIfEmpty(new Owner(null, null));
+    }
+
+    /**
+     * Why a robot whose secret matched may not log in, or null when it may: it has expired, its
+     * namespace belongs to nobody, or to a user account that is gone or disabled.
+     */
+    static String robotRefusal(OrgStore.Robot robot, NamespaceKind ownerKind, Account ownerAccount, Instant now) {
+        if (robot.expired(now)) {
+            return "robot expired";
+        }
+        if (ownerKind == null || (ownerKind == NamespaceKind.USER && ownerAccount == null)) {
+            return "robot of a deleted namespace";
+        }
+        if (ownerKind == NamespaceKind.USER && ownerAccount.disabled()) {
+            return "robot of a disabled account";
+        }
+        return null;
+    }
+
+    /** Records the robot's use unless this replica did within the interval; a failure to record is no reason to refuse. */
+    private Mono<Void> noteUse(String robot, Instant now) {
+        if (robotsNoted.asMap().putIfAbsent(robot, Boolean.TRUE) != null) {
+            return Mono.empty();
+        }
+        return orgs.robotUsed(robot, now.truncatedTo(ChronoUnit.MICROS))
+                .onErrorResume(e -> {
+                    robotsNoted.invalidate(robot);
+                    log.warn("could not record the use of robot '{}': {}", robot, e.toString());
+                    return Mono.empty();
+                });
     }
 
     private Mono<Credential> credential(String secret, Kind kind, String address) {

@@ -32,8 +32,21 @@ public final class Caller {
         return claims == null;
     }
 
-    /** The account behind the token, or null for an anonymous token or open mode. */
+    /**
+     * The account or robot behind the token (a robot's full name {@code <namespace>+<short>}), or
+     * null for an anonymous token or open mode.
+     */
     public String username() {
         return claims == null || claims.subject().isEmpty() ? null : claims.subject();
+    }
+
+    /** Whether the token is a robot's. */
+    public boolean robot() {
+        return Principal.isRobotName(username());
+    }
+
+    /** Whether the token is a registry admin's. */
+    public boolean admin() {
+        return claims != null && claims.admin();
     }
 }

@@ -37,6 +37,9 @@ final class ClaimsJson {
             ArrayNode actions = entry.putArray("actions");
             grant.actions().forEach(actions::add);
         }
+        if (claims.admin()) {
+            root.put("adm", true);
+        }
         try {
             return MAPPER.writeValueAsBytes(root);
         } catch (JsonProcessingException e) {
@@ -64,9 +67,13 @@ final class ClaimsJson {
                 access.add(new AccessClaims.Access(text(grant.get("type")), text(grant.get("name")), actions));
             }
         }
+        JsonNode admin = root.get("adm");
+        if (admin != null && !admin.isBoolean()) {
+            throw malformed();
+        }
         return new AccessClaims(text(root.get("iss")), text(root.get("sub")), text(root.get("aud")),
                 time(root.get("iat")), time(root.get("nbf")), time(root.get("exp")),
-                text(root.get("jti")), access);
+                text(root.get("jti")), access, admin != null && admin.booleanValue());
     }
 
     static byte[] footer(String kid) {

@@ -1,20 +1,23 @@
 package io.openregistry.auth;
 
-import io.openregistry.metadata.RepositoryStore;
+import io.openregistry.metadata.OrgStore;
 import io.openregistry.oci.OciError;
 import java.util.Map;
 import reactor.core.publisher.Mono;
 
 /**
- * A repository's settings (its visibility) as its owner or an admin sees and changes them. A
+ * A repository's settings (its visibility) as those with the role ADMIN on it see and change them
+ * ({@link AccessPolicy#mayAdministerRepository}). A
  * repository the caller may not administer answers exactly like a missing one, so the account API
  * tells nobody which private repositories exist.
  */
 public final class RepositorySettings {
-    private final RepositoryStore repositories;
+    private final OrgStore orgs;
+    private final AccessPolicy policy;
 
-    public RepositorySettings(RepositoryStore repositories) {
-        this.repositories = repositories;
+    public RepositorySettings(OrgStore orgs, AccessPolicy policy) {
+        this.orgs = orgs;
+        this.policy = policy;
     }
 
     /**
@@ -22,25 +25,21 @@ public final class RepositorySettings {
      * repository gets (checked before a request body is read).
      */
     public Mono<Void> checkAdministers(Principal caller, String name) {
-        return AccessPolicy.mayAdminister(caller, name) ? Mono.empty() : Mono.error(unknown(name));
+        return policy.mayAdministerRepository(caller, name)
+                .flatMap(may -> may ? Mono.<Void>empty() : Mono.error(unknown(name)));
     }
 
     /** Whether the repository is public; NAME_UNKNOWN when it does not exist or the caller may not administer it. */
     public Mono<Boolean> isPublic(Principal caller, String name) {
-        if (!AccessPolicy.mayAdminister(caller, name)) {
-            return Mono.error(unknown(name));
-        }
-        return repositories.exists(name)
-                .flatMap(exists -> exists ? repositories.isPublic(name) : Mono.error(unknown(name)));
+        return policy.facts(caller, name).flatMap(facts -> AccessPolicy.mayAdministerRepository(caller, name, facts)
+                && facts.repositoryExists() ? Mono.just(facts.repositoryPublic()) : Mono.error(unknown(name)));
     }
 
-    /** Sets the visibility; NAME_UNKNOWN as for {@link #isPublic}. */
+    /** Sets the visibility, recorded in the audit log as the caller's change; NAME_UNKNOWN as for {@link #isPublic}. */
     public Mono<Void> setPublic(Principal caller, String name, boolean isPublic) {
-        if (!AccessPolicy.mayAdminister(caller, name)) {
-            return Mono.error(unknown(name));
-        }
-        return repositories.setPublic(name, isPublic)
-                .flatMap(updated -> updated ? Mono.<Void>empty() : Mono.error(unknown(name)));
+        return checkAdministers(caller, name)
+                .then(Mono.defer(() -> orgs.setVisibility(name, isPublic, caller.username())))
+                .flatMap(outcome -> outcome == OrgStore.Outcome.DONE ? Mono.<Void>empty() : Mono.error(unknown(name)));
     }
 
     private static RuntimeException unknown(String name) {

@@ -8,7 +8,8 @@ import java.util.HexFormat;
 
 /**
  * Opaque secrets handed to clients: personal access tokens ({@code orpat_…}) and sessions /
- * refresh tokens ({@code orses_…}). A secret is {@code prefix + id + random}: the 22-character id
+ * refresh tokens ({@code orses_…}), and robot accounts' secrets ({@code orrobot_…}, the prefix and
+ * the random part only). A secret is {@code prefix + id + random}: the 22-character id
  * finds the stored record, the 43-character random part (256 bits) is the secret proper. Only the
  * SHA-256 of the whole string is stored; with 256 random bits a slow hash adds nothing. The
  * recognisable prefix lets secret scanners find leaked tokens.
@@ -16,6 +17,8 @@ import java.util.HexFormat;
 public final class Secrets {
     static final String PAT_PREFIX = "orpat_";
     static final String SESSION_PREFIX = "orses_";
+    /** A robot account's secret: the robot is found by its name (the Basic username), so it carries no id. */
+    public static final String ROBOT_PREFIX = "orrobot_";
     private static final int ID_CHARS = 22;
     private static final int RANDOM_CHARS = 43;
 
@@ -27,7 +30,27 @@ public final class Secrets {
         }
     }
 
+    /** A fresh robot secret and the hash to store ({@code OrgStore.Robot.secretHash}); shown once. */
+    public record RobotSecret(String secret, String hash) {
+        @Override
+        public String toString() {
+            return "RobotSecret[]";
+        }
+    }
+
     private Secrets() {
+    }
+
+    /** A new robot secret (at a robot's creation and on rotation). */
+    public static RobotSecret issueRobot() {
+        String secret = ROBOT_PREFIX + PasetoV4Public.base64Url(Randomness.bytes(32));
+        return new RobotSecret(secret, hash(secret));
+    }
+
+    /** Whether {@code secret} has the shape of a robot secret. */
+    public static boolean isRobotSecret(String secret) {
+        return secret != null && secret.length() == ROBOT_PREFIX.length() + RANDOM_CHARS
+                && secret.startsWith(ROBOT_PREFIX) && urlSafe(secret, ROBOT_PREFIX.length());
     }
 
     public static Issued issue(Kind kind) {
@@ -42,13 +65,20 @@ public final class Secrets {
         if (secret == null || secret.length() != prefix.length() + ID_CHARS + RANDOM_CHARS || !secret.startsWith(prefix)) {
             return null;
         }
-        for (int i = prefix.length(); i < secret.length(); i++) {
-            char c = secret.charAt(i);
-            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
-                return null;
-            }
+        if (!urlSafe(secret, prefix.length())) {
+            return null;
         }
         return secret.substring(prefix.length(), prefix.length() + ID_CHARS);
+    }
+
+    private static boolean urlSafe(String secret, int from) {
+        for (int i = from; i < secret.length(); i++) {
+            char c = secret.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether {@code secret} has the shape of a personal access token. */

@@ -33,7 +33,7 @@ public final class TokenService {
     /** A token for {@code principal} granting the allowed part of {@code scopes} (possibly nothing). */
     public Mono<TokenSigner.IssuedToken> issue(Principal principal, List<Scope> scopes) {
         return policy.grant(principal, scopes)
-                .map(grants -> signer.issue(principal.anonymous() ? "" : principal.username(), service, grants,
-                        lifetime));
+                .map(grants -> signer.issue(principal.anonymous() ? "" : principal.username(), principal.admin(),
+                        service, grants, lifetime));
     }
 }

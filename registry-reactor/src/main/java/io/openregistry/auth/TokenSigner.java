@@ -32,13 +32,19 @@ public final class TokenSigner {
      * {@code audience}, granting exactly {@code access}.
      */
     public IssuedToken issue(String subject, String audience, List<AccessClaims.Access> access, Duration lifetime) {
+        return issue(subject, false, audience, access, lifetime);
+    }
+
+    /** As {@link #issue(String, String, List, Duration)}, for a registry admin when {@code admin}. */
+    public IssuedToken issue(String subject, boolean admin, String audience, List<AccessClaims.Access> access,
+                             Duration lifetime) {
         if (lifetime.isNegative() || lifetime.isZero()) {
             throw new IllegalArgumentException("token lifetime must be positive: " + lifetime);
         }
         // whole seconds: the ISO strings stay short and the times survive the round trip exactly
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         AccessClaims claims = new AccessClaims(issuer, subject, audience, now, now, now.plus(lifetime),
-                KeyRing.randomId(), access);
+                KeyRing.randomId(), access, admin);
         KeyRing.Snapshot ring = keys.snapshot(); // one snapshot, so kid and key always match
         String token = PasetoV4Public.sign(ring.activeKey(), ClaimsJson.write(claims),
                 ClaimsJson.footer(ring.activeKid()), PasetoV4Public.EMPTY);

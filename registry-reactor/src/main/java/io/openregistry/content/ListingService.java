@@ -1,6 +1,7 @@
 package io.openregistry.content;
 
 import io.openregistry.metadata.ManifestStore;
+import io.openregistry.metadata.OrgStore;
 import io.openregistry.metadata.Page;
 import io.openregistry.metadata.RepositoryStore;
 import io.openregistry.oci.OciError;
@@ -18,18 +19,20 @@ public final class ListingService {
     private static final Listing EMPTY = new Listing(List.of(), false);
     private final ManifestStore manifests;
     private final RepositoryStore repositories;
+    private final OrgStore orgs;
     private final int defaultPageSize;
 
     /**
      * @param defaultPageSize the page size of a listing asked without one: a tags list or catalog
      *                        is never loaded whole (a repository may have a million tags)
      */
-    public ListingService(ManifestStore manifests, RepositoryStore repositories, int defaultPageSize) {
+    public ListingService(ManifestStore manifests, RepositoryStore repositories, OrgStore orgs, int defaultPageSize) {
         if (defaultPageSize < 1 || defaultPageSize > MAX_PAGE_SIZE) {
             throw new IllegalArgumentException("default page size out of 1.." + MAX_PAGE_SIZE + ": " + defaultPageSize);
         }
         this.manifests = manifests;
         this.repositories = repositories;
+        this.orgs = orgs;
         this.defaultPageSize = defaultPageSize;
     }
 
@@ -54,15 +57,20 @@ public final class ListingService {
 
     /**
      * Up to {@code n} repository names after {@code last} (when not null): all of them when
-     * {@code everything}, else those {@code username} may see (null: an anonymous caller, public
-     * repositories only).
+     * {@code everything} (open mode), else exactly those the caller may pull: {@code username} an
+     * account (null: anonymous, public repositories only), or {@code robot} a robot's full name;
+     * everything for a registry {@code admin}.
      */
-    public Mono<Listing> catalog(boolean everything, String username, String last, int n) {
+    public Mono<Listing> catalog(boolean everything, String username, String robot, boolean admin, String last, int n) {
         if (n == 0) {
             return Mono.just(EMPTY);
         }
-        Mono<Page> page = everything ? repositories.catalog(last, bounded(n))
-                : repositories.catalogVisibleTo(username, last, bounded(n));
+        Mono<Page> page;
+        if (everything) {
+            page = repositories.catalog(last, bounded(n));
+        } else {
+            page = orgs.catalogFor(robot == null ? username : null, robot, admin && robot == null, last, bounded(n));
+        }
         return page.map(ListingService::listing);
     }
 

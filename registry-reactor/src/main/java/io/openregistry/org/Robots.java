@@ -1,7 +1,7 @@
 package io.openregistry.org;
 
 import io.openregistry.auth.Principal;
-import io.openregistry.auth.RobotSecrets;
+import io.openregistry.auth.Secrets;
 import io.openregistry.metadata.OrgStore;
 import io.openregistry.metadata.OrgStore.RepoRole;
 import io.openregistry.metadata.OrgStore.Robot;
@@ -57,7 +57,7 @@ public final class Robots {
     public Mono<WithSecret> create(Principal caller, String namespace, String shortName, Changes changes) {
         String name = name(namespace, shortName);
         check(namespace, changes);
-        RobotSecrets.Issued secret = RobotSecrets.issue();
+        Secrets.RobotSecret secret = Secrets.issueRobot();
         Instant now = now();
         Robot robot = new Robot(name, namespace, secret.hash(), changes.description(),
                 changes.role() == null ? RepoRole.READ : changes.role(), Boolean.TRUE.equals(changes.allRepositories()),
@@ -92,7 +92,7 @@ public final class Robots {
     /** A new secret; the old one stops working. */
     public Mono<WithSecret> rotate(Principal caller, String namespace, String shortName) {
         String name = name(namespace, shortName);
-        RobotSecrets.Issued secret = RobotSecrets.issue();
+        Secrets.RobotSecret secret = Secrets.issueRobot();
         return require(caller, namespace)
                 .then(Mono.defer(() -> store.replaceRobotSecret(name, secret.hash(), caller.username())))
                 .flatMap(outcome -> Checks.outcome(outcome, "robot " + name))

@@ -445,8 +445,6 @@ abstract class OrgApiContract {
      * (auth.Accounts, helper orgpolicy); the switch is this API's.
      */
     @Test
-    @org.junit.jupiter.api.Disabled("needs helper-orgpolicy (robot login at /token, disabled accounts refused there): "
-            + "enabled at its merge; it passed on a trial merge of both branches")
     void aDisabledAccountGetsNoRegistryTokenUntilReEnabled() {
         Who bob = auth.signUp("bob");
         String scope = "repository:" + bob.username() + "/app:pull,push";

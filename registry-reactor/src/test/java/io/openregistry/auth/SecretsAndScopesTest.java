@@ -46,11 +46,20 @@ class SecretsAndScopesTest {
     @Test
     void principalsOwnTheirNamespaceOnly() {
         Principal alice = Principal.account("alice", false);
-        assertThat(alice.owns("alice/app")).isTrue();
-        assertThat(alice.owns("alice/team/app")).isTrue();
-        assertThat(alice.owns("alice")).isFalse();
-        assertThat(alice.owns("alicex/app")).isFalse();
-        assertThat(Principal.ANONYMOUS.owns("alice/app")).isFalse();
+        var aliceFacts = new io.openregistry.metadata.OrgStore.AccessFacts(
+                io.openregistry.metadata.OrgStore.NamespaceKind.USER, false, false, null, null, false, null);
+        var nobody = new io.openregistry.metadata.OrgStore.AccessFacts(null, false, false, null, null, false, null);
+        var admin = io.openregistry.metadata.OrgStore.RepoRole.ADMIN;
+        assertThat(AccessPolicy.role(alice, "alice/app", aliceFacts)).isEqualTo(admin);
+        assertThat(AccessPolicy.role(alice, "alice/team/app", aliceFacts)).isEqualTo(admin);
+        assertThat(AccessPolicy.role(alice, "alice", aliceFacts)).isNull();
+        assertThat(AccessPolicy.role(alice, "alicex/app", aliceFacts)).isNull();
+        assertThat(AccessPolicy.role(alice, "alicex/app", nobody)).isNull();
+        assertThat(AccessPolicy.role(Principal.ANONYMOUS, "alice/app", aliceFacts)).isNull();
+        assertThat(Secrets.isRobotSecret(Secrets.issueRobot().secret())).isTrue();
+        assertThat(Secrets.issueRobot().secret()).startsWith("orrobot_").hasSize(8 + 43);
+        assertThat(Secrets.isRobotSecret(Secrets.issue(Kind.PAT).secret())).isFalse();
+        assertThat(Secrets.issueRobot().toString()).doesNotContain("orrobot_");
         Principal pat = new Principal("alice", false, java.util.Set.of("push"), List.of("alice/app"));
         assertThat(pat.credentialAllows("pull", "alice/app")).isTrue();
         assertThat(pat.credentialAllows("push", "alice/app")).isTrue();

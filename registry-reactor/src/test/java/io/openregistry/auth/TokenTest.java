@@ -49,6 +49,33 @@ class TokenTest {
     }
 
     @Test
+    void adminTokensSayAdminAndRobotsAreTheirFullName() {
+        TokenSigner.IssuedToken admin = signer.issue("root", true, SERVICE, PULL_PUSH, FIVE_MINUTES);
+        AccessClaims claims = verifier.verify(admin.token());
+        assertThat(claims.admin()).isTrue();
+        assertThat(Caller.of(claims).admin()).isTrue();
+        assertThat(Caller.of(claims).robot()).isFalse();
+        String payload = new String(PasetoV4Public.verify(keyOf(keys.activeKid()), admin.token(), null,
+                PasetoV4Public.EMPTY).message(), StandardCharsets.UTF_8);
+        assertThat(payload).contains("\"adm\":true");
+        // everyone else's tokens carry no adm claim at all
+        TokenSigner.IssuedToken robot = signer.issue("org+ci", SERVICE, PULL_PUSH, FIVE_MINUTES);
+        Caller caller = Caller.of(verifier.verify(robot.token()));
+        assertThat(caller.admin()).isFalse();
+        assertThat(caller.robot()).isTrue();
+        assertThat(caller.username()).isEqualTo("org+ci");
+        assertThat(new String(PasetoV4Public.verify(keyOf(keys.activeKid()), robot.token(), null,
+                PasetoV4Public.EMPTY).message(), StandardCharsets.UTF_8)).doesNotContain("adm");
+        assertThat(Caller.OPEN.admin()).isFalse();
+        assertThat(Caller.OPEN.robot()).isFalse();
+        // a claims object whose adm is not a boolean is malformed, not "not an admin"
+        assertThatThrownBy(() -> ClaimsJson.read(("{\"iss\":\"i\",\"sub\":\"s\",\"aud\":\"a\","
+                + "\"iat\":\"2026-11-28T12:00:00Z\",\"nbf\":\"2026-11-28T12:00:00Z\",\"exp\":\"2026-11-28T12:05:00Z\","
+                + "\"jti\":\"j\",\"access\":[],\"adm\":\"true\"}").getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(InvalidTokenException.class);
+    }
+
+    @Test
     void expiredTokenIsRejectedOnlyAfterTheSkew() {
         String token = signer.issue("alice", SERVICE, PULL_PUSH, FIVE_MINUTES).token();
         clock.advance(FIVE_MINUTES.plusSeconds(29));
