@@ -45,7 +45,6 @@ abstract class OrgAccessMatrixContract {
      * Whether the management API ({@code /api/v1}) is in this build: then the last two columns are
      * real requests as well, and must agree with the decisions.
      */
-    private static final boolean MANAGEMENT_API = present("io.openregistry.api.ManagementApi");
     private static final List<String> COLUMNS =
             List.of("pull", "push", "delete", "catalog", "visibility", "manage teams", "create robot");
     AuthFixture auth;
@@ -156,8 +155,7 @@ abstract class OrgAccessMatrixContract {
                 actual.put(cell + "create robot", createRobot(row.who(), owner, org));
             }
         }
-        System.out.println("[org access matrix] " + backend() + (MANAGEMENT_API
-                ? " (teams and robots: HTTP /api/v1 and AccessPolicy)" : " (teams and robots: AccessPolicy on the real store)")
+        System.out.println("[org access matrix] " + backend() + " (teams and robots: HTTP /api/v1, agreeing with AccessPolicy)"
                 + ": " + rows.size() + " callers × 2 repositories × "
                 + COLUMNS.size() + " actions = " + actual.size() + " cells\n" + table(actual, rows));
         assertThat(actual).hasSize(rows.size() * 2 * COLUMNS.size());
@@ -236,16 +234,13 @@ abstract class OrgAccessMatrixContract {
     }
 
     /**
-     * Manage the organization's teams: the management API's decision on the signed-in caller and
-     * the real store; once the management API is in the build, also a real {@code POST
-     * /api/v1/orgs/<org>/teams}, which must agree (the team made is deleted again).
+     * Manage the organization's teams: a real {@code POST /api/v1/orgs/<org>/teams} (the team made
+     * is deleted again), which must agree with AccessPolicy's decision on the signed-in caller and
+     * the real store.
      */
     private boolean manageTeams(Who who, Who owner, String org) {
         Principal p = signedIn(who);
         boolean decided = p != null && AccessPolicy.mayManageOrganization(p, OrgFixture.await(policy().orgRole(p, org)));
-        if (!MANAGEMENT_API) {
-            return decided;
-        }
         String team = "t" + UUID.randomUUID().toString().substring(0, 8);
         boolean served = created(auth.client.send("POST", "/api/v1/orgs/" + org + "/teams",
                 AuthFixture.json("name", team), AuthFixture.concat(who.basic(), "Content-Type", "application/json")));
@@ -262,9 +257,6 @@ abstract class OrgAccessMatrixContract {
         Principal p = signedIn(who);
         boolean decided = p != null && AccessPolicy.mayManageRobots(p, org, NamespaceKind.ORGANIZATION,
                 OrgFixture.await(policy().orgRole(p, org)));
-        if (!MANAGEMENT_API) {
-            return decided;
-        }
         String robot = "r" + UUID.randomUUID().toString().substring(0, 8);
         boolean served = created(auth.client.send("POST", "/api/v1/namespaces/" + org + "/robots",
                 AuthFixture.json("name", robot), AuthFixture.concat(who.basic(), "Content-Type", "application/json")));
@@ -324,15 +316,6 @@ abstract class OrgAccessMatrixContract {
         assertError(r, 401, "UNAUTHORIZED");
         assertThat(r.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer "));
         return false;
-    }
-
-    private static boolean present(String className) {
-        try {
-            Class.forName(className, false, OrgAccessMatrixContract.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException e) {
-            return false;
-        }
     }
 
     private static Map<String, Boolean> parse(String table) {
