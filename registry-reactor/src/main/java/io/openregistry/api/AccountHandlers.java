@@ -280,22 +280,10 @@ public final class AccountHandlers {
         return node.asText();
     }
 
+    /** A list of strings, empty when the field is absent or null; 400 for anything else. */
     private static List<String> strings(JsonNode body, String field) {
-        JsonNode node = body.get(field);
-        List<String> out = new ArrayList<>();
-        if (node == null || node.isNull()) {
-            return out;
-        }
-        if (!node.isArray()) {
-            throw OciError.INVALID_REQUEST.exception(field + " must be a list of strings");
-        }
-        for (JsonNode item : node) {
-            if (!item.isTextual()) {
-                throw OciError.INVALID_REQUEST.exception(field + " must be a list of strings");
-            }
-            out.add(item.asText());
-        }
-        return out;
+        List<String> out = ManagementSupport.strings(body, field);
+        return out == null ? new ArrayList<>() : out;
     }
 
     /** {@code expires_at} (RFC 3339) or {@code expires_in_days}, or neither for a token that does not expire. */
