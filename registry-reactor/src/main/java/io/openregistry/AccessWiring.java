@@ -133,7 +133,7 @@ final class AccessWiring {
         OrgStore orgs = metadata.orgs();
         ManagementPolicy decisions = new AccessPolicyDecisions(policy, orgs);
         Users users = new Users(metadata.accounts(), orgs, accounts, decisions);
-        ManagementApi.routes(accounts, users, new Organizations(orgs, decisions, rules, clock),
+        ManagementApi.routes(accounts, users, new Organizations(orgs, metadata.repositories(), decisions, rules, clock),
                         new Robots(orgs, decisions, clock), new RepositoryAccess(orgs, decisions), throttle, responses, json)
                 .forEach(r -> routes.add(new Route(r.endpoint(), r.method(), r.handler())));
         TokenVerifier verifier = new TokenVerifier(keys, auth.issuer(), auth.service(), clock, TokenVerifier.DEFAULT_SKEW);

@@ -7,6 +7,7 @@ import io.openregistry.metadata.OrgStore.AuditEntry;
 import io.openregistry.metadata.OrgStore.Member;
 import io.openregistry.metadata.OrgStore.OrgRole;
 import io.openregistry.metadata.OrgStore.Organization;
+import io.openregistry.metadata.RepositoryStore;
 import io.openregistry.org.ManagementPolicy.Standing;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
@@ -20,6 +21,7 @@ import reactor.core.publisher.Mono;
  */
 public final class Organizations {
     private final OrgStore store;
+    private final RepositoryStore repositories;
     private final ManagementPolicy policy;
     private final NamespaceRules rules;
     private final Clock clock;
@@ -32,8 +34,10 @@ public final class Organizations {
     public record AuditPage(List<AuditEntry> entries, Long next) {
     }
 
-    public Organizations(OrgStore store, ManagementPolicy policy, NamespaceRules rules, Clock clock) {
+    public Organizations(OrgStore store, RepositoryStore repositories, ManagementPolicy policy, NamespaceRules rules,
+                         Clock clock) {
         this.store = store;
+        this.repositories = repositories;
         this.policy = policy;
         this.rules = rules;
         this.clock = clock;
@@ -41,8 +45,9 @@ public final class Organizations {
 
     /**
      * Creates an organization owned by the caller: 403 when {@code organizations.creation} does not
-     * let the caller; 409 when the name is reserved (unless the caller is a registry admin), an
-     * account's or another organization's.
+     * let the caller; 409 when the name is reserved or is a namespace that already holds
+     * repositories (unless the caller is a registry admin: as with sign-up, nobody takes over
+     * repositories by naming an organization after them), an account's or another organization's.
      */
     public Mono<View> create(Principal caller, String name) {
         Checks.username("name", name);
@@ -53,7 +58,11 @@ public final class Organizations {
         if (!rules.mayTake(caller, name)) {
             return Mono.error(Checks.taken(name));
         }
-        return store.createOrganization(name, caller.username(), clock.instant().truncatedTo(ChronoUnit.MICROS))
+        Mono<Boolean> holdsRepositories = policy.administersRegistry(caller) ? Mono.just(false)
+                : repositories.namespaceInUse(name);
+        return holdsRepositories.flatMap(held -> held ? Mono.error(Checks.taken(name)) : Mono.empty())
+                .then(Mono.defer(() -> store.createOrganization(name, caller.username(),
+                        clock.instant().truncatedTo(ChronoUnit.MICROS))))
                 .flatMap(outcome -> outcome == OrgStore.Outcome.TAKEN ? Mono.error(Checks.taken(name))
                         : Checks.outcome(outcome, "organization " + name))
                 .then(Mono.defer(() -> store.organization(name)))

@@ -530,6 +530,12 @@ abstract class OrgApiContract {
         expectError(call(ADMIN, "POST", "/api/v1/users", body("username", org, "password", "a-long-password")), 409,
                 "ALREADY_EXISTS");
         expect(call(ADMIN, "DELETE", "/api/v1/orgs/library", null), 204);
+        // a namespace that already holds repositories (pushed by the registry admin) is not free:
+        // an organization of that name would own them; a registry admin may still create it
+        auth.pushImage(ADMIN, "legacy/app", "v1");
+        expectError(call(alice, "POST", "/api/v1/orgs", body("name", "legacy")), 409, "ALREADY_EXISTS");
+        expectError(call(alice, "GET", "/api/v1/orgs/legacy", null), 404, "NOT_FOUND");
+        expect(call(ADMIN, "POST", "/api/v1/orgs", body("name", "legacy")), 201);
     }
 
     @Test
