@@ -89,7 +89,7 @@ public abstract class OrgStoreContract {
 
     private void publicRepository(String name) {
         repository(name);
-        assertThat(await(meta.repositories().setPublic(name, true))).isTrue();
+        assertThat(await(orgs.setVisibility(name, true, "test"))).isEqualTo(Outcome.DONE);
     }
 
     private static Team team(String org, String name, RepoRole role, boolean all, boolean mayCreate) {
@@ -319,6 +319,8 @@ public abstract class OrgStoreContract {
         assertThat(awaitAll(orgs.grants("alice/app"))).extracting(OrgStore.Grant::username, OrgStore.Grant::role)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("bob", RepoRole.ADMIN),
                         org.assertj.core.groups.Tuple.tuple("carol", RepoRole.WRITE));
+        // the same role again changes nothing and records nothing
+        assertThat(await(orgs.setGrant("alice/app", "bob", RepoRole.ADMIN, "alice"))).isEqualTo(Outcome.DONE);
         assertThat(await(orgs.removeGrant("alice/app", "carol", "alice"))).isEqualTo(Outcome.DONE);
         assertThat(await(orgs.removeGrant("alice/app", "carol", "alice"))).isEqualTo(Outcome.NOT_FOUND);
         assertThat(awaitAll(orgs.grants("alice/app"))).extracting(OrgStore.Grant::username).containsExactly("bob");
@@ -327,6 +329,25 @@ public abstract class OrgStoreContract {
                         org.assertj.core.groups.Tuple.tuple("grant.set", "{\"user\":\"bob\",\"role\":\"admin\"}"),
                         org.assertj.core.groups.Tuple.tuple("grant.set", "{\"user\":\"carol\",\"role\":\"write\"}"),
                         org.assertj.core.groups.Tuple.tuple("grant.set", "{\"user\":\"bob\",\"role\":\"read\"}"));
+    }
+
+    @Test
+    void twoFirstGrantsRacingBothApply() {
+        account("alice");
+        account("dave");
+        for (int i = 0; i < 20; i++) {
+            String repo = "alice/race" + i;
+            // both answer DONE: each must have been applied (and recorded), the later one winning
+            var both = await(reactor.core.publisher.Mono.zip(orgs.setGrant(repo, "dave", RepoRole.READ, "alice"),
+                    orgs.setGrant(repo, "dave", RepoRole.WRITE, "alice")));
+            assertThat(both.getT1()).isEqualTo(Outcome.DONE);
+            assertThat(both.getT2()).isEqualTo(Outcome.DONE);
+            List<AuditEntry> recorded = await(orgs.audit("alice", null, 100)).stream()
+                    .filter(e -> e.target().equals(repo)).toList();
+            assertThat(recorded).as(repo).hasSize(2);
+            assertThat(awaitAll(orgs.grants(repo))).extracting(OrgStore.Grant::role)
+                    .containsExactly(recorded.get(0).detail().contains("write") ? RepoRole.WRITE : RepoRole.READ);
+        }
     }
 
     // ---- robots ----
@@ -439,6 +460,9 @@ public abstract class OrgStoreContract {
         assertThat(awaitAll(orgs.grants("bob/app"))).isEmpty();
         assertThat(await(orgs.robot("bob+ci"))).isNull();
         assertThat(await(orgs.audit("bob", null, 10))).isEmpty();
+        // the registry-wide entry keeps what went with the namespace's own log
+        assertThat(await(orgs.audit(null, null, 10))).extracting(AuditEntry::action, AuditEntry::target, AuditEntry::detail)
+                .contains(org.assertj.core.groups.Tuple.tuple("account.delete", "bob", "{\"repositories\":1}"));
         // the name is free again, and the new bob inherits nothing
         account("bob");
         assertThat(awaitAll(orgs.robots("bob"))).isEmpty();
@@ -471,6 +495,8 @@ public abstract class OrgStoreContract {
         assertThat(await(orgs.robot("acme+ci"))).isNull();
         // a next owner of the name reads no history and inherits nothing
         assertThat(await(orgs.audit("acme", null, 10))).isEmpty();
+        assertThat(await(orgs.audit(null, null, 10))).extracting(AuditEntry::action, AuditEntry::target, AuditEntry::detail)
+                .contains(org.assertj.core.groups.Tuple.tuple("org.delete", "acme", "{\"repositories\":1}"));
         assertThat(await(orgs.createOrganization("acme", "bob", T0))).isEqualTo(Outcome.DONE);
         assertThat(await(orgs.accessFacts("bob", "acme/later")).grantRole()).isNull();
         assertThat(awaitAll(orgs.teams("acme"))).isEmpty();
@@ -485,7 +511,7 @@ public abstract class OrgStoreContract {
         account("alice");
         repository("alice/app");
         assertThat(await(orgs.setVisibility("alice/app", true, "alice"))).isEqualTo(Outcome.DONE);
-        assertThat(await(meta.repositories().isPublic("alice/app"))).isTrue();
+        assertThat(await(orgs.accessFacts(null, "alice/app")).repositoryPublic()).isTrue();
         assertThat(await(orgs.setVisibility("alice/none", true, "alice"))).isEqualTo(Outcome.NOT_FOUND);
         assertThat(await(orgs.audit("alice", null, 10))).extracting(AuditEntry::action, AuditEntry::target, AuditEntry::detail)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("repository.visibility", "alice/app", "{\"public\":true}"));
@@ -707,11 +733,6 @@ public abstract class OrgStoreContract {
         await(orgs.updateTeam(team("acme", "web", RepoRole.READ, true, false), "alice"));
         assertThat(catalog("bob", null, false)).containsExactly("acme/db", "acme/site", "acme/web", "acme/web/assets",
                 "acme/zzz", "bob/app", "zed/public");
-        // the old catalog of the repository store follows the same rules
-        assertThat(await(meta.repositories().catalogVisibleTo("dave", null, 100)).items())
-                .containsExactly("acme/db", "acme/site", "alice/private", "zed/public");
-        assertThat(await(meta.repositories().catalogVisibleTo("root", "toplevel", 100)).items()).containsExactly("zed/public");
-        assertThat(await(meta.repositories().catalogVisibleTo(null, null, 1))).isEqualTo(new Page(List.of("acme/site"), true));
         // an empty page, and n = 0
         assertThat(await(orgs.catalogFor("bob", null, false, "zzz", 10))).isEqualTo(new Page(List.of(), false));
         assertThat(await(orgs.catalogFor("bob", null, false, null, 0))).isEqualTo(new Page(List.of(), true));

@@ -59,12 +59,13 @@ final class AccountAdministration {
                                         return Mono.just(Outcome.HOLDS_REPOSITORIES);
                                     }
                                     return (holds ? removal.deleteAll(username, actor) : Mono.just(0L))
-                                            .then(db.transaction(conn -> dropAccount(conn, username, actor)).single());
+                                            .flatMap(repositories -> db.transaction(conn -> dropAccount(conn, username,
+                                                    repositories, actor)).single());
                                 })));
     }
 
     /** The account's deletion proper, with the checks made again under the locks. */
-    private Mono<Outcome> dropAccount(Connection conn, String username, String actor) {
+    private Mono<Outcome> dropAccount(Connection conn, String username, long repositories, String actor) {
         // the organizations it owns, locked, so that no owner leaves them meanwhile
         return Db.query(conn, "SELECT name FROM organizations WHERE name IN (SELECT organization FROM org_members"
                                 + " WHERE username = $1 AND role = 'OWNER') ORDER BY name FOR UPDATE",
@@ -77,7 +78,8 @@ final class AccountAdministration {
                                 : Db.update(conn, "DELETE FROM accounts WHERE username = $1", username)
                                         .flatMap(rows -> rows == 0 ? Mono.just(Outcome.NOT_FOUND)
                                                 : OrgSteps.dropNamespace(conn, username)
-                                                        .then(Audit.record(conn, null, actor, "account.delete", username, null))
+                                                        .then(Audit.record(conn, null, actor, "account.delete", username,
+                                                                Audit.detail("repositories", repositories)))
                                                         .thenReturn(Outcome.DONE))));
     }
 

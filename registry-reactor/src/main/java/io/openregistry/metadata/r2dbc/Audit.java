@@ -1,5 +1,8 @@
 package io.openregistry.metadata.r2dbc;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.openregistry.metadata.OrgStore.AuditEntry;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.Row;
@@ -9,6 +12,7 @@ import reactor.core.publisher.Mono;
 /** The audit log's writes (always inside the transaction of the change) and its small JSON details. */
 final class Audit {
     static final String COLUMNS = "id, namespace, actor, action, target, detail, at";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private Audit() {
     }
@@ -26,41 +30,19 @@ final class Audit {
     }
 
     /**
-     * A JSON object of the given key/value pairs; values are strings (quoted), booleans or numbers,
-     * and enums (written as lower-case strings, as the management API spells roles).
+     * A JSON object of the given key/value pairs; values are strings, booleans or numbers, and enums
+     * (written as lower-case strings, as the management API spells roles).
      */
     static String detail(Object... pairs) {
-        StringBuilder json = new StringBuilder("{");
+        ObjectNode json = JSON.createObjectNode();
         for (int i = 0; i < pairs.length; i += 2) {
-            json.append(i == 0 ? "" : ",");
-            quote(json, (String) pairs[i]);
-            json.append(':');
             Object value = pairs[i + 1];
-            if (value == null) {
-                json.append("null");
-            } else if (value instanceof Boolean || value instanceof Number) {
-                json.append(value);
-            } else if (value instanceof Enum<?> e) {
-                quote(json, e.name().toLowerCase(Locale.ROOT));
-            } else {
-                quote(json, value.toString());
-            }
+            json.putPOJO((String) pairs[i], value instanceof Enum<?> e ? e.name().toLowerCase(Locale.ROOT) : value);
         }
-        return json.append('}').toString();
-    }
-
-    private static void quote(StringBuilder json, String text) {
-        json.append('"');
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '"' || c == '\\') {
-                json.append('\\').append(c);
-            } else if (c < 0x20) {
-                json.append(String.format("\\u%04x", (int) c));
-            } else {
-                json.append(c);
-            }
+        try {
+            return JSON.writeValueAsString(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("audit detail not writable as JSON", e);
         }
-        json.append('"');
     }
 }

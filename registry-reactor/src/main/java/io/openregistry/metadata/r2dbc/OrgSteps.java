@@ -31,8 +31,10 @@ final class OrgSteps {
      * owner of the name must not read.
      */
     static Mono<Void> dropNamespace(Connection conn, String name) {
-        String prefix = name + "/";
-        return Db.update(conn, "DELETE FROM repository_grants WHERE LEFT(repository, $1) = $2", prefix.length(), prefix)
+        // the names "ns/..." are exactly those between "ns/" and "ns0" ('0' follows '/'): a range of
+        // the primary key, where LEFT(repository, n) = 'ns/' would scan every grant
+        return Db.update(conn, "DELETE FROM repository_grants WHERE repository > $1 AND repository < $2",
+                        name + "/", name + "0")
                 .then(Db.update(conn, "DELETE FROM namespaces WHERE name = $1", name))
                 .then(Db.update(conn, "DELETE FROM audit_log WHERE namespace = $1", name))
                 .then();

@@ -97,14 +97,17 @@ final class R2dbcOrgStore implements OrgStore {
                             if (holds && !withRepositories) {
                                 return Mono.just(Outcome.HOLDS_REPOSITORIES);
                             }
+                            // the per-repository entries go with the namespace's log: the registry-wide
+                            // org.delete entry keeps their count
                             return (holds ? removal.deleteAll(name, actor) : Mono.just(0L))
-                                    .then(db.transaction(conn -> OrgSteps.lockOrganization(conn, name)
+                                    .flatMap(repositories -> db.transaction(conn -> OrgSteps.lockOrganization(conn, name)
                                             .flatMap(stillThere -> !stillThere ? Mono.just(Outcome.NOT_FOUND)
                                                     : OrgSteps.holdsRepositories(conn, name).flatMap(holdsNow -> holdsNow
                                                             // pushed into meanwhile: refuse rather than leave them ownerless
                                                             ? Mono.just(Outcome.HOLDS_REPOSITORIES)
                                                             : OrgSteps.dropNamespace(conn, name)
-                                                                    .then(Audit.record(conn, null, actor, "org.delete", name, null))
+                                                                    .then(Audit.record(conn, null, actor, "org.delete", name,
+                                                                            Audit.detail("repositories", repositories)))
                                                                     .thenReturn(Outcome.DONE)))).single());
                         }));
     }
@@ -243,14 +246,13 @@ final class R2dbcOrgStore implements OrgStore {
                 List.of("repository", "username", "role", "granted_at"), List.of("repository", "username"));
         return db.transaction(conn -> OrgSteps.exists(conn, "SELECT 1 FROM accounts WHERE username = $1", username)
                         .flatMap(found -> !found ? Mono.just(Outcome.NOT_FOUND)
-                                : Db.query(conn, "SELECT role FROM repository_grants WHERE repository = $1 AND username = $2"
-                                                + " FOR UPDATE", row -> row.get(0, String.class), repository, username)
-                                        .singleOrEmpty().map(Optional::of).defaultIfEmpty(Optional.empty())
-                                        .flatMap(current -> current.isEmpty()
-                                                ? Db.update(conn, insert, repository, username, role.name(), Sql.now())
-                                                : current.get().equals(role.name()) ? Mono.just(0L)
+                                // insert, else change: no row to lock first, so two first grants racing
+                                // cannot both "insert" (the loser's insert does nothing and its update,
+                                // which sees the winner's committed row, applies its role)
+                                : Db.update(conn, insert, repository, username, role.name(), Sql.now())
+                                        .flatMap(inserted -> inserted > 0 ? Mono.just(inserted)
                                                 : Db.update(conn, "UPDATE repository_grants SET role = $1 WHERE repository = $2"
-                                                        + " AND username = $3", role.name(), repository, username))
+                                                        + " AND username = $3 AND role <> $4", role.name(), repository, username, role.name()))
                                         .flatMap(rows -> rows == 0 ? Mono.empty()
                                                 : Audit.record(conn, OrgAccess.namespaceOf(repository), actor, "grant.set",
                                                         repository, Audit.detail("user", username, "role", role)))
