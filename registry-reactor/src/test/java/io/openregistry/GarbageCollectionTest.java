@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -246,6 +247,11 @@ class GarbageCollectionTest {
             assertThat(dry.body()).contains("\"dryRun\":true").contains("\"links\":{")
                     .contains("\"removed\":1");
             assertThat(getBlob(s, "app", lonely)).isTrue();
+            // a mistyped dry run is a 400, never a real run
+            HttpResponse<String> typo = post(s.admin("/gc?dryRun=yes"));
+            assertThat(typo.statusCode()).isEqualTo(400);
+            assertThat(typo.body()).contains("dryRun must be true or false");
+            assertThat(getBlob(s, "app", lonely)).isTrue();
             HttpResponse<String> run = post(s.admin("/gc"));
             assertThat(run.statusCode()).isEqualTo(200);
             assertThat(run.body()).contains("\"dryRun\":false").contains("\"bytesFreed\":7000");
@@ -294,13 +300,12 @@ class GarbageCollectionTest {
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong collections = new AtomicLong();
             AtomicLong swept = new AtomicLong();
-            Thread collector = new Thread(() -> {
-                while (!stop.get()) {
-                    GarbageCollector.Report r = s.gc(false, EAGER);
-                    collections.incrementAndGet();
-                    swept.addAndGet(r.blobs());
-                }
-            }, "gc-loop");
+            AtomicReference<Throwable> failed = new AtomicReference<>();
+            Thread collector = collector(stop, failed, () -> {
+                GarbageCollector.Report r = s.gc(false, EAGER);
+                collections.incrementAndGet();
+                swept.addAndGet(r.blobs());
+            });
             collector.start();
             int pushed = 0;
             try {
@@ -322,6 +327,7 @@ class GarbageCollectionTest {
                 stop.set(true);
                 collector.join();
             }
+            assertThat(failed.get()).as("a collection failed").isNull();
             assertThat(pushed).isPositive();
             assertThat(swept.get()).as("the collector swept the blob at times").isPositive();
             // once the collections stop, a push stores it whole
@@ -330,6 +336,22 @@ class GarbageCollectionTest {
             System.out.printf("gc race %s: %d rounds, %d pushed, %d collections, %d sweeps%n", db, rounds, pushed,
                     collections.get(), swept.get());
         }
+    }
+
+    /**
+     * A thread running {@code collection} until {@code stop}; the first failure ends it and is kept
+     * in {@code failed} for the test to assert (a dying thread alone would fail nothing).
+     */
+    private static Thread collector(AtomicBoolean stop, AtomicReference<Throwable> failed, Runnable collection) {
+        return new Thread(() -> {
+            try {
+                while (!stop.get()) {
+                    collection.run();
+                }
+            } catch (Throwable t) {
+                failed.set(t);
+            }
+        }, "gc-loop");
     }
 
     /**
@@ -350,11 +372,8 @@ class GarbageCollectionTest {
             byte[] m = image(config, null, "tag race", layer);
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong deleted = new AtomicLong();
-            Thread collector = new Thread(() -> {
-                while (!stop.get()) {
-                    deleted.addAndGet(s.gc(false, untaggedAtOnce).manifests());
-                }
-            }, "gc-loop");
+            AtomicReference<Throwable> failed = new AtomicReference<>();
+            Thread collector = collector(stop, failed, () -> deleted.addAndGet(s.gc(false, untaggedAtOnce).manifests()));
             collector.start();
             try {
                 for (int i = 0; i < rounds; i++) {
@@ -371,6 +390,7 @@ class GarbageCollectionTest {
                 stop.set(true);
                 collector.join();
             }
+            assertThat(failed.get()).as("a collection failed").isNull();
             assertThat(deleted.get()).as("the collector deleted the untagged manifest at times").isPositive();
             System.out.printf("gc tag race %s: %d rounds, %d deletions%n", db, rounds, deleted.get());
         }

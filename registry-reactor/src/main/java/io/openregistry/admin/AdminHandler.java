@@ -6,9 +6,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.QueryStringDecoder;
+import io.openregistry.http.Requests;
+import io.openregistry.oci.OciException;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -37,11 +37,6 @@ public final class AdminHandler implements BiFunction<HttpServerRequest, HttpSer
     private final Scheduler scrapes;
 
     private final Function<Boolean, Mono<Map<String, Object>>> gc;
-
-    /** Without the garbage collection endpoint. */
-    public AdminHandler(PrometheusMeterRegistry prometheus, Readiness readiness, ObjectMapper json, Scheduler scrapes) {
-        this(prometheus, readiness, json, scrapes, dryRun -> Mono.error(new IllegalStateException("no collector")));
-    }
 
     /**
      * @param scrapes where scrapes run: some gauges read /proc and cgroup files, which blocks
@@ -88,8 +83,13 @@ public final class AdminHandler implements BiFunction<HttpServerRequest, HttpSer
      * retries later rather than queueing runs), 503 with the error's message when it failed.
      */
     private Mono<Void> gc(HttpServerRequest request, HttpServerResponse response) {
-        boolean dryRun = new QueryStringDecoder(request.uri()).parameters().getOrDefault("dryRun", List.of()).stream()
-                .anyMatch(v -> v.equalsIgnoreCase("true") || v.equals("1"));
+        boolean dryRun;
+        try {
+            dryRun = Requests.flag(request, "dryRun");
+        } catch (OciException e) {
+            // a typo must not turn a dry run into a real one
+            return send(response, HttpResponseStatus.BAD_REQUEST, "application/json", body(Map.of("error", e.getMessage())));
+        }
         return gc.apply(dryRun)
                 .flatMap(report -> send(response, HttpResponseStatus.OK, "application/json", body(report)))
                 .switchIfEmpty(Mono.defer(() -> send(response, HttpResponseStatus.CONFLICT, "application/json",

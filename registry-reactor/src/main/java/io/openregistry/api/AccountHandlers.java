@@ -18,7 +18,6 @@ import io.openregistry.oci.OciError;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,19 +120,12 @@ public final class AccountHandlers {
             if (!p.admin()) {
                 return Mono.error(OciError.DENIED.exception("garbage collection is for admin accounts"));
             }
-            boolean dryRun = dryRun(request.uri());
+            boolean dryRun = Requests.flag(request, "dryRun");
             return gc.apply(dryRun)
                     .switchIfEmpty(Mono.error(OciError.BUSY.exception(
                             "a garbage collection is running on this replica; try again when it has ended")))
                     .flatMap(report -> responses.json(request, response, 200, "application/json", report));
         });
-    }
-
-    /** Whether the query asks for a dry run ({@code dryRun=true}). */
-    private static boolean dryRun(String uri) {
-        java.util.List<String> values = new io.netty.handler.codec.http.QueryStringDecoder(uri).parameters()
-                .getOrDefault("dryRun", java.util.List.of());
-        return values.stream().anyMatch(v -> v.equalsIgnoreCase("true") || v.equals("1"));
     }
 
     /** {@code GET /auth/tokens} → the caller's personal access tokens (never their secrets). */
@@ -294,11 +286,7 @@ public final class AccountHandlers {
             throw OciError.INVALID_REQUEST.exception("give expires_at or expires_in_days, not both");
         }
         if (at != null) {
-            try {
-                return java.time.OffsetDateTime.parse(at).toInstant();
-            } catch (DateTimeParseException e) {
-                throw OciError.INVALID_REQUEST.exception("expires_at must be an RFC 3339 time, e.g. 2027-01-31T00:00:00Z");
-            }
+            return ManagementSupport.instant(body, "expires_at");
         }
         if (days != null && !days.isNull()) {
             if (!days.canConvertToInt() || !days.isIntegralNumber() || days.asInt() < 1 || days.asInt() > 3650) {

@@ -13,7 +13,6 @@ import io.openregistry.http.Responses;
 import io.openregistry.metadata.OrgStore.OrgRole;
 import io.openregistry.metadata.OrgStore.RepoRole;
 import io.openregistry.oci.OciError;
-import io.openregistry.org.Users;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -39,14 +38,12 @@ final class ManagementSupport {
     static final int MAX_BODY_BYTES = 64 * 1024;
     static final String JSON = "application/json";
     private final Accounts accounts;
-    private final Users users;
     private final Throttle throttle;
     private final Responses responses;
     private final ObjectMapper json;
 
-    ManagementSupport(Accounts accounts, Users users, Throttle throttle, Responses responses, ObjectMapper json) {
+    ManagementSupport(Accounts accounts, Throttle throttle, Responses responses, ObjectMapper json) {
         this.accounts = accounts;
-        this.users = users;
         this.throttle = throttle;
         this.responses = responses;
         this.json = json;
@@ -58,7 +55,7 @@ final class ManagementSupport {
         throttle.admit(address);
         String session = Credentials.bearer(request);
         if (session != null) {
-            return accounts.session(session, address).flatMap(users::active);
+            return accounts.session(session, address);
         }
         Credentials.Basic basic = Credentials.basic(request);
         if (basic != null && (Principal.isRobotName(basic.username()) || Secrets.isRobotSecret(basic.secret()))) {
@@ -71,7 +68,7 @@ final class ManagementSupport {
                     "personal access tokens are not accepted here: sign in with the password"));
         }
         if (basic != null) {
-            return accounts.password(basic.username(), basic.secret(), address).flatMap(users::active);
+            return accounts.password(basic.username(), basic.secret(), address);
         }
         return Mono.error(OciError.UNAUTHORIZED.exception(
                         "sign in: Authorization: Bearer <session from /auth/signin>, or Basic with username and password")
@@ -196,17 +193,28 @@ final class ManagementSupport {
         return at == null ? null : at.toString();
     }
 
-    /** An RFC 3339 time, or null. */
+    /** The last instant RFC 3339 can write (a four-digit year); Java parses years up to 999999999. */
+    private static final Instant LAST_RFC3339 = Instant.parse("9999-12-31T23:59:59Z");
+
+    /**
+     * An RFC 3339 time, or null. A year past 9999 is refused here: Java would parse it, and the
+     * database would then refuse it with a 500.
+     */
     static Instant instant(JsonNode body, String field) {
         String at = text(body, field);
         if (at == null) {
             return null;
         }
+        Instant instant;
         try {
-            return OffsetDateTime.parse(at).toInstant();
+            instant = OffsetDateTime.parse(at).toInstant();
         } catch (DateTimeParseException e) {
+            instant = null;
+        }
+        if (instant == null || instant.isAfter(LAST_RFC3339)) {
             throw OciError.INVALID_REQUEST.exception(field + " must be an RFC 3339 time, e.g. 2027-01-31T00:00:00Z");
         }
+        return instant;
     }
 
     /** Query parameter {@code name}, or null. */
@@ -229,14 +237,7 @@ final class ManagementSupport {
 
     /** {@code deleteRepositories=true} (or 1): deletion may take the namespace's repositories with it. */
     static boolean deleteRepositories(HttpServerRequest request) {
-        String value = query(request, "deleteRepositories");
-        if (value == null || value.equalsIgnoreCase("false") || value.equals("0")) {
-            return false;
-        }
-        if (value.equalsIgnoreCase("true") || value.equals("1")) {
-            return true;
-        }
-        throw OciError.INVALID_REQUEST.exception("deleteRepositories must be true or false");
+        return Requests.flag(request, "deleteRepositories");
     }
 
     Mono<Void> send(HttpServerRequest request, HttpServerResponse response, int status, Object body) {

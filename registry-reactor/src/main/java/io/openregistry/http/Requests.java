@@ -74,6 +74,23 @@ public final class Requests {
         return values == null || values.isEmpty() ? null : values.get(0);
     }
 
+    /**
+     * A yes/no query parameter: absent, {@code false} or {@code 0} is false, {@code true} or
+     * {@code 1} is true; anything else (a typo) is a 400 naming the parameter, never a guess, since
+     * these flags choose between harmless and destructive work ({@code dryRun},
+     * {@code deleteRepositories}). Parameter names are matched exactly.
+     */
+    public static boolean flag(HttpServerRequest request, String name) {
+        String value = param(query(request), name);
+        if (value == null || value.equalsIgnoreCase("false") || value.equals("0")) {
+            return false;
+        }
+        if (value.equalsIgnoreCase("true") || value.equals("1")) {
+            return true;
+        }
+        throw OciError.INVALID_REQUEST.exception(name + " must be true or false");
+    }
+
     /** The Content-Length header, or -1 when absent; a malformed value is a client error. */
     public static long contentLength(HttpServerRequest request) {
         String v = request.requestHeaders().get(HttpHeaderNames.CONTENT_LENGTH);

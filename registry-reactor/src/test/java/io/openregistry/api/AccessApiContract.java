@@ -428,6 +428,9 @@ abstract class AccessApiContract {
         r = client.post("/auth/tokens", "{\"name\":\"x\",\"actions\":[\"pull\"],\"expires_at\":\"2001-01-01T00:00:00Z\"}"
                 .getBytes(), AuthFixture.concat(taken.basic(), "Content-Type", "application/json"));
         assertError(r, 400, "INVALID_REQUEST");
+        r = client.post("/auth/tokens", "{\"name\":\"x\",\"actions\":[\"pull\"],\"expires_at\":\"+999999-01-01T00:00:00Z\"}"
+                .getBytes(), AuthFixture.concat(taken.basic(), "Content-Type", "application/json"));
+        assertError(r, 400, "INVALID_REQUEST");
         r = client.post("/auth/tokens", "{\"name\":\"x\",\"actions\":[\"pull\"],\"expires_in_days\":30}".getBytes(),
                 AuthFixture.concat(taken.basic(), "Content-Type", "application/json"));
         assertThat(r.statusCode()).isEqualTo(201);

@@ -37,6 +37,10 @@ class GcEndpointAuthTest {
         AuthFixture.Raw dry = fixture.from("127.0.0.1", "POST", "/auth/gc?dryRun=true", null, root.basic());
         assertThat(dry.status()).as(new String(dry.body())).isEqualTo(200);
         assertThat(dry.json().path("dryRun").asBoolean()).isTrue();
+        // a mistyped dry run is refused, never taken for a real run
+        for (String typo : java.util.List.of("dryRun=yes", "dryRun=ture", "dryRun=")) {
+            fixture.from("127.0.0.1", "POST", "/auth/gc?" + typo, null, root.basic()).assertError(400, "INVALID_REQUEST");
+        }
         AuthFixture.Raw run = fixture.from("127.0.0.1", "POST", "/auth/gc", null, root.basic());
         assertThat(run.status()).isEqualTo(200);
         assertThat(run.json().path("dryRun").asBoolean()).isFalse();

@@ -278,6 +278,9 @@ abstract class OrgApiContract {
         expectError(call(alice, "POST", robots, body("name", "x", "expires_at", "2001-01-01T00:00:00Z")), 400,
                 "INVALID_REQUEST");
         expectError(call(alice, "POST", robots, body("name", "x", "expires_at", "tomorrow")), 400, "INVALID_REQUEST");
+        // a year Java parses but the database cannot store: a 400, not a 500
+        expectError(call(alice, "POST", robots, body("name", "x", "expires_at", "+999999-01-01T00:00:00Z")), 400,
+                "INVALID_REQUEST");
         expectError(call(alice, "POST", robots, body("name", "a+b")), 400, "INVALID_REQUEST");
         // a member sees the namespace but manages no robot; an outsider does not see it
         expectError(call(bob, "GET", robots, null), 403, "DENIED");
