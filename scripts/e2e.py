@@ -271,12 +271,16 @@ class Registry:
                                      env=env)
         deadline = time.time() + 60
         self.port = None
-        while self.port is None:
+        self.admin_port = None
+        # the admin listener's line comes right after the API's: wait for both
+        while self.port is None or self.admin_port is None:
             check(self.proc.poll() is None, f"registry exited: {self.read_log()[-3000:]}")
             check(time.time() < deadline, "registry did not start within 60 s")
             for line in self.read_log().splitlines():
                 if "listening on 127.0.0.1:" in line:
                     self.port = int(line.split("listening on 127.0.0.1:")[1].split()[0])
+                if "admin listener (metrics, health) on 127.0.0.1:" in line:
+                    self.admin_port = int(line.split("on 127.0.0.1:")[1].split()[0])
             time.sleep(0.1)
         self.host = f"127.0.0.1:{self.port}"
 
@@ -608,11 +612,7 @@ def g1_garbage_collection(reg, src, work):
                                         "OPENREGISTRY_GC_INTERVAL_SECONDS": "0"},
                   name="registry-gc", root=os.path.join(work, "data-gc"))
     try:
-        admin = None
-        for line in gc.read_log().splitlines():
-            if "admin listener (metrics, health) on 127.0.0.1:" in line:
-                admin = int(line.split("on 127.0.0.1:")[1].split()[0])
-        check(admin, "no admin port in the registry log")
+        admin = gc.admin_port
 
         def post(path):
             request = urllib.request.Request(f"http://127.0.0.1:{admin}{path}", method="POST")

@@ -67,14 +67,8 @@ final class AccessWiring {
      * generated, admin account ensured); without it the open guard, and endpoints that say so.
      *
      * @param files where blocking file reads may run (the periodic reload of the signing keys)
+     * @param namespaces the namespace rules of sign-up and organization creation
      */
-    static AccessControl build(Config.Auth auth, R2dbcMetadata metadata, Responses responses, ObjectMapper json,
-                               Scheduler hashing, Scheduler files, MeterRegistry meters,
-                               java.util.function.Function<Boolean, Mono<java.util.Map<String, Object>>> gc) {
-        return build(auth, Config.Namespaces.defaults(), metadata, responses, json, hashing, files, meters, gc);
-    }
-
-    /** @param namespaces the namespace rules of sign-up and organization creation */
     static AccessControl build(Config.Auth auth, Config.Namespaces namespaces, R2dbcMetadata metadata,
                                Responses responses, ObjectMapper json, Scheduler hashing, Scheduler files,
                                MeterRegistry meters,

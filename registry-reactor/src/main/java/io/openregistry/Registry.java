@@ -395,14 +395,10 @@ public final class Registry implements AutoCloseable {
     }
 
     /**
-     * One garbage collection now ({@code gc.*}), as the admin endpoint runs it (no job lease).
+     * One garbage collection now, as the admin endpoint runs it (no job lease), with other ages and
+     * batch size than {@code gc.*} (tests).
      * @return its report, or empty while a run of this replica is under way
      */
-    public Mono<GarbageCollector.Report> collectGarbage(boolean dryRun) {
-        return gc.runIfIdle(dryRun);
-    }
-
-    /** {@link #collectGarbage(boolean)} with other ages and batch size than {@code gc.*} (tests). */
     Mono<GarbageCollector.Report> collectGarbage(boolean dryRun, Config.Gc settings) {
         return gc.runIfIdle(dryRun, settings);
     }

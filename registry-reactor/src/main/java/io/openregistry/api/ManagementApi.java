@@ -38,7 +38,7 @@ public final class ManagementApi {
     public static List<Route> routes(Accounts accounts, Users users, Organizations organizations, Robots robots,
                                      RepositoryAccess repositories, Throttle throttle, Responses responses,
                                      ObjectMapper json) {
-        ManagementSupport support = new ManagementSupport(accounts, users, throttle, responses, json);
+        ManagementSupport support = new ManagementSupport(accounts, throttle, responses, json);
         OrgHandlers orgs = new OrgHandlers(support, organizations, json);
         RobotHandlers robot = new RobotHandlers(support, robots);
         RepositoryHandlers repository = new RepositoryHandlers(support, repositories);

@@ -10,6 +10,7 @@ import io.openregistry.metadata.OrgStore.AuditEntry;
 import io.openregistry.metadata.OrgStore.Member;
 import io.openregistry.metadata.OrgStore.Team;
 import io.openregistry.oci.OciError;
+import io.openregistry.org.Checks;
 import io.openregistry.org.Organizations;
 import io.openregistry.org.Teams;
 import java.io.IOException;
@@ -188,11 +189,7 @@ final class OrgHandlers {
     }
 
     private static int pageOf(reactor.netty.http.server.HttpServerRequest request) {
-        Integer n = ManagementSupport.pageSize(request);
-        if (n != null && (n < 1 || n > 1000)) {
-            throw OciError.PAGINATION_NUMBER_INVALID.exception("n must be 1-1000");
-        }
-        return n == null ? 100 : n;
+        return Checks.page(ManagementSupport.pageSize(request));
     }
 
     private static Teams.Changes changes(JsonNode body) {

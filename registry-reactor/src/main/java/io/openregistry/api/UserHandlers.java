@@ -8,6 +8,7 @@ import io.openregistry.http.Handler;
 import io.openregistry.http.Responses;
 import io.openregistry.metadata.AccountStore.Account;
 import io.openregistry.oci.OciError;
+import io.openregistry.org.Checks;
 import io.openregistry.org.Users;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -31,11 +32,8 @@ final class UserHandlers {
     /** {@code GET /api/v1/users[?last=&n=]} → {@code {"users":[…],"next"}}, for registry admins. */
     Handler list() {
         return (request, response, route) -> support.caller(request).flatMap(caller -> {
-            Integer n = ManagementSupport.pageSize(request);
-            if (n != null && (n < 1 || n > 1000)) {
-                return Mono.error(OciError.PAGINATION_NUMBER_INVALID.exception("n must be 1-1000"));
-            }
-            return users.list(caller, ManagementSupport.query(request, "last"), n == null ? 100 : n);
+            return users.list(caller, ManagementSupport.query(request, "last"),
+                    Checks.page(ManagementSupport.pageSize(request)));
         }).flatMap(page -> {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("users", page.accounts().stream().map(UserHandlers::account).toList());

@@ -20,12 +20,6 @@ import java.util.Objects;
 public record AccessClaims(String issuer, String subject, String audience, Instant issuedAt,
                            Instant notBefore, Instant expiresAt, String tokenId, List<Access> access, boolean admin) {
 
-    /** Claims of a caller that is no registry admin. */
-    public AccessClaims(String issuer, String subject, String audience, Instant issuedAt, Instant notBefore,
-                        Instant expiresAt, String tokenId, List<Access> access) {
-        this(issuer, subject, audience, issuedAt, notBefore, expiresAt, tokenId, access, false);
-    }
-
     public AccessClaims {
         Objects.requireNonNull(issuer, "issuer");
         Objects.requireNonNull(subject, "subject");

@@ -60,12 +60,6 @@ public final class Accounts {
         }
     }
 
-    /** @param orgs the robots and what owns their namespaces */
-    public Accounts(AccountStore store, RepositoryStore repositories, OrgStore orgs, Throttle throttle,
-                    HashingGate hashing, Duration sessionTtl, Clock clock) {
-        this(store, repositories, orgs, throttle, hashing, sessionTtl, clock, NamespaceRules.NONE);
-    }
-
     /**
      * @param orgs       the robots and what owns their namespaces
      * @param namespaces the reserved names sign-up refuses (an admin creates them with {@link #createByAdmin})

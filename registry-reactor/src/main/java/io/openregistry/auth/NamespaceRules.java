@@ -12,9 +12,6 @@ import java.util.Set;
  * @param organizationsByAdminsOnly whether only registry admins create organizations
  */
 public record NamespaceRules(Set<String> reserved, boolean organizationsByAdminsOnly) {
-    /** No reserved name; everyone creates organizations (tests and tools that build parts by hand). */
-    public static final NamespaceRules NONE = new NamespaceRules(Set.of(), false);
-
     public NamespaceRules {
         reserved = Set.copyOf(reserved);
     }

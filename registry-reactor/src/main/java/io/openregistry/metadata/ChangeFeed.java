@@ -22,11 +22,6 @@ public interface ChangeFeed {
      */
     Flux<Change> changes();
 
-    /** The feed of a single process (H2): it is listening from the start and nobody else changes anything. */
-    static ChangeFeed local() {
-        return () -> Flux.<Change>just(new Listening()).concatWith(Flux.never());
-    }
-
     /** What a feed says. */
     sealed interface Change {
     }

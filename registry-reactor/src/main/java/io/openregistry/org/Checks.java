@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 import reactor.core.publisher.Mono;
 
 /** The input rules (400s naming the field) and the refusals the management services share. */
-final class Checks {
+public final class Checks {
     private static final Pattern TEAM = Pattern.compile("[a-z0-9._-]{1,64}");
     static final int MAX_PAGE = 1000;
     static final int DEFAULT_PAGE = 100;
@@ -48,7 +48,8 @@ final class Checks {
         return value;
     }
 
-    static int page(Integer n) {
+    /** The page size of a listing: 100 when {@code n} is absent, 400 unless 1-1000. */
+    public static int page(Integer n) {
         if (n == null) {
             return DEFAULT_PAGE;
         }

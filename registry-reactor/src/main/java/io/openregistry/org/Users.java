@@ -31,17 +31,6 @@ public final class Users {
         this.credentials = credentials;
     }
 
-    /**
-     * The caller as it is now: 401 when its account was disabled or deleted since its credential
-     * was checked (the management API refuses disabled accounts as the token endpoint does).
-     */
-    public Mono<Principal> active(Principal caller) {
-        return accounts.find(caller.username())
-                .filter(account -> !account.disabled())
-                .switchIfEmpty(Mono.error(() -> OciError.UNAUTHORIZED.exception("authentication failed: account disabled")))
-                .map(account -> Principal.account(account.username(), account.admin()));
-    }
-
     public Mono<Page> list(Principal caller, String last, int n) {
         return admin(caller).then(Mono.defer(() -> store.accounts(last, n)))
                 .map(page -> new Page(page, page.size() < n || page.isEmpty() ? null

@@ -32,19 +32,15 @@ import org.junit.jupiter.api.TestInstance;
  * pull} × {public, private repository of the organization} × {pull, push, delete, catalog, change
  * visibility, manage teams, create robot}. Pull, push, delete and catalog are registry requests
  * with the token each caller gets from {@code /token}; change visibility is the account API's
- * {@code PATCH /auth/repositories/<name>}. Manage teams and create robot are the management API's:
- * the caller signs in over HTTP ({@code GET /auth/account}) and {@link AccessPolicy}'s management
- * decisions answer with the facts of the real store; when the management API is in the build, a
- * real request to it must give the same answer ({@link #manageTeams}, {@link #createRobot}).
+ * {@code PATCH /auth/repositories/<name>}. Manage teams and create robot are real requests to the
+ * management API ({@link #manageTeams}, {@link #createRobot}), whose answer must also agree with
+ * {@link AccessPolicy}'s management decisions on the facts of the real store.
  * The organization is set up through the running registry's own database ({@link OrgFixture}).
  * Private repositories answer every refused caller exactly as missing ones.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class OrgAccessMatrixContract {
-    /**
-     * Whether the management API ({@code /api/v1}) is in this build: then the last two columns are
-     * real requests as well, and must agree with the decisions.
-     */
+    /** The actions of the matrix, in its printed order. */
     private static final List<String> COLUMNS =
             List.of("pull", "push", "delete", "catalog", "visibility", "manage teams", "create robot");
     AuthFixture auth;

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Mono;
@@ -44,7 +45,7 @@ class RobotUseTest {
                     true, false, List.of(), null, null, "owner", t0), "owner"))).isEqualTo(Outcome.DONE);
             Accounts accounts = new Accounts(meta.accounts(), meta.repositories(), orgs,
                     new Throttle(1000, 1000, 1000, 1000), new HashingGate(1, Duration.ofSeconds(10),
-                    Schedulers.boundedElastic()), Duration.ofDays(1), clock);
+                    Schedulers.boundedElastic()), Duration.ofDays(1), clock, new NamespaceRules(Set.of(), false));
 
             assertThat(await(accounts.basic("acme+ci", secret.secret(), "127.0.0.1")).isRobot()).isTrue();
             assertThat(await(orgs.robot("acme+ci")).lastUsedAt()).isEqualTo(t0);

@@ -671,29 +671,30 @@ public abstract class MetadataStoreContract {
     }
 
     @Test
-    void catalogVisibleToShowsPublicOwnAndForAdminsEverything() {
+    void catalogByCallerShowsPublicOwnAndForAdminsEverything() {
+        await(meta.accounts().create(new AccountStore.Account("root", "hash", true, null)));
+        await(meta.accounts().create(new AccountStore.Account("alice", "hash", false, null)));
         for (String name : List.of("alice/a", "alice/b", "alicex/c", "bob/d", "bob/e", "top")) {
             await(meta.blobs().commit(name, blob("x", "l"), null, null));
         }
-        assertThat(await(meta.repositories().isPublic("bob/d"))).isFalse();
-        assertThat(await(meta.repositories().setPublic("bob/d", true))).isTrue();
-        assertThat(await(meta.repositories().setPublic("nobody/x", true))).isFalse();
-        assertThat(await(meta.repositories().isPublic("bob/d"))).isTrue();
-        assertThat(await(meta.repositories().isPublic("nobody/x"))).isFalse();
-        await(meta.accounts().create(new AccountStore.Account("root", "hash", true, null)));
-        await(meta.accounts().create(new AccountStore.Account("alice", "hash", false, null)));
+        OrgStore orgs = meta.orgs();
+        assertThat(await(orgs.accessFacts(null, "bob/d")).repositoryPublic()).isFalse();
+        assertThat(await(orgs.setVisibility("bob/d", true, "root"))).isEqualTo(OrgStore.Outcome.DONE);
+        assertThat(await(orgs.setVisibility("nobody/x", true, "root"))).isEqualTo(OrgStore.Outcome.NOT_FOUND);
+        assertThat(await(orgs.accessFacts(null, "bob/d")).repositoryPublic()).isTrue();
+        assertThat(await(orgs.accessFacts(null, "nobody/x")).repositoryPublic()).isFalse();
 
-        assertThat(await(meta.repositories().catalogVisibleTo(null, null, 10))).isEqualTo(new Page(List.of("bob/d"), false));
+        assertThat(await(orgs.catalogFor(null, null, false, null, 10))).isEqualTo(new Page(List.of("bob/d"), false));
         // "alice/" is the namespace: alicex/c is not alice's
-        assertThat(await(meta.repositories().catalogVisibleTo("alice", null, 10)))
+        assertThat(await(orgs.catalogFor("alice", null, false, null, 10)))
                 .isEqualTo(new Page(List.of("alice/a", "alice/b", "bob/d"), false));
-        assertThat(await(meta.repositories().catalogVisibleTo("alice", null, 2)))
+        assertThat(await(orgs.catalogFor("alice", null, false, null, 2)))
                 .isEqualTo(new Page(List.of("alice/a", "alice/b"), true));
-        assertThat(await(meta.repositories().catalogVisibleTo("alice", "alice/b", 2)))
+        assertThat(await(orgs.catalogFor("alice", null, false, "alice/b", 2)))
                 .isEqualTo(new Page(List.of("bob/d"), false));
-        assertThat(await(meta.repositories().catalogVisibleTo("root", null, 10)).items())
+        assertThat(await(orgs.catalogFor("root", null, true, null, 10)).items())
                 .containsExactly("alice/a", "alice/b", "alicex/c", "bob/d", "bob/e", "top");
-        assertThat(await(meta.repositories().catalogVisibleTo(null, "bob/d", 10))).isEqualTo(new Page(List.of(), false));
+        assertThat(await(orgs.catalogFor(null, null, false, "bob/d", 10))).isEqualTo(new Page(List.of(), false));
     }
 
     // ---- accounts ----

@@ -8,11 +8,8 @@ import reactor.core.publisher.Mono;
 final class R2dbcRepositoryStore implements RepositoryStore {
     private final Db db;
 
-    private final OrgAccess access;
-
     R2dbcRepositoryStore(Db db) {
         this.db = db;
-        this.access = new OrgAccess(db);
     }
 
     @Override
@@ -29,34 +26,9 @@ final class R2dbcRepositoryStore implements RepositoryStore {
                 null, last, n);
     }
 
-    /** The catalog of Org mode ({@link OrgAccess#catalog}) for an account, whose admin flag is read first. */
-    @Override
-    public Mono<Page> catalogVisibleTo(String username, String last, int n) {
-        if (username == null) {
-            return access.catalog(null, null, false, last, n);
-        }
-        return db.query("SELECT is_admin FROM accounts WHERE username = $1", row -> row.get(0, Boolean.class), username)
-                .singleOrEmpty()
-                .defaultIfEmpty(false)
-                .flatMap(admin -> access.catalog(username, null, admin, last, n));
-    }
-
     @Override
     public Mono<Boolean> namespaceInUse(String namespace) {
         return db.query("SELECT 1 FROM repositories WHERE namespace = $1 LIMIT 1", row -> Boolean.TRUE, namespace)
                 .count().map(rows -> rows > 0);
-    }
-
-    @Override
-    public Mono<Boolean> isPublic(String name) {
-        return db.query("SELECT is_public FROM repositories WHERE name = $1", row -> row.get(0, Boolean.class), name)
-                .singleOrEmpty()
-                .defaultIfEmpty(false);
-    }
-
-    @Override
-    public Mono<Boolean> setPublic(String name, boolean isPublic) {
-        return db.update("UPDATE repositories SET is_public = $1 WHERE name = $2", isPublic, name)
-                .map(rows -> rows > 0);
     }
 }
