@@ -54,6 +54,19 @@ class StartupIT {
         assertThat(s3).contains("storage.s3").contains("127.0.0.1:" + dead).doesNotContain("hidden-secret");
     }
 
+    @Test
+    void gcAgainstTheH2FileOfARunningRegistrySaysSoAndExits() throws Exception {
+        // an H2 file is open in one process at a time: the command must say what to do instead
+        try (RegistryProcess registry = RegistryProcess.start(dir.resolve("data"))) {
+            String out = run(List.of("gc", "--dry-run"));
+            assertThat(out).contains("in use by another process").contains("stop the registry")
+                    .doesNotContain("Exception");
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + registry.port() + "/v2/")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as("the registry keeps serving").isEqualTo(200);
+        }
+    }
+
     private String run(List<String> args) throws Exception {
         return run(args, Map.of());
     }
