@@ -58,9 +58,11 @@ final class AccessWiring {
 
     /**
      * The access guard of the API, the routes of {@code /token} and {@code /auth/}, housekeeping,
-     * and the periodic reload of the signing keys (to subscribe once the registry is up).
+     * the periodic reload of the signing keys (to subscribe once the registry is up), and who calls
+     * the browsing API.
      */
-    record AccessControl(AccessGuard guard, List<Route> routes, Mono<Void> sweep, Flux<?> keyReloads) {}
+    record AccessControl(AccessGuard guard, List<Route> routes, Mono<Void> sweep, Flux<?> keyReloads,
+                         ManagementApi.Callers browsers) {}
 
     /**
      * With {@code auth.enabled} the token service, account API and guard (signing keys loaded or
@@ -85,7 +87,7 @@ final class AccessWiring {
             }
             ManagementApi.off(List.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
                     HttpMethod.DELETE)).forEach(r -> routes.add(new Route(r.endpoint(), r.method(), r.handler())));
-            return new AccessControl(AccessGuard.open(), routes, Mono.empty(), Flux.empty());
+            return new AccessControl(AccessGuard.open(), routes, Mono.empty(), Flux.empty(), ManagementApi.openCallers());
         }
         KeyReloader reloader;
         try {
@@ -139,7 +141,8 @@ final class AccessWiring {
         // the reads of the key files block: on the file I/O scheduler, never on an event loop
         Flux<?> keyReloads = auth.keysReload().isZero() ? Flux.empty() : reloader.every(auth.keysReload(), files);
         // deferred: each sweep asks for the time anew
-        return new AccessControl(guard, routes, Mono.defer(accounts::deleteExpired).then(), keyReloads);
+        return new AccessControl(guard, routes, Mono.defer(accounts::deleteExpired).then(), keyReloads,
+                ManagementApi.callers(accounts, throttle, responses, json));
     }
 
     /** The bootstrap admin account from {@code auth.admin.*}; bad values stop startup naming the key. */
