@@ -125,6 +125,11 @@ public final class BrowseService {
         if (q != null && q.length() > MAX_QUERY) {
             return Mono.error(OciError.INVALID_REQUEST.exception("q is longer than " + MAX_QUERY + " characters"));
         }
+        requireText("last", last);
+        if (q != null && !q.chars().allMatch(BrowseService::nameCharacter)) {
+            // no name holds it (and PostgreSQL would refuse a NUL in a statement)
+            return Mono.just(new RepositoryPage(List.of(), null));
+        }
         String username = caller.anonymous() || caller.isRobot() ? null : caller.username();
         String robot = caller.isRobot() ? caller.username() : null;
         return orgs.catalogFor(username, robot, caller.admin() && robot == null, last, n, q)
@@ -149,8 +154,13 @@ public final class BrowseService {
     public Mono<TagPage> tags(Principal caller, String name, String contains, TagOrder order, boolean descending,
                               String last, int n) {
         return access(caller, name).then(Mono.defer(() -> {
+            requireText("last", last);
             TagCursor after = cursor(order, last);
             String q = contains == null || contains.isEmpty() ? null : contains;
+            if (q != null && (q.length() > MAX_QUERY || !q.chars().allMatch(BrowseService::tagCharacter))) {
+                // no tag holds it
+                return Mono.just(new TagPage(List.of(), null));
+            }
             return store.tags(name, q, order, descending, after, n + 1).collectList().flatMap(rows -> {
                 List<Tag> page = rows.size() > n ? rows.subList(0, n) : rows;
                 String next = rows.size() > n ? next(order, page.get(page.size() - 1)) : null;
@@ -173,12 +183,36 @@ public final class BrowseService {
         try {
             if (tilde > 0) {
                 long micros = Long.parseLong(last.substring(0, tilde));
-                return new TagCursor(Instant.EPOCH.plus(micros, ChronoUnit.MICROS), last.substring(tilde + 1));
+                Instant at = Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
+                // a time both databases can compare (PostgreSQL refuses years past 294276)
+                if (!at.isBefore(FIRST) && !at.isAfter(LAST)) {
+                    return new TagCursor(at, last.substring(tilde + 1));
+                }
             }
         } catch (NumberFormatException | ArithmeticException | java.time.DateTimeException e) {
             // below
         }
         throw OciError.INVALID_REQUEST.exception("last must be the next of the previous page (sort=pushed)");
+    }
+
+    private static final Instant FIRST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LAST = Instant.parse("9999-12-31T23:59:59Z");
+
+    /** A character a repository name may hold. */
+    private static boolean nameCharacter(int c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == '/';
+    }
+
+    /** A character a tag may hold. */
+    private static boolean tagCharacter(int c) {
+        return nameCharacter(c) && c != '/' || (c >= 'A' && c <= 'Z');
+    }
+
+    /** 400 for a NUL, which no name holds and PostgreSQL refuses in text. */
+    private static void requireText(String field, String value) {
+        if (value != null && value.indexOf('\0') >= 0) {
+            throw OciError.INVALID_REQUEST.exception(field + " must not hold a NUL character");
+        }
     }
 
     static String next(TagOrder order, Tag tag) {

@@ -456,6 +456,32 @@ abstract class BrowseApiContract {
         assertThat(get(alice, base + "/-/tags").path("tags")).hasSize(2);
     }
 
+    @Test
+    void oddInputsAreEmptyAnswersOrClientErrorsNeverServerErrors() {
+        Who alice = auth.signUp("alice");
+        String repo = alice.username() + "/odd";
+        auth.pushImage(alice, repo, "latest");
+        String tags = "/api/v1/repositories/" + repo + "/-/tags";
+        // texts no name or tag can hold: nothing found (PostgreSQL would refuse a NUL in a statement)
+        for (String text : List.of("%00", "a%00b", "%C3%BC", "%F0%9F%90%B3", "A%20B", "%25%5C")) {
+            assertThat(get(alice, "/api/v1/repositories?q=" + text).path("repositories")).as(text).isEmpty();
+            assertThat(get(alice, tags + "?q=" + text).path("tags")).as(text).isEmpty();
+        }
+        expectError(alice, "GET", "/api/v1/repositories?last=a%00", 400, "INVALID_REQUEST");
+        expectError(alice, "GET", tags + "?last=a%00", 400, "INVALID_REQUEST");
+        expectError(alice, "GET", tags + "?sort=pushed&last=1%00~a", 400, "INVALID_REQUEST");
+        // push-order cursors out of any database's range, or not numbers
+        for (String cursor : List.of("999999999999999999~a", "-999999999999999999~a", "99999999999999999999~a", "~a",
+                "x~a", "1")) {
+            expectError(alice, "GET", tags + "?sort=pushed&last=" + q(cursor), 400, "INVALID_REQUEST");
+        }
+        // the extremes that are in range page fine
+        assertThat(get(alice, tags + "?sort=pushed&last=" + q("253402300799000000~zzz")).path("tags")).isEmpty();
+        assertThat(texts(get(alice, tags + "?sort=pushed&last=" + q("-62135596800000000~a")).path("tags"), "name"))
+                .containsExactly("latest");
+        assertThat(get(alice, tags + "?last=" + q("\uD83D\uDC33")).path("tags")).isEmpty();
+    }
+
     // --- deletes ---
 
     @Test
