@@ -40,7 +40,7 @@ public final class ManagementApi {
 
     /** Who calls the browsing API; anonymous callers are answered too. */
     @FunctionalInterface
-    public interface Callers {
+    interface Callers {
         Mono<Principal> of(HttpServerRequest request);
     }
 
@@ -57,10 +57,10 @@ public final class ManagementApi {
     private ManagementApi() {
     }
 
-    /** Every route of the API, with access control on. */
+    /** Every route of the API, with access control on; the browsing API's on {@code browse}. */
     public static List<Route> routes(Accounts accounts, Users users, Organizations organizations, Robots robots,
                                      RepositoryAccess repositories, Throttle throttle, Responses responses,
-                                     ObjectMapper json) {
+                                     ObjectMapper json, BrowseService browse) {
         ManagementSupport support = new ManagementSupport(accounts, throttle, responses, json);
         OrgHandlers orgs = new OrgHandlers(support, organizations, json);
         RobotHandlers robot = new RobotHandlers(support, robots);
@@ -104,14 +104,16 @@ public final class ManagementApi {
         routes.add(new Route(Endpoint.API_USER, HttpMethod.DELETE, user.delete()));
         routes.add(new Route(Endpoint.API_USER_PASSWORD, HttpMethod.PUT, user.resetPassword()));
         routes.add(new Route(Endpoint.API_OWN_PASSWORD, HttpMethod.PUT, user.changeOwn()));
+        routes.addAll(browse(browse, callers(support, throttle), responses));
         return routes;
     }
 
     /**
      * With access control off: the same routes and methods, each answering that the API needs
-     * access control (404, as the account API does), and the document.
+     * access control (404, as the account API does), and the document; but the browsing API
+     * answers, on {@code browse}, everyone seeing everything.
      */
-    public static List<Route> off(List<HttpMethod> methods) {
+    public static List<Route> off(List<HttpMethod> methods, BrowseService browse, Responses responses) {
         Handler off = (request, response, route) -> Mono.error(io.openregistry.oci.OciError.UNSUPPORTED.exception(404,
                 "access control is off on this registry (auth.enabled: false): there is no management API"));
         List<Route> routes = new ArrayList<>();
@@ -121,14 +123,13 @@ public final class ManagementApi {
                 methods.forEach(m -> routes.add(new Route(e, m, off)));
             }
         }
+        // after the loop: GET of a repository is the browsing API's
+        routes.addAll(browse(browse, request -> Mono.just(OPEN), responses));
         return routes;
     }
 
-    /**
-     * The browsing API's routes (README, "Browsing API"), with access control on or off; their
-     * callers resolved by {@code callers} ({@link #callers} or {@link #openCallers}).
-     */
-    public static List<Route> browse(BrowseService browse, Callers callers, Responses responses) {
+    /** The browsing API's routes (README, "The browsing API"), their callers resolved by {@code callers}. */
+    private static List<Route> browse(BrowseService browse, Callers callers, Responses responses) {
         BrowseHandlers handlers = new BrowseHandlers(browse, callers, responses);
         return List.of(new Route(Endpoint.API_REPOSITORIES, HttpMethod.GET, handlers.repositories()),
                 new Route(Endpoint.API_REPOSITORY, HttpMethod.GET, handlers.repository()),
@@ -145,8 +146,7 @@ public final class ManagementApi {
      * when the request carries no credentials at all. Every request counts against the address's
      * request budget, anonymous ones too.
      */
-    public static Callers callers(Accounts accounts, Throttle throttle, Responses responses, ObjectMapper json) {
-        ManagementSupport support = new ManagementSupport(accounts, throttle, responses, json);
+    private static Callers callers(ManagementSupport support, Throttle throttle) {
         return request -> Mono.defer(() -> {
             if (Credentials.present(request) || hasSessionCookie(request)) {
                 return support.caller(request);
@@ -154,11 +154,6 @@ public final class ManagementApi {
             throttle.admit(Credentials.address(request));
             return Mono.just(Principal.ANONYMOUS);
         });
-    }
-
-    /** The callers of the browsing API with access control off: everyone may see and delete everything. */
-    public static Callers openCallers() {
-        return request -> Mono.just(OPEN);
     }
 
     /** Whether the request carries the web app's session cookie (which the caller resolution checks). */
