@@ -434,8 +434,15 @@ abstract class BrowseApiContract {
             expectError(who, "DELETE", base + "/-/manifests/" + indexDigest, 404, "NAME_UNKNOWN");
             assertThat(pages(who, "/api/v1/repositories?q=" + q(image.repo()))).isEmpty();
         }
-        // wrong credentials are a 401, not an anonymous answer
+        // wrong credentials are a 401, not an anonymous answer; so is a web session cookie that is no live session
         Oci.assertError(call(new Who(alice.username(), "wrong-password"), "GET", base), 401, "UNAUTHORIZED");
+        HttpResponse<byte[]> stale = auth.client.send("GET", "/api/v1/repositories?q=x", null,
+                "Cookie", "theme=dark; openregistry_session=not-a-session");
+        openApi.assertDocumented("GET", "/api/v1/repositories", stale);
+        Oci.assertError(stale, 401, "UNAUTHORIZED");
+        // another cookie alone is anonymous
+        assertThat(auth.client.send("GET", "/api/v1/repositories?q=x", null, "Cookie", "theme=dark").statusCode())
+                .isEqualTo(200);
 
         // public: anyone reads, only the owner deletes
         Oci.json(auth.client.send("PATCH", base, AuthFixture.json("visibility", "public"),
