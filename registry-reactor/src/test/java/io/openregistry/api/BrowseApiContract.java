@@ -291,6 +291,20 @@ abstract class BrowseApiContract {
         assertThat(sbom.path("config").path("created").isNull()).isTrue();
         assertThat(sbom.path("layers").path(0).path("media_type").asText()).isEqualTo("application/spdx+json");
 
+        // referrers grouped by artifact type: a signature pushed later comes first
+        Pusher p = new Pusher(alice, image.repo());
+        byte[] empty = "{}".getBytes(StandardCharsets.UTF_8);
+        byte[] signature = Oci.random(64);
+        p.blob(signature);
+        String signatureType = "application/vnd.dev.cosign.artifact.sig.v1+json";
+        byte[] signed = ("{\"schemaVersion\":2,\"mediaType\":\"" + Oci.OCI_MANIFEST + "\",\"artifactType\":\""
+                + signatureType + "\",\"config\":" + Oci.descriptor(EMPTY, empty) + ",\"layers\":["
+                + Oci.descriptor("application/octet-stream", signature) + "],\"subject\":"
+                + Oci.descriptor(Oci.OCI_INDEX, image.index()) + "}").getBytes(StandardCharsets.UTF_8);
+        p.manifest(Oci.digest(signed), Oci.OCI_MANIFEST, signed);
+        assertThat(texts(get(alice, base + "/-/manifests/v1").path("referrers"), "artifact_type"))
+                .containsExactly(signatureType, SBOM);
+
         // missing things
         expectError(alice, "GET", base + "/-/manifests/nope", 404, "MANIFEST_UNKNOWN");
         expectError(alice, "GET", base + "/-/manifests/sha256:" + "0".repeat(64), 404, "MANIFEST_UNKNOWN");
