@@ -11,6 +11,8 @@ import io.openregistry.auth.Throttle;
 import io.openregistry.http.Endpoint;
 import io.openregistry.http.Handler;
 import io.openregistry.http.Responses;
+import io.openregistry.oci.OciError;
+import io.openregistry.oci.OciException;
 import io.openregistry.org.Organizations;
 import io.openregistry.org.RepositoryAccess;
 import io.openregistry.org.Robots;
@@ -114,7 +116,7 @@ public final class ManagementApi {
      * answers, on {@code browse}, everyone seeing everything.
      */
     public static List<Route> off(List<HttpMethod> methods, BrowseService browse, Responses responses) {
-        Handler off = (request, response, route) -> Mono.error(io.openregistry.oci.OciError.UNSUPPORTED.exception(404,
+        Handler off = (request, response, route) -> Mono.error(OciError.UNSUPPORTED.exception(404,
                 "access control is off on this registry (auth.enabled: false): there is no management API"));
         List<Route> routes = new ArrayList<>();
         routes.add(new Route(Endpoint.API_OPENAPI, HttpMethod.GET, openApi()));
@@ -142,14 +144,24 @@ public final class ManagementApi {
 
     /**
      * The callers of the browsing API with access control on: as the management API's (a session,
-     * Basic with a password, or whatever {@code ManagementSupport.caller} accepts), or anonymous
-     * when the request carries no credentials at all. Every request counts against the address's
-     * request budget, anonymous ones too.
+     * Basic with a password, or the web app's session cookie: whatever {@code ManagementSupport.caller}
+     * accepts), or anonymous when the request carries no credentials at all. A session cookie that
+     * is no live session (signed out in another tab, expired, ended by a password change) on a read
+     * is anonymous too: the page shows what a signed-out visitor sees rather than an error it cannot
+     * clear (the cookie is HttpOnly); a change still needs a live session, and wrong credentials in
+     * an Authorization header stay a 401. Every request counts against the address's request
+     * budget, anonymous ones too.
      */
     private static Callers callers(ManagementSupport support, Throttle throttle) {
         return request -> Mono.defer(() -> {
-            if (Credentials.present(request) || hasSessionCookie(request)) {
+            if (Credentials.present(request)) {
                 return support.caller(request);
+            }
+            if (hasSessionCookie(request)) {
+                Mono<Principal> caller = support.caller(request);
+                boolean read = request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD;
+                return read ? caller.onErrorResume(e -> e instanceof OciException oci && oci.code() == OciError.UNAUTHORIZED,
+                        e -> Mono.just(Principal.ANONYMOUS)) : caller;
             }
             throttle.admit(Credentials.address(request));
             return Mono.just(Principal.ANONYMOUS);

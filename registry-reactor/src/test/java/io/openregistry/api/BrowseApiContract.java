@@ -448,15 +448,20 @@ abstract class BrowseApiContract {
             expectError(who, "DELETE", base + "/-/manifests/" + indexDigest, 404, "NAME_UNKNOWN");
             assertThat(pages(who, "/api/v1/repositories?q=" + q(image.repo()))).isEmpty();
         }
-        // wrong credentials are a 401, not an anonymous answer; so is a web session cookie that is no live session
+        // wrong credentials are a 401, not an anonymous answer
         Oci.assertError(call(new Who(alice.username(), "wrong-password"), "GET", base), 401, "UNAUTHORIZED");
-        HttpResponse<byte[]> stale = auth.client.send("GET", "/api/v1/repositories?q=x", null,
-                "Cookie", "theme=dark; openregistry_session=not-a-session");
-        openApi.assertDocumented("GET", "/api/v1/repositories", stale);
-        Oci.assertError(stale, 401, "UNAUTHORIZED");
-        // another cookie alone is anonymous
-        assertThat(auth.client.send("GET", "/api/v1/repositories?q=x", null, "Cookie", "theme=dark").statusCode())
-                .isEqualTo(200);
+        // a web session cookie that is no live session (signed out elsewhere, expired) reads as
+        // anonymous, whatever other cookies come along; a change with it is a 401
+        for (String cookie : List.of("openregistry_session=not-a-session", "theme=dark; openregistry_session=x",
+                "theme=dark")) {
+            HttpResponse<byte[]> stale = auth.client.send("GET", base, null, "Cookie", cookie);
+            openApi.assertDocumented("GET", "/api/v1/repositories/{name}", stale);
+            Oci.assertError(stale, 404, "NAME_UNKNOWN");
+        }
+        HttpResponse<byte[]> change = auth.client.send("DELETE", base + "/-/tags/v1", null, "Cookie",
+                "openregistry_session=not-a-session");
+        openApi.assertDocumented("DELETE", "/api/v1/repositories/{name}/-/tags/{tag}", change);
+        Oci.assertError(change, 401, "UNAUTHORIZED");
 
         // public: anyone reads, only the owner deletes
         Oci.json(auth.client.send("PATCH", base, AuthFixture.json("visibility", "public"),
@@ -474,6 +479,9 @@ abstract class BrowseApiContract {
             expectError(who, "DELETE", base + "/-/tags/v1", 403, "DENIED");
             expectError(who, "DELETE", base + "/-/manifests/" + indexDigest, 403, "DENIED");
         }
+        HttpResponse<byte[]> stale = auth.client.send("GET", base, null, "Cookie", "openregistry_session=not-a-session");
+        assertThat(stale.statusCode()).isEqualTo(200);
+        assertThat(Oci.json(stale).path("can").path("delete").asBoolean()).isFalse();
         assertThat(get(alice, base + "/-/tags").path("tags")).hasSize(2);
     }
 
