@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.http.HttpMethod;
 import io.openregistry.api.AccountHandlers;
 import io.openregistry.api.ManagementApi;
+import io.openregistry.content.BrowseService;
 import io.openregistry.auth.NamespaceRules;
 import io.openregistry.metadata.OrgStore;
 import io.openregistry.org.AccessPolicyDecisions;
@@ -57,8 +58,8 @@ final class AccessWiring {
     record Route(Endpoint endpoint, HttpMethod method, Handler handler) {}
 
     /**
-     * The access guard of the API, the routes of {@code /token} and {@code /auth/}, housekeeping,
-     * and the periodic reload of the signing keys (to subscribe once the registry is up).
+     * The access guard of the API, the routes of {@code /token}, {@code /auth/} and {@code /api/v1/},
+     * housekeeping, and the periodic reload of the signing keys (to subscribe once the registry is up).
      */
     record AccessControl(AccessGuard guard, List<Route> routes, Mono<Void> sweep, Flux<?> keyReloads) {}
 
@@ -72,7 +73,8 @@ final class AccessWiring {
     static AccessControl build(Config.Auth auth, Config.Namespaces namespaces, R2dbcMetadata metadata,
                                Responses responses, ObjectMapper json, Scheduler hashing, Scheduler files,
                                MeterRegistry meters,
-                               java.util.function.Function<Boolean, Mono<java.util.Map<String, Object>>> gc) {
+                               java.util.function.Function<Boolean, Mono<java.util.Map<String, Object>>> gc,
+                               BrowseService browse) {
         List<Route> routes = new ArrayList<>();
         if (!auth.enabled()) {
             Handler off = (request, response, route) -> Mono.error(OciError.UNSUPPORTED.exception(404,
@@ -84,7 +86,7 @@ final class AccessWiring {
                 }
             }
             ManagementApi.off(List.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
-                    HttpMethod.DELETE)).forEach(r -> routes.add(new Route(r.endpoint(), r.method(), r.handler())));
+                    HttpMethod.DELETE), browse, responses).forEach(r -> routes.add(new Route(r.endpoint(), r.method(), r.handler())));
             return new AccessControl(AccessGuard.open(), routes, Mono.empty(), Flux.empty());
         }
         KeyReloader reloader;
@@ -128,7 +130,8 @@ final class AccessWiring {
         ManagementPolicy decisions = new AccessPolicyDecisions(policy, orgs);
         Users users = new Users(metadata.accounts(), orgs, accounts, decisions);
         ManagementApi.routes(accounts, users, new Organizations(orgs, metadata.repositories(), decisions, rules, clock),
-                        new Robots(orgs, decisions, clock), new RepositoryAccess(orgs, decisions), throttle, responses, json)
+                        new Robots(orgs, decisions, clock), new RepositoryAccess(orgs, decisions), throttle, responses, json,
+                        browse)
                 .forEach(r -> routes.add(new Route(r.endpoint(), r.method(), r.handler())));
         TokenVerifier verifier = new TokenVerifier(keys, auth.issuer(), auth.service(), clock, TokenVerifier.DEFAULT_SKEW);
         AccessGuard guard = AccessGuard.tokens(verifier, auth.service(), auth.realm(), auth.tokenTtl(), meters);
