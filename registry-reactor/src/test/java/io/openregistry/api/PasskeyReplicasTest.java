@@ -110,6 +110,39 @@ class PasskeyReplicasTest {
     }
 
     @Test
+    void removingAnAccountsLastTwoPasskeysAtOnceOnTwoReplicasLeavesOne() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            SoftAuthenticator first = new SoftAuthenticator(ORIGIN);
+            Session s = a.signUp(name("last"), first);
+            SoftAuthenticator second = new SoftAuthenticator(ORIGIN);
+            assertThat(b.add(s, second, null).statusCode()).isEqualTo(201);
+            CountDownLatch go = new CountDownLatch(1);
+            List<CompletableFuture<Integer>> results = new ArrayList<>();
+            List<PasskeyFixture> replicaList = List.of(a, b);
+            List<SoftAuthenticator> keys = List.of(first, second);
+            for (int i = 0; i < 2; i++) {
+                PasskeyFixture replica = replicaList.get(i);
+                String id = keys.get(i).id();
+                results.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return replica.client.send("DELETE", "/auth/passkeys/" + id, null, s.headers()).statusCode();
+                }));
+            }
+            go.countDown();
+            List<Integer> statuses = new ArrayList<>();
+            for (CompletableFuture<Integer> f : results) {
+                statuses.add(f.get());
+            }
+            assertThat(statuses).as("round " + round).containsExactlyInAnyOrder(204, 409);
+            assertThat(json(a.client.get("/auth/passkeys", s.cookieOnly())).path("passkeys")).hasSize(1);
+        }
+    }
+
+    @Test
     void anExpiredChallengeIsRefused() throws Exception {
         SoftAuthenticator key = new SoftAuthenticator(ORIGIN);
         a.signUp(name("late"), key);
