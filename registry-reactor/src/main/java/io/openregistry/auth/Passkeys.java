@@ -381,8 +381,9 @@ public final class Passkeys {
             case "BadBackupEligibleFlagException" -> "backup eligibility changed";
             case "IllegalBackupStateException" -> "illegal backup state";
             case "NotAllowedAlgorithmException" -> "algorithm not allowed";
-            default -> e instanceof IllegalArgumentException || name.contains("DataConversion")
-                    ? "malformed credential" : name;
+            // another check of the library names itself; anything else is input it could not read
+            default -> e.getClass().getName().startsWith("com.webauthn4j.verifier.exception.") ? name
+                    : "malformed credential";
         };
     }
 

@@ -263,6 +263,41 @@ abstract class PasskeyApiContract {
     }
 
     @Test
+    void malformedCredentialsAreClientErrorsNeverServerErrors() {
+        SoftAuthenticator key = new SoftAuthenticator(web.origin());
+        web.signUp(name("junk"), key);
+        List<String> junk = List.of("{}", "{\"id\":\"" + key.id() + "\"}",
+                "{\"id\":\"" + key.id() + "\",\"type\":\"public-key\",\"response\":{}}",
+                "{\"id\":\"" + key.id() + "\",\"rawId\":\"" + key.id() + "\",\"type\":\"public-key\","
+                        + "\"response\":{\"clientDataJSON\":\"!!\",\"authenticatorData\":\"AAAA\",\"signature\":\"AAAA\"}}",
+                "{\"id\":7}");
+        for (String credential : junk) {
+            JsonNode o = web.signInOptions();
+            ObjectNode body = Oci.JSON.createObjectNode().put("flow", o.path("flow").asText());
+            try {
+                body.set("credential", Oci.JSON.readTree(credential));
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+            HttpResponse<byte[]> r = web.post("/auth/passkeys/authentication", body);
+            assertError(r, 401, "UNAUTHORIZED");
+            JsonNode ro = json(web.signUpOptions(name("junk")));
+            ObjectNode reg = Oci.JSON.createObjectNode().put("flow", ro.path("flow").asText());
+            try {
+                reg.set("credential", Oci.JSON.readTree(credential));
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+            assertError(web.post("/auth/passkeys/registration", reg), 400, "INVALID_REQUEST");
+        }
+        // not an object, or an unknown field
+        assertError(web.post("/auth/passkeys/authentication", object("flow", "f", "credential", "text")), 400,
+                "INVALID_REQUEST");
+        assertError(web.post("/auth/passkeys/authentication", object("flow", "f", "extra", "x")), 400,
+                "INVALID_REQUEST");
+    }
+
+    @Test
     void signCounterRegressionIsRefused() {
         SoftAuthenticator key = new SoftAuthenticator(web.origin());
         web.signUp(name("counter"), key);
