@@ -446,5 +446,14 @@ abstract class PasskeyApiContract {
         JsonNode o = web.signInOptions();
         assertError(web.authenticate(o.path("flow").asText(), key.get(o.path("publicKey"))), 401, "UNAUTHORIZED");
         assertError(client.get("/auth/session", s.cookieOnly()), 401, "UNAUTHORIZED");
+        // deleted: its passkeys go with it
+        HttpResponse<byte[]> deleted = client.send("DELETE", "/api/v1/users/" + s.username(), null, admin.basic());
+        assertThat(deleted.statusCode()).as(text(deleted)).isEqualTo(204);
+        JsonNode again = web.signInOptions();
+        HttpResponse<byte[]> gone = web.authenticate(again.path("flow").asText(), key.get(again.path("publicKey")));
+        assertError(gone, 401, "UNAUTHORIZED");
+        assertThat(text(gone)).contains("unknown credential");
+        // and the name can be signed up for again, with a new passkey
+        assertThat(web.signUp(s.username(), new SoftAuthenticator(web.origin())).username()).isEqualTo(s.username());
     }
 }
