@@ -42,6 +42,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -60,10 +61,8 @@ public final class Passkeys {
     private static final Logger log = LoggerFactory.getLogger(Passkeys.class);
     public static final int MAX_NAME = 64;
     private static final int MAX_CREDENTIAL_JSON = 32 * 1024;
-    private static final List<PublicKeyCredentialParameters> ALGORITHMS = List.of(
-            new PublicKeyCredentialParameters(PublicKeyCredentialType.PUBLIC_KEY, COSEAlgorithmIdentifier.ES256),
-            new PublicKeyCredentialParameters(PublicKeyCredentialType.PUBLIC_KEY, COSEAlgorithmIdentifier.EdDSA),
-            new PublicKeyCredentialParameters(PublicKeyCredentialType.PUBLIC_KEY, COSEAlgorithmIdentifier.RS256));
+    /** COSE ids of the accepted key algorithms, in the order offered: ES256, EdDSA, RS256. */
+    private static final List<Long> ALGORITHM_IDS = List.of(-7L, -8L, -257L);
 
     private final PasskeyStore store;
     private final AccountStore accounts;
@@ -74,10 +73,23 @@ public final class Passkeys {
     private final String rpId;
     private final String rpName;
     private final Duration challengeTtl;
-    private final ObjectConverter converter = new ObjectConverter();
-    private final WebAuthnManager manager = WebAuthnManager.createNonStrictWebAuthnManager(converter);
-    private final AttestedCredentialDataConverter credentialData = new AttestedCredentialDataConverter(converter);
-    private final AuthenticatorTransportConverter transports = new AuthenticatorTransportConverter();
+    /**
+     * The library, made on first use off the event loops and kept: building it loads Jackson 3 and
+     * takes about half a second, which a registry start should not pay when nobody uses passkeys.
+     */
+    private final Mono<Engine> engine = Mono.fromCallable(Engine::new).subscribeOn(Schedulers.boundedElastic()).cache();
+
+    /** webauthn4j's objects, thread-safe and reusable. */
+    private static final class Engine {
+        final List<PublicKeyCredentialParameters> algorithms = ALGORITHM_IDS.stream()
+                .map(id -> new PublicKeyCredentialParameters(PublicKeyCredentialType.PUBLIC_KEY,
+                        COSEAlgorithmIdentifier.create(id)))
+                .toList();
+        final ObjectConverter converter = new ObjectConverter();
+        final WebAuthnManager manager = WebAuthnManager.createNonStrictWebAuthnManager(converter);
+        final AttestedCredentialDataConverter credentialData = new AttestedCredentialDataConverter(converter);
+        final AuthenticatorTransportConverter transports = new AuthenticatorTransportConverter();
+    }
 
     /** The first half of a ceremony: its id and the options for the browser's {@code navigator.credentials}. */
     public record Options(String flow, Map<String, Object> publicKey) {}
@@ -158,13 +170,15 @@ public final class Passkeys {
         }
         return take(flow, caller == null ? Ceremony.SIGNUP : Ceremony.ADD)
                 .switchIfEmpty(Mono.error(() -> notRegistered("unknown, used or expired registration flow")))
-                .flatMap(c -> {
+                .zipWith(engine)
+                .flatMap(t -> {
+                    Challenge c = t.getT1();
                     if (caller != null && !caller.username().equals(c.username())) {
                         return Mono.error(notRegistered("the registration flow belongs to another account"));
                     }
                     Passkey passkey;
                     try {
-                        passkey = verifyRegistration(c, credentialJson, origins, label);
+                        passkey = verifyRegistration(t.getT2(), c, credentialJson, origins, label);
                     } catch (RuntimeException e) {
                         return Mono.error(e);
                     }
@@ -191,11 +205,14 @@ public final class Passkeys {
     public Mono<Principal> authenticate(String flow, String credentialJson, Set<String> origins, String address) {
         return take(flow, Ceremony.SIGNIN)
                 .switchIfEmpty(Mono.error(() -> rejected(address, "unknown, used or expired sign-in flow")))
-                .flatMap(c -> {
+                .zipWith(engine)
+                .flatMap(t -> {
+                    Challenge c = t.getT1();
+                    Engine e = t.getT2();
                     String id;
                     try {
-                        id = credentialId(credentialJson);
-                    } catch (RuntimeException e) {
+                        id = credentialId(e, credentialJson);
+                    } catch (RuntimeException malformed) {
                         return Mono.error(rejected(address, "malformed credential"));
                     }
                     return store.passkey(id)
@@ -203,18 +220,18 @@ public final class Passkeys {
                             .flatMap(passkey -> accounts.find(passkey.username())
                                     .switchIfEmpty(Mono.error(() -> rejected(address, "unknown credential")))
                                     .zipWith(store.userHandle(passkey.username()).defaultIfEmpty(""))
-                                    .flatMap(t -> signIn(c, passkey, t.getT1(), t.getT2(), credentialJson, origins,
-                                            address)));
+                                    .flatMap(a -> signIn(e, c, passkey, a.getT1(), a.getT2(), credentialJson,
+                                            origins, address)));
                 });
     }
 
-    private Mono<Principal> signIn(Challenge c, Passkey passkey, Account account, String userHandle, String json,
-                                   Set<String> origins, String address) {
+    private Mono<Principal> signIn(Engine e, Challenge c, Passkey passkey, Account account, String userHandle,
+                                   String json, Set<String> origins, String address) {
         AuthenticationData data;
         try {
-            data = verifyAssertion(c, passkey, json, origins);
-        } catch (Rejected e) {
-            return Mono.error(rejected(address, e.getMessage()));
+            data = verifyAssertion(e, c, passkey, json, origins);
+        } catch (Rejected rejection) {
+            return Mono.error(rejected(address, rejection.getMessage()));
         }
         // discoverable: the authenticator must name the account, and it must be the passkey's
         if (data.getUserHandle() == null || !base64Url(data.getUserHandle()).equals(userHandle)) {
@@ -292,8 +309,8 @@ public final class Passkeys {
         pk.put("rp", Map.of("id", rpId, "name", rpName));
         pk.put("user", Map.of("id", c.userHandle(), "name", c.username(), "displayName", c.username()));
         List<Map<String, Object>> params = new ArrayList<>();
-        for (PublicKeyCredentialParameters p : ALGORITHMS) {
-            params.add(Map.of("type", "public-key", "alg", p.getAlg().getValue()));
+        for (Long alg : ALGORITHM_IDS) {
+            params.add(Map.of("type", "public-key", "alg", alg));
         }
         pk.put("pubKeyCredParams", params);
         Map<String, Object> selection = new LinkedHashMap<>();
@@ -308,14 +325,14 @@ public final class Passkeys {
         return pk;
     }
 
-    private Passkey verifyRegistration(Challenge c, String json, Set<String> origins, String label) {
+    private Passkey verifyRegistration(Engine e, Challenge c, String json, Set<String> origins, String label) {
         checkSize(json, false);
         RegistrationData data;
         try {
-            data = manager.verifyRegistrationResponseJSON(json, new RegistrationParameters(
-                    server(origins, c.challenge()), ALGORITHMS, true, true));
-        } catch (RuntimeException e) {
-            throw notRegistered(reason(e));
+            data = e.manager.verifyRegistrationResponseJSON(json, new RegistrationParameters(
+                    server(origins, c.challenge()), e.algorithms, true, true));
+        } catch (RuntimeException failure) {
+            throw notRegistered(reason(failure));
         }
         AuthenticatorData<RegistrationExtensionAuthenticatorOutput> ad = data.getAttestationObject().getAuthenticatorData();
         AttestedCredentialData acd = ad.getAttestedCredentialData();
@@ -323,22 +340,22 @@ public final class Passkeys {
             throw notRegistered("no attested credential data");
         }
         String transportList = data.getTransports() == null || data.getTransports().isEmpty() ? null
-                : String.join(",", new java.util.TreeSet<>(transports.convertSetToStringSet(data.getTransports())));
-        return new Passkey(base64Url(acd.getCredentialId()), c.username(), label, credentialData.convert(acd),
+                : String.join(",", new java.util.TreeSet<>(e.transports.convertSetToStringSet(data.getTransports())));
+        return new Passkey(base64Url(acd.getCredentialId()), c.username(), label, e.credentialData.convert(acd),
                 ad.getSignCount(), ad.isFlagUV(), ad.isFlagBE(), ad.isFlagBS(), transportList, now(), null);
     }
 
-    private AuthenticationData verifyAssertion(Challenge c, Passkey p, String json, Set<String> origins) {
+    private AuthenticationData verifyAssertion(Engine e, Challenge c, Passkey p, String json, Set<String> origins) {
         checkSize(json, true);
         try {
             CredentialRecordImpl record = new CredentialRecordImpl(new NoneAttestationStatement(), p.uvInitialized(),
-                    p.backupEligible(), p.backedUp(), p.signCount(), credentialData.convert(p.credentialData()),
+                    p.backupEligible(), p.backedUp(), p.signCount(), e.credentialData.convert(p.credentialData()),
                     null, null, null, p.transports() == null ? null
-                    : transports.convertSet(Set.of(p.transports().split(","))));
-            return manager.verifyAuthenticationResponseJSON(json, new AuthenticationParameters(
+                    : e.transports.convertSet(Set.of(p.transports().split(","))));
+            return e.manager.verifyAuthenticationResponseJSON(json, new AuthenticationParameters(
                     server(origins, c.challenge()), record, null, true, true));
-        } catch (RuntimeException e) {
-            throw new Rejected(reason(e));
+        } catch (RuntimeException failure) {
+            throw new Rejected(reason(failure));
         }
     }
 
@@ -351,9 +368,9 @@ public final class Passkeys {
     }
 
     /** The credential id the browser's answer names (its {@code id}), to find the stored passkey. */
-    private String credentialId(String json) {
+    private static String credentialId(Engine e, String json) {
         checkSize(json, true);
-        JsonNode node = converter.getJsonMapper().readTree(json);
+        JsonNode node = e.converter.getJsonMapper().readTree(json);
         JsonNode id = node == null ? null : node.get("id");
         if (id == null || !id.isString() || id.asString().isEmpty() || id.asString().length() > 1400) {
             throw new IllegalArgumentException("no credential id");
