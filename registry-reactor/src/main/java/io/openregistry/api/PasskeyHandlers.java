@@ -64,7 +64,8 @@ public final class PasskeyHandlers {
 
     /**
      * {@code GET /auth/session} → {@code {"username","admin","has_password","passkeys","csrf_token"}},
-     * or 401 without a live session cookie (the cookie only: this is the web app asking who it is).
+     * or 401 without a live session cookie (the cookie only: this is the web app asking who it is);
+     * a dead cookie is cleared with that 401.
      */
     public Handler current() {
         return (request, response, route) -> {
@@ -75,7 +76,12 @@ public final class PasskeyHandlers {
                 return Mono.error(OciError.UNAUTHORIZED.exception("not signed in"));
             }
             return accounts.webSession(secret)
-                    .switchIfEmpty(Mono.error(() -> OciError.UNAUTHORIZED.exception("not signed in")))
+                    // a dead cookie (signed out in another tab, password changed): the page cannot clear
+                    // an HttpOnly cookie itself, so this answer does, and the browser stops sending it
+                    .switchIfEmpty(Mono.error(() -> {
+                        web.clearCookie(request, response);
+                        return OciError.UNAUTHORIZED.exception("not signed in");
+                    }))
                     .flatMap(p -> accounts.account(p.username())
                             .switchIfEmpty(Mono.error(() -> OciError.UNAUTHORIZED.exception("not signed in")))
                             .zipWith(passkeys.count(p.username())))
