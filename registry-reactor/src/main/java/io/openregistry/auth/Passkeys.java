@@ -1,24 +1,5 @@
 package io.openregistry.auth;
 
-import com.webauthn4j.WebAuthnManager;
-import com.webauthn4j.converter.AttestedCredentialDataConverter;
-import com.webauthn4j.converter.AuthenticatorTransportConverter;
-import com.webauthn4j.converter.util.ObjectConverter;
-import com.webauthn4j.credential.CredentialRecordImpl;
-import com.webauthn4j.data.AuthenticationData;
-import com.webauthn4j.data.AuthenticationParameters;
-import com.webauthn4j.data.PublicKeyCredentialParameters;
-import com.webauthn4j.data.PublicKeyCredentialType;
-import com.webauthn4j.data.RegistrationData;
-import com.webauthn4j.data.RegistrationParameters;
-import com.webauthn4j.data.attestation.authenticator.AttestedCredentialData;
-import com.webauthn4j.data.attestation.authenticator.AuthenticatorData;
-import com.webauthn4j.data.attestation.statement.COSEAlgorithmIdentifier;
-import com.webauthn4j.data.attestation.statement.NoneAttestationStatement;
-import com.webauthn4j.data.client.Origin;
-import com.webauthn4j.data.client.challenge.DefaultChallenge;
-import com.webauthn4j.data.extension.authenticator.RegistrationExtensionAuthenticatorOutput;
-import com.webauthn4j.server.ServerProperty;
 import io.openregistry.metadata.AccountStore;
 import io.openregistry.metadata.AccountStore.Account;
 import io.openregistry.metadata.PasskeyStore;
@@ -32,18 +13,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
-import tools.jackson.databind.JsonNode;
 
 /**
  * Passkeys (WebAuthn, with webauthn4j): sign-up with a passkey and no password, sign-in with a
@@ -54,15 +32,12 @@ import tools.jackson.databind.JsonNode;
  * authenticator vendor, we only need the key), the signature counter must grow unless both sides
  * are zero (synced passkeys send zero), and the backup-eligible flag must not change.
  *
- * <p>webauthn4j (and the Jackson 3 it brings) stays inside this class: callers hand in the
- * browser's JSON as text and get our own records back.
+ * <p>The checks themselves are {@link WebAuthn}'s (the one class that knows webauthn4j): callers
+ * hand in the browser's JSON as text and get our own records back.
  */
 public final class Passkeys {
     private static final Logger log = LoggerFactory.getLogger(Passkeys.class);
     public static final int MAX_NAME = 64;
-    private static final int MAX_CREDENTIAL_JSON = 32 * 1024;
-    /** COSE ids of the accepted key algorithms, in the order offered: ES256, EdDSA, RS256. */
-    private static final List<Long> ALGORITHM_IDS = List.of(-7L, -8L, -257L);
 
     private final PasskeyStore store;
     private final AccountStore accounts;
@@ -74,22 +49,11 @@ public final class Passkeys {
     private final String rpName;
     private final Duration challengeTtl;
     /**
-     * The library, made on first use off the event loops and kept: building it loads Jackson 3 and
-     * takes about half a second, which a registry start should not pay when nobody uses passkeys.
+     * The checks, made on first use off the event loops and kept: building them loads webauthn4j
+     * and Jackson 3, about half a second, which a registry start should not pay when nobody uses
+     * passkeys.
      */
-    private final Mono<Engine> engine = Mono.fromCallable(Engine::new).subscribeOn(Schedulers.boundedElastic()).cache();
-
-    /** webauthn4j's objects, thread-safe and reusable. */
-    private static final class Engine {
-        final List<PublicKeyCredentialParameters> algorithms = ALGORITHM_IDS.stream()
-                .map(id -> new PublicKeyCredentialParameters(PublicKeyCredentialType.PUBLIC_KEY,
-                        COSEAlgorithmIdentifier.create(id)))
-                .toList();
-        final ObjectConverter converter = new ObjectConverter();
-        final WebAuthnManager manager = WebAuthnManager.createNonStrictWebAuthnManager(converter);
-        final AttestedCredentialDataConverter credentialData = new AttestedCredentialDataConverter(converter);
-        final AuthenticatorTransportConverter transports = new AuthenticatorTransportConverter();
-    }
+    private final Mono<WebAuthn> webAuthn;
 
     /** The first half of a ceremony: its id and the options for the browser's {@code navigator.credentials}. */
     public record Options(String flow, Map<String, Object> publicKey) {}
@@ -115,6 +79,7 @@ public final class Passkeys {
         this.rpId = rpId;
         this.rpName = rpName;
         this.challengeTtl = challengeTtl;
+        this.webAuthn = Mono.fromCallable(() -> new WebAuthn(rpId)).subscribeOn(Schedulers.boundedElastic()).cache();
     }
 
     /**
@@ -170,18 +135,20 @@ public final class Passkeys {
         }
         return take(flow, caller == null ? Ceremony.SIGNUP : Ceremony.ADD)
                 .switchIfEmpty(Mono.error(() -> notRegistered("unknown, used or expired registration flow")))
-                .zipWith(engine)
+                .zipWith(webAuthn)
                 .flatMap(t -> {
                     Challenge c = t.getT1();
                     if (caller != null && !caller.username().equals(c.username())) {
                         return Mono.error(notRegistered("the registration flow belongs to another account"));
                     }
-                    Passkey passkey;
+                    WebAuthn.Registration v;
                     try {
-                        passkey = verifyRegistration(t.getT2(), c, credentialJson, origins, label);
-                    } catch (RuntimeException e) {
-                        return Mono.error(e);
+                        v = t.getT2().register(credentialJson, origins, c.challenge());
+                    } catch (WebAuthn.Refused refused) {
+                        return Mono.error(notRegistered(refused.getMessage()));
                     }
+                    Passkey passkey = new Passkey(v.credentialId(), c.username(), label, v.credentialData(),
+                            v.signCount(), v.userVerified(), v.backupEligible(), v.backedUp(), v.transports(), now(), null);
                     if (caller == null) {
                         return Mono.fromRunnable(() -> throttle.admitSignUp(address))
                                 .then(available(c.username()))
@@ -205,15 +172,15 @@ public final class Passkeys {
     public Mono<Principal> authenticate(String flow, String credentialJson, Set<String> origins, String address) {
         return take(flow, Ceremony.SIGNIN)
                 .switchIfEmpty(Mono.error(() -> rejected(address, "unknown, used or expired sign-in flow")))
-                .zipWith(engine)
+                .zipWith(webAuthn)
                 .flatMap(t -> {
                     Challenge c = t.getT1();
-                    Engine e = t.getT2();
+                    WebAuthn e = t.getT2();
                     String id;
                     try {
-                        id = credentialId(e, credentialJson);
-                    } catch (RuntimeException malformed) {
-                        return Mono.error(rejected(address, "malformed credential"));
+                        id = e.credentialId(credentialJson);
+                    } catch (WebAuthn.Refused refused) {
+                        return Mono.error(rejected(address, refused.getMessage()));
                     }
                     return store.passkey(id)
                             .switchIfEmpty(Mono.error(() -> rejected(address, "unknown credential")))
@@ -225,23 +192,22 @@ public final class Passkeys {
                 });
     }
 
-    private Mono<Principal> signIn(Engine e, Challenge c, Passkey passkey, Account account, String userHandle,
+    private Mono<Principal> signIn(WebAuthn e, Challenge c, Passkey passkey, Account account, String userHandle,
                                    String json, Set<String> origins, String address) {
-        AuthenticationData data;
+        WebAuthn.Assertion assertion;
         try {
-            data = verifyAssertion(e, c, passkey, json, origins);
-        } catch (Rejected rejection) {
-            return Mono.error(rejected(address, rejection.getMessage()));
+            assertion = e.authenticate(json, origins, c.challenge(), passkey);
+        } catch (WebAuthn.Refused refused) {
+            return Mono.error(rejected(address, refused.getMessage()));
         }
         // discoverable: the authenticator must name the account, and it must be the passkey's
-        if (data.getUserHandle() == null || !base64Url(data.getUserHandle()).equals(userHandle)) {
+        if (assertion.userHandle() == null || !assertion.userHandle().equals(userHandle)) {
             return Mono.error(rejected(address, "user handle does not match the passkey's account"));
         }
         if (account.disabled()) {
             return Mono.error(rejected(address, "account disabled"));
         }
-        AuthenticatorData<?> ad = data.getAuthenticatorData();
-        return store.used(passkey.id(), passkey.signCount(), ad.getSignCount(), ad.isFlagBS(), now())
+        return store.used(passkey.id(), passkey.signCount(), assertion.signCount(), assertion.backedUp(), now())
                 .flatMap(recorded -> recorded ? Mono.just(Principal.account(account.username(), account.admin()))
                         : Mono.error(rejected(address, "the passkey was used concurrently")))
                 .doOnNext(p -> throttle.succeededFor(p.username(), address));
@@ -309,7 +275,7 @@ public final class Passkeys {
         pk.put("rp", Map.of("id", rpId, "name", rpName));
         pk.put("user", Map.of("id", c.userHandle(), "name", c.username(), "displayName", c.username()));
         List<Map<String, Object>> params = new ArrayList<>();
-        for (Long alg : ALGORITHM_IDS) {
+        for (Long alg : WebAuthn.ALGORITHM_IDS) {
             params.add(Map.of("type", "public-key", "alg", alg));
         }
         pk.put("pubKeyCredParams", params);
@@ -323,85 +289,6 @@ public final class Passkeys {
         pk.put("excludeCredentials", exclude.stream().map(id -> Map.of("type", "public-key", "id", id)).toList());
         pk.put("timeout", challengeTtl.toMillis());
         return pk;
-    }
-
-    private Passkey verifyRegistration(Engine e, Challenge c, String json, Set<String> origins, String label) {
-        checkSize(json, false);
-        RegistrationData data;
-        try {
-            data = e.manager.verifyRegistrationResponseJSON(json, new RegistrationParameters(
-                    server(origins, c.challenge()), e.algorithms, true, true));
-        } catch (RuntimeException failure) {
-            throw notRegistered(reason(failure));
-        }
-        AuthenticatorData<RegistrationExtensionAuthenticatorOutput> ad = data.getAttestationObject().getAuthenticatorData();
-        AttestedCredentialData acd = ad.getAttestedCredentialData();
-        if (acd == null) {
-            throw notRegistered("no attested credential data");
-        }
-        String transportList = data.getTransports() == null || data.getTransports().isEmpty() ? null
-                : String.join(",", new java.util.TreeSet<>(e.transports.convertSetToStringSet(data.getTransports())));
-        return new Passkey(base64Url(acd.getCredentialId()), c.username(), label, e.credentialData.convert(acd),
-                ad.getSignCount(), ad.isFlagUV(), ad.isFlagBE(), ad.isFlagBS(), transportList, now(), null);
-    }
-
-    private AuthenticationData verifyAssertion(Engine e, Challenge c, Passkey p, String json, Set<String> origins) {
-        checkSize(json, true);
-        try {
-            CredentialRecordImpl record = new CredentialRecordImpl(new NoneAttestationStatement(), p.uvInitialized(),
-                    p.backupEligible(), p.backedUp(), p.signCount(), e.credentialData.convert(p.credentialData()),
-                    null, null, null, p.transports() == null ? null
-                    : e.transports.convertSet(Set.of(p.transports().split(","))));
-            return e.manager.verifyAuthenticationResponseJSON(json, new AuthenticationParameters(
-                    server(origins, c.challenge()), record, null, true, true));
-        } catch (RuntimeException failure) {
-            throw new Rejected(reason(failure));
-        }
-    }
-
-    private ServerProperty server(Set<String> origins, String challenge) {
-        return ServerProperty.builder()
-                .origins(origins.stream().map(Origin::create).collect(Collectors.toSet()))
-                .rpId(rpId)
-                .challenge(new DefaultChallenge(Base64.getUrlDecoder().decode(challenge)))
-                .build();
-    }
-
-    /** The credential id the browser's answer names (its {@code id}), to find the stored passkey. */
-    private static String credentialId(Engine e, String json) {
-        checkSize(json, true);
-        JsonNode node = e.converter.getJsonMapper().readTree(json);
-        JsonNode id = node == null ? null : node.get("id");
-        if (id == null || !id.isString() || id.asString().isEmpty() || id.asString().length() > 1400) {
-            throw new IllegalArgumentException("no credential id");
-        }
-        return id.asString();
-    }
-
-    private static void checkSize(String json, boolean signIn) {
-        if (json == null || json.length() > MAX_CREDENTIAL_JSON) {
-            throw signIn ? new Rejected("malformed credential") : notRegistered("credential missing or too large");
-        }
-    }
-
-    /** Why webauthn4j refused: its exception's class, which names the check (BadOriginException, …). */
-    private static String reason(RuntimeException e) {
-        String name = e.getClass().getSimpleName();
-        return switch (name) {
-            case "BadOriginException" -> "wrong origin";
-            case "BadChallengeException" -> "wrong challenge";
-            case "MaliciousCounterValueException" -> "signature counter went back (a cloned authenticator?)";
-            case "UserNotVerifiedException" -> "user verification missing";
-            case "UserNotPresentException" -> "user presence missing";
-            case "BadSignatureException" -> "bad signature";
-            case "BadRpIdException" -> "wrong relying party id";
-            case "BadBackupEligibleFlagException" -> "backup eligibility changed";
-            case "IllegalBackupStateException" -> "illegal backup state";
-            case "NotAllowedAlgorithmException" -> "algorithm not allowed";
-            // another check of the library names itself; anything else is input it could not read
-            default -> e.getClass().getName().startsWith("com.webauthn4j.verifier.exception.") ? name
-                    : "malformed credential";
-        };
     }
 
     /** 400 for the name label of a passkey: 1-64 printable characters; null: "passkey". */
@@ -438,13 +325,6 @@ public final class Passkeys {
         return OciError.UNAUTHORIZED.exception("passkey not accepted: " + why);
     }
 
-    /** A failed check inside verification, turned into the 401 by the caller. */
-    private static final class Rejected extends RuntimeException {
-        Rejected(String why) {
-            super(why, null, false, false);
-        }
-    }
-
     private Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
@@ -454,6 +334,6 @@ public final class Passkeys {
     }
 
     private static String base64Url(byte[] bytes) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        return WebAuthn.base64Url(bytes);
     }
 }
