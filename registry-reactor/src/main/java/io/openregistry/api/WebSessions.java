@@ -75,11 +75,6 @@ public final class WebSessions {
         return accounts.webSession(secret).flatMap(p -> checkCsrf(request, secret).thenReturn(p));
     }
 
-    /** As {@link #caller(HttpServerRequest)}; the address is no longer needed (kept for code merged before). */
-    Mono<Principal> caller(HttpServerRequest request, String address) {
-        return caller(request);
-    }
-
     /** 403 unless the request is safe, or carries the session's CSRF token and comes from an allowed origin. */
     Mono<Void> checkCsrf(HttpServerRequest request, String secret) {
         if (SAFE.contains(request.method())) {
