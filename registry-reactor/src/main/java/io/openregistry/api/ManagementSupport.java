@@ -41,15 +41,20 @@ final class ManagementSupport {
     private final Throttle throttle;
     private final Responses responses;
     private final ObjectMapper json;
+    private final WebSessions web;
 
-    ManagementSupport(Accounts accounts, Throttle throttle, Responses responses, ObjectMapper json) {
+    ManagementSupport(Accounts accounts, Throttle throttle, Responses responses, ObjectMapper json, WebSessions web) {
+        this.web = web;
         this.accounts = accounts;
         this.throttle = throttle;
         this.responses = responses;
         this.json = json;
     }
 
-    /** The signed-in, enabled account making the request; 401 otherwise (before any body is read). */
+    /**
+     * The signed-in, enabled account making the request; 401 otherwise (before any body is read).
+     * Without an Authorization header, the web app's session cookie, CSRF-checked ({@link WebSessions}).
+     */
     Mono<Principal> caller(HttpServerRequest request) {
         String address = Credentials.address(request);
         throttle.admit(address);
@@ -70,14 +75,28 @@ final class ManagementSupport {
         if (basic != null) {
             return accounts.password(basic.username(), basic.secret(), address);
         }
-        return Mono.error(OciError.UNAUTHORIZED.exception(
+        // the web app: the session cookie, only when no Authorization header says otherwise
+        return web.caller(request).switchIfEmpty(Mono.error(() -> OciError.UNAUTHORIZED.exception(
                         "sign in: Authorization: Bearer <session from /auth/signin>, or Basic with username and password")
-                .withHeader("WWW-Authenticate", "Bearer realm=\"openregistry\""));
+                .withHeader("WWW-Authenticate", "Bearer realm=\"openregistry\"")));
     }
 
     /** Whether the request came with a session bearer (a password change then hands back a new session). */
     static boolean withSession(HttpServerRequest request) {
         return Credentials.bearer(request) != null;
+    }
+
+    /** Whether the request was authenticated by the web app's session cookie (no Authorization header). */
+    boolean withWebSession(HttpServerRequest request) {
+        return !Credentials.present(request) && WebSessions.secret(request) != null;
+    }
+
+    /** 204 with a new web session cookie for {@code caller} (its sessions just ended). */
+    Mono<Void> renewWebSession(HttpServerRequest request, HttpServerResponse response, Principal caller) {
+        return accounts.startWebSession(caller).flatMap(session -> {
+            web.setCookie(request, response, session.secret());
+            return Responses.empty(response, 204);
+        });
     }
 
     /** The body's JSON object, with no field outside {@code allowed}. */

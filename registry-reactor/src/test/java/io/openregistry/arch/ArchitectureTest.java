@@ -86,6 +86,17 @@ class ArchitectureTest {
         // with http -> metrics in place (route templates, meter names), this is "no cycle between them"
     }
 
+    /**
+     * webauthn4j brings Jackson 3 ({@code tools.jackson}) beside the Jackson 2 everything else
+     * uses; both stay behind {@code auth.WebAuthn}, which takes and gives JSON text and our records.
+     */
+    @Test
+    void webAuthnStaysInOneClass() {
+        check(noClasses().that().doNotHaveFullyQualifiedName("io.openregistry.auth.WebAuthn")
+                .should().dependOnClassesThat().resideInAnyPackage("com.webauthn4j..", "tools.jackson..")
+                .because("the WebAuthn library and its Jackson 3 are auth.WebAuthn's business"));
+    }
+
     @Test
     void configurationNamesNoDriver() {
         check(noClasses().that().resideInAPackage("io.openregistry.config..")
