@@ -5,6 +5,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.http.HttpMethod;
 import io.openregistry.api.AccountHandlers;
 import io.openregistry.api.ManagementApi;
+import io.openregistry.api.PasskeyHandlers;
+import io.openregistry.api.WebSessions;
+import io.openregistry.auth.Passkeys;
 import io.openregistry.auth.NamespaceRules;
 import io.openregistry.metadata.OrgStore;
 import io.openregistry.org.AccessPolicyDecisions;
@@ -78,7 +81,10 @@ final class AccessWiring {
             Handler off = (request, response, route) -> Mono.error(OciError.UNSUPPORTED.exception(404,
                     "access control is off on this registry (auth.enabled: false)"));
             for (Endpoint e : List.of(Endpoint.TOKEN, Endpoint.AUTH_SIGNUP, Endpoint.AUTH_SIGNIN, Endpoint.AUTH_SIGNOUT,
-                    Endpoint.AUTH_ACCOUNT, Endpoint.AUTH_TOKENS, Endpoint.AUTH_TOKEN, Endpoint.AUTH_REPOSITORY, Endpoint.AUTH_GC)) {
+                    Endpoint.AUTH_ACCOUNT, Endpoint.AUTH_TOKENS, Endpoint.AUTH_TOKEN, Endpoint.AUTH_REPOSITORY, Endpoint.AUTH_GC,
+                    Endpoint.AUTH_SESSION, Endpoint.AUTH_PASSKEYS, Endpoint.AUTH_PASSKEY,
+                    Endpoint.AUTH_PASSKEY_REGISTRATION_OPTIONS, Endpoint.AUTH_PASSKEY_REGISTRATION,
+                    Endpoint.AUTH_PASSKEY_AUTHENTICATION_OPTIONS, Endpoint.AUTH_PASSKEY_AUTHENTICATION)) {
                 for (HttpMethod m : List.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PATCH, HttpMethod.DELETE)) {
                     routes.add(new Route(e, m, off));
                 }
@@ -109,8 +115,12 @@ final class AccessWiring {
         TokenService tokens = new TokenService(policy,
                 new TokenSigner(keys, auth.issuer(), clock), auth.service(), auth.tokenTtl());
         TokenHandlers token = new TokenHandlers(tokens, accounts, throttle, responses);
+        WebSessions web = new WebSessions(accounts, auth.web().origins(), auth.web().cookieSecure(), auth.sessionTtl());
         AccountHandlers account = new AccountHandlers(accounts, new RepositorySettings(metadata.orgs(), policy), throttle,
-                responses, json, auth.signup());
+                responses, json, auth.signup(), web);
+        Passkeys passkeys = new Passkeys(metadata.passkeys(), metadata.accounts(), metadata.repositories(), rules, throttle,
+                clock, auth.web().rpId(), auth.web().rpName(), auth.web().challengeTtl());
+        PasskeyHandlers passkey = new PasskeyHandlers(accounts, passkeys, throttle, responses, json, web, auth.signup());
         routes.add(new Route(Endpoint.TOKEN, HttpMethod.GET, token.get()));
         routes.add(new Route(Endpoint.TOKEN, HttpMethod.POST, token.post()));
         routes.add(new Route(Endpoint.AUTH_SIGNUP, HttpMethod.POST, account.signUp()));
@@ -123,12 +133,23 @@ final class AccessWiring {
         routes.add(new Route(Endpoint.AUTH_REPOSITORY, HttpMethod.GET, account.repository()));
         routes.add(new Route(Endpoint.AUTH_REPOSITORY, HttpMethod.PATCH, account.updateRepository()));
         routes.add(new Route(Endpoint.AUTH_GC, HttpMethod.POST, account.gc(gc)));
+        routes.add(new Route(Endpoint.AUTH_SESSION, HttpMethod.POST, passkey.signIn()));
+        routes.add(new Route(Endpoint.AUTH_SESSION, HttpMethod.GET, passkey.current()));
+        routes.add(new Route(Endpoint.AUTH_SESSION, HttpMethod.DELETE, passkey.signOut()));
+        routes.add(new Route(Endpoint.AUTH_PASSKEY_REGISTRATION_OPTIONS, HttpMethod.POST, passkey.registrationOptions()));
+        routes.add(new Route(Endpoint.AUTH_PASSKEY_REGISTRATION, HttpMethod.POST, passkey.register()));
+        routes.add(new Route(Endpoint.AUTH_PASSKEY_AUTHENTICATION_OPTIONS, HttpMethod.POST, passkey.authenticationOptions()));
+        routes.add(new Route(Endpoint.AUTH_PASSKEY_AUTHENTICATION, HttpMethod.POST, passkey.authenticate()));
+        routes.add(new Route(Endpoint.AUTH_PASSKEYS, HttpMethod.GET, passkey.list()));
+        routes.add(new Route(Endpoint.AUTH_PASSKEY, HttpMethod.PATCH, passkey.rename()));
+        routes.add(new Route(Endpoint.AUTH_PASSKEY, HttpMethod.DELETE, passkey.remove()));
         // the management API (/api/v1): Org mode
         OrgStore orgs = metadata.orgs();
         ManagementPolicy decisions = new AccessPolicyDecisions(policy, orgs);
         Users users = new Users(metadata.accounts(), orgs, accounts, decisions);
         ManagementApi.routes(accounts, users, new Organizations(orgs, metadata.repositories(), decisions, rules, clock),
-                        new Robots(orgs, decisions, clock), new RepositoryAccess(orgs, decisions), throttle, responses, json)
+                        new Robots(orgs, decisions, clock), new RepositoryAccess(orgs, decisions), throttle, responses, json,
+                        web)
                 .forEach(r -> routes.add(new Route(r.endpoint(), r.method(), r.handler())));
         TokenVerifier verifier = new TokenVerifier(keys, auth.issuer(), auth.service(), clock, TokenVerifier.DEFAULT_SKEW);
         AccessGuard guard = AccessGuard.tokens(verifier, auth.service(), auth.realm(), auth.tokenTtl(), meters);
@@ -139,7 +160,8 @@ final class AccessWiring {
         // the reads of the key files block: on the file I/O scheduler, never on an event loop
         Flux<?> keyReloads = auth.keysReload().isZero() ? Flux.empty() : reloader.every(auth.keysReload(), files);
         // deferred: each sweep asks for the time anew
-        return new AccessControl(guard, routes, Mono.defer(accounts::deleteExpired).then(), keyReloads);
+        return new AccessControl(guard, routes,
+                Mono.defer(accounts::deleteExpired).then(Mono.defer(passkeys::deleteExpired)).then(), keyReloads);
     }
 
     /** The bootstrap admin account from {@code auth.admin.*}; bad values stop startup naming the key. */

@@ -43,9 +43,11 @@ public final class AccountHandlers {
     private final Responses responses;
     private final ObjectMapper json;
     private final boolean signupOpen;
+    private final WebSessions web;
 
     public AccountHandlers(Accounts accounts, RepositorySettings repositories, Throttle throttle, Responses responses,
-                           ObjectMapper json, boolean signupOpen) {
+                           ObjectMapper json, boolean signupOpen, WebSessions web) {
+        this.web = web;
         this.accounts = accounts;
         this.repositories = repositories;
         this.throttle = throttle;
@@ -196,8 +198,11 @@ public final class AccountHandlers {
                 Map.of("name", name, "visibility", isPublic ? "public" : "private"));
     }
 
-    /** The signed-in account: a session bearer token, or Basic with a password (not a PAT). */
-    private Mono<Principal> caller(HttpServerRequest request) {
+    /**
+     * The signed-in account: a session bearer token, or Basic with a password (not a PAT); without
+     * an Authorization header, the web app's session cookie (CSRF-checked, {@link WebSessions}).
+     */
+    Mono<Principal> caller(HttpServerRequest request) {
         String address = Credentials.address(request);
         throttle.admit(address);
         String session = Credentials.bearer(request);
@@ -216,9 +221,10 @@ public final class AccountHandlers {
         if (basic != null) {
             return accounts.password(basic.username(), basic.secret(), address);
         }
-        return Mono.error(OciError.UNAUTHORIZED.exception(
+        // the web app: the session cookie, only when no Authorization header says otherwise
+        return web.caller(request, address).switchIfEmpty(Mono.error(() -> OciError.UNAUTHORIZED.exception(
                         "sign in: Authorization: Bearer <session from /auth/signin>, or Basic with username and password")
-                .withHeader("WWW-Authenticate", "Bearer realm=\"openregistry\""));
+                .withHeader("WWW-Authenticate", "Bearer realm=\"openregistry\"")));
     }
 
     /**

@@ -37,8 +37,8 @@ public final class ManagementApi {
     /** Every route of the API, with access control on. */
     public static List<Route> routes(Accounts accounts, Users users, Organizations organizations, Robots robots,
                                      RepositoryAccess repositories, Throttle throttle, Responses responses,
-                                     ObjectMapper json) {
-        ManagementSupport support = new ManagementSupport(accounts, throttle, responses, json);
+                                     ObjectMapper json, WebSessions web) {
+        ManagementSupport support = new ManagementSupport(accounts, throttle, responses, json, web);
         OrgHandlers orgs = new OrgHandlers(support, organizations, json);
         RobotHandlers robot = new RobotHandlers(support, robots);
         RepositoryHandlers repository = new RepositoryHandlers(support, repositories);

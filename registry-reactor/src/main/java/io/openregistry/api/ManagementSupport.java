@@ -41,15 +41,20 @@ final class ManagementSupport {
     private final Throttle throttle;
     private final Responses responses;
     private final ObjectMapper json;
+    private final WebSessions web;
 
-    ManagementSupport(Accounts accounts, Throttle throttle, Responses responses, ObjectMapper json) {
+    ManagementSupport(Accounts accounts, Throttle throttle, Responses responses, ObjectMapper json, WebSessions web) {
+        this.web = web;
         this.accounts = accounts;
         this.throttle = throttle;
         this.responses = responses;
         this.json = json;
     }
 
-    /** The signed-in, enabled account making the request; 401 otherwise (before any body is read). */
+    /**
+     * The signed-in, enabled account making the request; 401 otherwise (before any body is read).
+     * Without an Authorization header, the web app's session cookie, CSRF-checked ({@link WebSessions}).
+     */
     Mono<Principal> caller(HttpServerRequest request) {
         String address = Credentials.address(request);
         throttle.admit(address);
@@ -70,9 +75,10 @@ final class ManagementSupport {
         if (basic != null) {
             return accounts.password(basic.username(), basic.secret(), address);
         }
-        return Mono.error(OciError.UNAUTHORIZED.exception(
+        // the web app: the session cookie, only when no Authorization header says otherwise
+        return web.caller(request, address).switchIfEmpty(Mono.error(() -> OciError.UNAUTHORIZED.exception(
                         "sign in: Authorization: Bearer <session from /auth/signin>, or Basic with username and password")
-                .withHeader("WWW-Authenticate", "Bearer realm=\"openregistry\""));
+                .withHeader("WWW-Authenticate", "Bearer realm=\"openregistry\"")));
     }
 
     /** Whether the request came with a session bearer (a password change then hands back a new session). */

@@ -313,6 +313,7 @@ public final class Accounts {
         String id = Secrets.idOf(secret, kind);
         String what = kind == Kind.PAT ? "unknown, revoked or expired personal access token"
                 : "unknown, ended or expired session";
+        // a web session's secret is refused wherever another kind is asked for (Secrets.idOf: other prefix)
         if (id == null) {
             return Mono.error(failed(address, what));
         }
@@ -332,14 +333,49 @@ public final class Accounts {
 
     /** Ends the session whose secret this is (sign-out); unknown secrets are ignored. */
     public Mono<Void> endSession(String secret) {
-        String id = Secrets.idOf(secret, Kind.SESSION);
+        return end(secret, Kind.SESSION);
+    }
+
+    /**
+     * Starts a web app session (the session cookie's secret) for a signed-in account; it lasts
+     * as long as a sign-in session ({@code auth.sessionTtlSeconds}).
+     */
+    public Mono<IssuedSecret> startWebSession(Principal principal) {
+        Secrets.Issued issued = Secrets.issue(Kind.WEB);
+        Instant now = now();
+        Credential session = new Credential(issued.id(), principal.username(), Kind.WEB, null, issued.hash(),
+                List.of(), List.of(), now.plus(sessionTtl), now);
+        return store.addCredential(session).thenReturn(new IssuedSecret(issued.secret(), CredentialInfo.of(session)));
+    }
+
+    /** The account of a web app session's secret (from the cookie); 401 as any failed secret otherwise. */
+    public Mono<Principal> webSession(String secret, String address) {
+        return credential(secret, Kind.WEB, address)
+                .flatMap(session -> store.find(session.username())
+                        .switchIfEmpty(Mono.error(() -> failed(address, "session of a deleted account")))
+                        .flatMap(account -> enabled(account, address, "session of a disabled account"))
+                        .map(account -> Principal.account(account.username(), account.admin())));
+    }
+
+    /** Ends the web app session whose secret this is (sign-out); unknown secrets are ignored. */
+    public Mono<Void> endWebSession(String secret) {
+        return end(secret, Kind.WEB);
+    }
+
+    private Mono<Void> end(String secret, Kind kind) {
+        String id = Secrets.idOf(secret, kind);
         if (id == null) {
             return Mono.empty();
         }
         return store.credential(id)
-                .filter(c -> c.kind() == Kind.SESSION && Secrets.matches(secret, c.secretHash()))
+                .filter(c -> c.kind() == kind && Secrets.matches(secret, c.secretHash()))
                 .flatMap(c -> store.deleteCredential(c.username(), c.id()))
                 .then();
+    }
+
+    /** The account, or empty (what the web app shows of the signed-in account). */
+    public Mono<Account> account(String username) {
+        return store.find(username);
     }
 
     /**

@@ -7,8 +7,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * Opaque secrets handed to clients: personal access tokens ({@code orpat_…}) and sessions /
- * refresh tokens ({@code orses_…}), and robot accounts' secrets ({@code orrobot_…}, the prefix and
+ * Opaque secrets handed to clients: personal access tokens ({@code orpat_…}), sessions /
+ * refresh tokens ({@code orses_…}), web app sessions ({@code orweb_…}, in the session cookie only), and robot accounts' secrets ({@code orrobot_…}, the prefix and
  * the random part only). A secret is {@code prefix + id + random}: the 22-character id
  * finds the stored record, the 43-character random part (256 bits) is the secret proper. Only the
  * SHA-256 of the whole string is stored; with 256 random bits a slow hash adds nothing. The
@@ -17,6 +17,8 @@ import java.util.HexFormat;
 public final class Secrets {
     static final String PAT_PREFIX = "orpat_";
     static final String SESSION_PREFIX = "orses_";
+    /** The web app's session, carried by the session cookie only. */
+    static final String WEB_PREFIX = "orweb_";
     /** A robot account's secret: the robot is found by its name (the Basic username), so it carries no id. */
     public static final String ROBOT_PREFIX = "orrobot_";
     private static final int ID_CHARS = 22;
@@ -102,6 +104,28 @@ public final class Secrets {
     }
 
     private static String prefix(Kind kind) {
-        return kind == Kind.PAT ? PAT_PREFIX : SESSION_PREFIX;
+        return switch (kind) {
+            case PAT -> PAT_PREFIX;
+            case SESSION -> SESSION_PREFIX;
+            case WEB -> WEB_PREFIX;
+        };
+    }
+
+    /**
+     * The CSRF token of a web session: base64url of SHA-256("csrf:" + secret). Derived, not
+     * stored, so every replica checks it without state; it reveals nothing of the secret.
+     */
+    public static String csrfToken(String webSecret) {
+        try {
+            return PasetoV4Public.base64Url(MessageDigest.getInstance("SHA-256").digest(Text.utf8("csrf:" + webSecret)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /** Whether {@code presented} is the CSRF token of the web session {@code webSecret}, in constant time. */
+    public static boolean csrfMatches(String webSecret, String presented) {
+        return presented != null && MessageDigest.isEqual(csrfToken(webSecret).getBytes(StandardCharsets.US_ASCII),
+                presented.getBytes(StandardCharsets.US_ASCII));
     }
 }

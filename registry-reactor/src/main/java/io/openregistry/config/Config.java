@@ -310,10 +310,32 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
                        boolean publicByDefault, java.time.Duration sessionTtl, int requestsPerMinute,
                        int failuresPerMinute, int accountFailuresPerMinute, int signupsPerHour,
                        int hashingConcurrency, java.time.Duration hashingQueueDeadline,
-                       java.time.Duration keysReload) {
+                       java.time.Duration keysReload, Web web) {
 
         /** The default key reload period ({@code auth.keysReloadSeconds}). */
         public static final java.time.Duration DEFAULT_KEYS_RELOAD = java.time.Duration.ofSeconds(30);
+
+        public Auth {
+            java.util.Objects.requireNonNull(web, "web");
+        }
+
+        /** With the default passkey and web session settings ({@link Web#defaults()}). */
+        public Auth(boolean enabled, String service, String issuer, String realm, java.time.Duration tokenTtl,
+                    Path keysDir, String adminUsername, String adminPassword, boolean signup,
+                    boolean publicByDefault, java.time.Duration sessionTtl, int requestsPerMinute,
+                    int failuresPerMinute, int accountFailuresPerMinute, int signupsPerHour,
+                    int hashingConcurrency, java.time.Duration hashingQueueDeadline, java.time.Duration keysReload) {
+            this(enabled, service, issuer, realm, tokenTtl, keysDir, adminUsername, adminPassword, signup,
+                    publicByDefault, sessionTtl, requestsPerMinute, failuresPerMinute, accountFailuresPerMinute,
+                    signupsPerHour, hashingConcurrency, hashingQueueDeadline, keysReload, Web.defaults());
+        }
+
+        /** The same settings with other passkey and web session settings. */
+        public Auth withWeb(Web other) {
+            return new Auth(enabled, service, issuer, realm, tokenTtl, keysDir, adminUsername, adminPassword, signup,
+                    publicByDefault, sessionTtl, requestsPerMinute, failuresPerMinute, accountFailuresPerMinute,
+                    signupsPerHour, hashingConcurrency, hashingQueueDeadline, keysReload, other);
+        }
 
         /** With the default key reload period. */
         public Auth(boolean enabled, String service, String issuer, String realm, java.time.Duration tokenTtl,
@@ -330,7 +352,7 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
         public Auth withKeysReload(java.time.Duration period) {
             return new Auth(enabled, service, issuer, realm, tokenTtl, keysDir, adminUsername, adminPassword, signup,
                     publicByDefault, sessionTtl, requestsPerMinute, failuresPerMinute, accountFailuresPerMinute,
-                    signupsPerHour, hashingConcurrency, hashingQueueDeadline, period);
+                    signupsPerHour, hashingConcurrency, hashingQueueDeadline, period, web);
         }
 
         /** Open mode. */
@@ -348,7 +370,33 @@ public record Config(Http http, Storage storage, Database database, Manifests ma
                     + ", requestsPerMinute=" + requestsPerMinute + ", failuresPerMinute=" + failuresPerMinute
                     + ", accountFailuresPerMinute=" + accountFailuresPerMinute + ", signupsPerHour=" + signupsPerHour
                     + ", hashingConcurrency=" + hashingConcurrency + ", hashingQueueDeadline=" + hashingQueueDeadline
-                    + ", keysReload=" + keysReload + "]";
+                    + ", keysReload=" + keysReload + ", web=" + web + "]";
+        }
+    }
+
+    /**
+     * Passkeys and the web app's session cookie (the {@code webauthn.*} keys and {@code web.cookieSecure};
+     * README, "Passkeys").
+     *
+     * @param rpId         the WebAuthn relying party id: the registry's host name as browsers see it
+     *                     (no scheme, no port)
+     * @param rpName       the name authenticators show
+     * @param origins      the exact origins (scheme://host[:port]) passkey ceremonies and cookie-authenticated
+     *                     requests may come from; empty: {@code http://localhost:<the port the request came in on>}
+     * @param challengeTtl how long a ceremony's challenge may be answered
+     * @param cookieSecure whether the session cookie is {@code Secure}; null (auto): when the request
+     *                     came over TLS or with {@code X-Forwarded-Proto: https}
+     */
+    public record Web(String rpId, String rpName, java.util.List<String> origins, java.time.Duration challengeTtl,
+                      Boolean cookieSecure) {
+        public static final java.time.Duration DEFAULT_CHALLENGE_TTL = java.time.Duration.ofMinutes(5);
+
+        public Web {
+            origins = java.util.List.copyOf(origins);
+        }
+
+        public static Web defaults() {
+            return new Web("localhost", "OpenRegistry", java.util.List.of(), DEFAULT_CHALLENGE_TTL, null);
         }
     }
 

@@ -106,10 +106,16 @@ public final class ConfigLoader {
         DEFAULTS.put("gc.batchSize", String.valueOf(Config.Gc.DEFAULT_BATCH_SIZE));
         DEFAULTS.put("namespaces.reserved", String.join(",", Config.Namespaces.DEFAULT_RESERVED));
         DEFAULTS.put("organizations.creation", "everyone");
+        DEFAULTS.put("webauthn.rpId", "localhost");
+        DEFAULTS.put("webauthn.rpName", "OpenRegistry");
+        // empty: http://localhost:<the port a request came in on>
+        DEFAULTS.put("webauthn.origins", "");
+        DEFAULTS.put("webauthn.challengeTtlSeconds", seconds(Config.Web.DEFAULT_CHALLENGE_TTL));
+        DEFAULTS.put("web.cookieSecure", "auto");
     }
 
     /** Keys whose value is a list: a YAML sequence, or comma-separated text (the environment variable). */
-    private static final Set<String> LISTS = Set.of("namespaces.reserved");
+    private static final Set<String> LISTS = Set.of("namespaces.reserved", "webauthn.origins");
 
     private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF");
 
@@ -330,7 +336,58 @@ public final class ConfigLoader {
         return new Config.Auth(enabled, service, issuer, realm, Duration.ofSeconds(tokenTtl), keysDir, adminUser,
                 adminPassword, bool(v, "auth.signup"), visibility.equals("public"), Duration.ofSeconds(sessionTtl),
                 requests, failures, accountFailures, signups, concurrency, Duration.ofMillis(queueDeadline),
-                Duration.ofSeconds(keysReload));
+                Duration.ofSeconds(keysReload), web(v));
+    }
+
+    /**
+     * {@code webauthn.*} and {@code web.cookieSecure}. The relying party id is a host name (what
+     * browsers compare with the page's host); every origin is exactly scheme://host[:port] with
+     * http or https, and its host is the rpId or ends with "." + rpId, as WebAuthn requires.
+     */
+    private static Config.Web web(Map<String, String> v) {
+        String rpId = v.get("webauthn.rpId").trim().toLowerCase(Locale.ROOT);
+        if (rpId.isEmpty() || !rpId.matches("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")) {
+            throw new ConfigException("webauthn.rpId: '" + v.get("webauthn.rpId")
+                    + "' is not a host name (no scheme, no port, no path; e.g. registry.example.com or localhost)");
+        }
+        String rpName = v.get("webauthn.rpName").trim();
+        if (rpName.isEmpty() || rpName.length() > 64 || rpName.chars().anyMatch(Character::isISOControl)) {
+            throw new ConfigException("webauthn.rpName: must be 1-64 printable characters");
+        }
+        List<String> origins = new ArrayList<>();
+        for (String item : v.get("webauthn.origins").split(",", -1)) {
+            String origin = item.trim();
+            if (origin.isEmpty()) {
+                continue;
+            }
+            URI uri;
+            try {
+                uri = new URI(origin);
+            } catch (java.net.URISyntaxException e) {
+                uri = null;
+            }
+            String scheme = uri == null ? null : uri.getScheme();
+            if (uri == null || scheme == null || !(scheme.equals("http") || scheme.equals("https"))
+                    || uri.getHost() == null || uri.getRawUserInfo() != null || !uri.getRawPath().isEmpty()
+                    || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+                throw new ConfigException("webauthn.origins: '" + origin
+                        + "' is not an origin (scheme://host[:port], http or https, nothing after; e.g. https://registry.example.com)");
+            }
+            String host = uri.getHost().toLowerCase(Locale.ROOT);
+            if (!host.equals(rpId) && !host.endsWith("." + rpId)) {
+                throw new ConfigException("webauthn.origins: the host of '" + origin + "' is not webauthn.rpId ("
+                        + rpId + ") nor under it");
+            }
+            origins.add(scheme + "://" + host + (uri.getPort() < 0 ? "" : ":" + uri.getPort()));
+        }
+        long ttl = number("webauthn.challengeTtlSeconds", v.get("webauthn.challengeTtlSeconds"), 10, 3600);
+        String secure = v.get("web.cookieSecure").trim().toLowerCase(Locale.ROOT);
+        if (!Set.of("auto", "true", "false").contains(secure)) {
+            throw new ConfigException("web.cookieSecure: '" + v.get("web.cookieSecure")
+                    + "' is not one of [auto, true, false]");
+        }
+        return new Config.Web(rpId, rpName, origins, Duration.ofSeconds(ttl),
+                secure.equals("auto") ? null : Boolean.valueOf(secure));
     }
 
     private static Config.Storage storage(Map<String, String> v) {

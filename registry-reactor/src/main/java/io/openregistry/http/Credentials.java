@@ -5,7 +5,7 @@ import io.openregistry.auth.Text;
 import java.util.Base64;
 import reactor.netty.http.server.HttpServerRequest;
 
-/** Reads the {@code Authorization} header. Never logs or echoes what it reads. */
+/** Reads the {@code Authorization} header and the session cookie. Never logs or echoes what it reads. */
 public final class Credentials {
     /** HTTP Basic credentials. */
     public record Basic(String username, String secret) {
@@ -44,6 +44,23 @@ public final class Credentials {
     /** A bearer token, or null. */
     public static String bearer(HttpServerRequest request) {
         return credentials(request, "Bearer");
+    }
+
+    /**
+     * The value of the cookie {@code name}, or null when absent. When the request sends it more
+     * than once (a cookie of a parent path or domain beside ours) the first is taken: browsers
+     * send the most specific first.
+     */
+    public static String cookie(HttpServerRequest request, String name) {
+        for (String header : request.requestHeaders().getAll(HttpHeaderNames.COOKIE)) {
+            for (io.netty.handler.codec.http.cookie.Cookie c
+                    : io.netty.handler.codec.http.cookie.ServerCookieDecoder.LAX.decodeAll(header)) {
+                if (c.name().equals(name) && !c.value().isEmpty()) {
+                    return c.value();
+                }
+            }
+        }
+        return null;
     }
 
     /** Whether the request carries an Authorization header at all. */

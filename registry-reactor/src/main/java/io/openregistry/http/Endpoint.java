@@ -12,6 +12,9 @@ public enum Endpoint {
     AUTH_SIGNUP, AUTH_SIGNIN, AUTH_SIGNOUT, AUTH_ACCOUNT, AUTH_TOKENS, AUTH_TOKEN, AUTH_REPOSITORY,
     /** {@code /auth/gc}: garbage collection, for admin accounts. */
     AUTH_GC,
+    /** {@code /auth/session}, {@code /auth/passkeys...}: the web app's session cookie and passkeys. */
+    AUTH_SESSION, AUTH_PASSKEYS, AUTH_PASSKEY, AUTH_PASSKEY_REGISTRATION_OPTIONS, AUTH_PASSKEY_REGISTRATION,
+    AUTH_PASSKEY_AUTHENTICATION_OPTIONS, AUTH_PASSKEY_AUTHENTICATION,
     /** {@code /api/v1/...}: the management API (Org mode); {@code RouteTemplates} gives each its path template. */
     API_OPENAPI, API_ORGS, API_ORG, API_ORG_MEMBERS, API_ORG_MEMBER, API_ORG_AUDIT, API_TEAMS, API_TEAM,
     API_TEAM_MEMBERS, API_TEAM_MEMBER, API_TEAM_REPOSITORIES, API_TEAM_REPOSITORY, API_ROBOTS, API_ROBOT,

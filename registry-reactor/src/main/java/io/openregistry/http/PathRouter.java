@@ -11,6 +11,7 @@ public final class PathRouter {
     private static final String AUTH = "/auth/";
     private static final String AUTH_TOKENS = "/auth/tokens/";
     private static final String AUTH_REPOSITORIES = "/auth/repositories/";
+    private static final String AUTH_PASSKEYS = "/auth/passkeys/";
 
     private PathRouter() {
     }
@@ -79,12 +80,28 @@ public final class PathRouter {
                 return new RouteMatch(Endpoint.AUTH_TOKENS, null, null);
             case "/auth/gc":
                 return new RouteMatch(Endpoint.AUTH_GC, null, null);
+            case "/auth/session":
+                return new RouteMatch(Endpoint.AUTH_SESSION, null, null);
+            case "/auth/passkeys":
+                return new RouteMatch(Endpoint.AUTH_PASSKEYS, null, null);
+            case "/auth/passkeys/registration/options":
+                return new RouteMatch(Endpoint.AUTH_PASSKEY_REGISTRATION_OPTIONS, null, null);
+            case "/auth/passkeys/registration":
+                return new RouteMatch(Endpoint.AUTH_PASSKEY_REGISTRATION, null, null);
+            case "/auth/passkeys/authentication/options":
+                return new RouteMatch(Endpoint.AUTH_PASSKEY_AUTHENTICATION_OPTIONS, null, null);
+            case "/auth/passkeys/authentication":
+                return new RouteMatch(Endpoint.AUTH_PASSKEY_AUTHENTICATION, null, null);
             default:
                 break;
         }
         if (path.startsWith(AUTH_TOKENS) && path.length() > AUTH_TOKENS.length()
                 && path.indexOf('/', AUTH_TOKENS.length()) < 0) {
             return new RouteMatch(Endpoint.AUTH_TOKEN, null, path.substring(AUTH_TOKENS.length()));
+        }
+        if (path.startsWith(AUTH_PASSKEYS) && path.length() > AUTH_PASSKEYS.length()
+                && path.indexOf('/', AUTH_PASSKEYS.length()) < 0) {
+            return new RouteMatch(Endpoint.AUTH_PASSKEY, null, path.substring(AUTH_PASSKEYS.length()));
         }
         if (path.startsWith(AUTH_REPOSITORIES) && path.length() > AUTH_REPOSITORIES.length()) {
             return new RouteMatch(Endpoint.AUTH_REPOSITORY, path.substring(AUTH_REPOSITORIES.length()), null);

@@ -41,6 +41,13 @@ public final class RouteTemplates {
             case AUTH_TOKEN -> "/auth/tokens/{id}";
             case AUTH_REPOSITORY -> "/auth/repositories/{name}";
             case AUTH_GC -> "/auth/gc";
+            case AUTH_SESSION -> "/auth/session";
+            case AUTH_PASSKEYS -> "/auth/passkeys";
+            case AUTH_PASSKEY -> "/auth/passkeys/{id}";
+            case AUTH_PASSKEY_REGISTRATION_OPTIONS -> "/auth/passkeys/registration/options";
+            case AUTH_PASSKEY_REGISTRATION -> "/auth/passkeys/registration";
+            case AUTH_PASSKEY_AUTHENTICATION_OPTIONS -> "/auth/passkeys/authentication/options";
+            case AUTH_PASSKEY_AUTHENTICATION -> "/auth/passkeys/authentication";
             case API_OPENAPI -> "/api/v1/openapi.json";
             case API_ORGS -> "/api/v1/orgs";
             case API_ORG -> "/api/v1/orgs/{org}";

@@ -15,13 +15,13 @@ public interface AccountStore {
     /**
      * An account; its username is also the namespace it owns.
      *
+     * @param passwordHash the password's hash, or null for an account made by passkey sign-up
      * @param disabled whether an admin disabled it: it then gets no registry token by any of its
      *                 credentials (password, sessions, PATs) nor by its robots
      */
     record Account(String username, String passwordHash, boolean admin, Instant createdAt, boolean disabled) {
         public Account {
             Objects.requireNonNull(username, "username");
-            Objects.requireNonNull(passwordHash, "passwordHash");
         }
 
         /** An enabled account. */
@@ -40,7 +40,12 @@ public interface AccountStore {
         /** A personal access token: a password substitute for clients, with its own scopes. */
         PAT,
         /** A sign-in session, whose secret is also the OAuth2 refresh token. */
-        SESSION
+        SESSION,
+        /**
+         * The web app's session: its secret is accepted only from the session cookie, never as a
+         * bearer or refresh token, so the browser session stays apart from registry clients.
+         */
+        WEB
     }
 
     /**

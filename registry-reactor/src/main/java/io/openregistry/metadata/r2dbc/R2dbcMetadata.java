@@ -5,6 +5,7 @@ import io.openregistry.config.DatabaseUrls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.openregistry.metadata.AccountStore;
+import io.openregistry.metadata.PasskeyStore;
 import io.openregistry.metrics.Meters;
 import io.openregistry.metadata.BlobIndex;
 import io.openregistry.metadata.BlobPlacements;
@@ -44,6 +45,7 @@ public final class R2dbcMetadata implements AutoCloseable {
     private final RepositoryStore repositories;
     private final UploadStore uploads;
     private final AccountStore accounts;
+    private final PasskeyStore passkeys;
     private final OrgStore orgs;
     private final JobLeases jobs;
     private final ChangeFeed changes;
@@ -59,6 +61,7 @@ public final class R2dbcMetadata implements AutoCloseable {
         this.repositories = new R2dbcRepositoryStore(db);
         this.uploads = new R2dbcUploadStore(db);
         this.accounts = new R2dbcAccountStore(db);
+        this.passkeys = new R2dbcPasskeyStore(db);
         this.orgs = new R2dbcOrgStore(db, changes instanceof LocalChangeFeed local ? local : null);
         this.jobs = new R2dbcJobLeases(db);
         this.placements = new R2dbcBlobPlacements(db);
@@ -194,6 +197,11 @@ public final class R2dbcMetadata implements AutoCloseable {
 
     public AccountStore accounts() {
         return accounts;
+    }
+
+    /** Passkeys, user handles and WebAuthn ceremonies. */
+    public PasskeyStore passkeys() {
+        return passkeys;
     }
 
     /** Org mode: the shared name space, organizations, teams, grants, robots, account administration, audit. */

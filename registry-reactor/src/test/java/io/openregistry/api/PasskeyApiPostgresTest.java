@@ -1,0 +1,10 @@
+package io.openregistry.api;
+
+import io.openregistry.RegistryServer;
+
+class PasskeyApiPostgresTest extends PasskeyApiContract {
+    @Override
+    RegistryServer.Backend backend() {
+        return RegistryServer.Backend.POSTGRES;
+    }
+}
