@@ -35,6 +35,12 @@ public final class TwoReplicas implements AutoCloseable {
     /** Starts both replicas with the given upload, cache and garbage-collection settings. */
     public static TwoReplicas start(String name, Config.Uploads uploads, Config.Cache cache, Config.Gc gc)
             throws Exception {
+        return start(name, uploads, cache, gc, root -> Config.Auth.disabled());
+    }
+
+    /** Starts both replicas with access control as {@code auth} makes it from the shared root (one keys directory). */
+    public static TwoReplicas start(String name, Config.Uploads uploads, Config.Cache cache, Config.Gc gc,
+                                    java.util.function.Function<Path, Config.Auth> auth) throws Exception {
         RegistryServer.installBlockHound();
         PostgresSupport postgres = PostgresSupport.start();
         Path root = null;
@@ -52,7 +58,7 @@ public final class TwoReplicas implements AutoCloseable {
                     uploads,
                     new Config.Log("INFO"),
                     new Config.Admin(InetSocketAddress.createUnresolved("127.0.0.1", 0)),
-                    Config.Auth.disabled(),
+                    auth.apply(root),
                     cache).withGc(gc);
             a = Registry.start(config);
             return new TwoReplicas(postgres, database, root, a, Registry.start(config));

@@ -86,6 +86,19 @@ final class ManagementSupport {
         return Credentials.bearer(request) != null;
     }
 
+    /** Whether the request was authenticated by the web app's session cookie (no Authorization header). */
+    boolean withWebSession(HttpServerRequest request) {
+        return !Credentials.present(request) && WebSessions.secret(request) != null;
+    }
+
+    /** 204 with a new web session cookie for {@code caller} (its sessions just ended). */
+    Mono<Void> renewWebSession(HttpServerRequest request, HttpServerResponse response, Principal caller) {
+        return accounts.startWebSession(caller).flatMap(session -> {
+            web.setCookie(request, response, session.secret());
+            return Responses.empty(response, 204);
+        });
+    }
+
     /** The body's JSON object, with no field outside {@code allowed}. */
     Mono<JsonNode> object(HttpServerRequest request, Set<String> allowed) {
         if (!AccountHandlers.isJson(request.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE))) {

@@ -88,7 +88,8 @@ final class UserHandlers {
     /**
      * {@code PUT /api/v1/user/password {"current","password"}}: every session of the account ends;
      * a caller that came with a session gets a new one in the answer (200 {@code {"session",…}}),
-     * one that came with its password gets 204.
+     * one that came with the web app's cookie gets 204 and a new cookie (its CSRF token changes with
+     * it: {@code GET /auth/session}), one that came with its password gets 204.
      */
     Handler changeOwn() {
         return (request, response, route) -> support.caller(request).flatMap(caller ->
@@ -96,6 +97,7 @@ final class UserHandlers {
                         ManagementSupport.text(body, "current"), ManagementSupport.text(body, "password"),
                         Credentials.address(request)))
                         .then(Mono.defer(() -> ManagementSupport.withSession(request) ? newSession(request, response, caller)
+                                : support.withWebSession(request) ? support.renewWebSession(request, response, caller)
                                 : Responses.empty(response, 204))));
     }
 

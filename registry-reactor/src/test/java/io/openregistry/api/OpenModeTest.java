@@ -22,6 +22,10 @@ class OpenModeTest extends ApiTestBase {
         assertError(client.get("/token?service=openregistry&scope=registry:catalog:*"), 404, "UNSUPPORTED");
         assertError(client.post("/auth/signup", "{}".getBytes()), 404, "UNSUPPORTED");
         assertError(client.send("PATCH", "/auth/repositories/a/b", "{}".getBytes()), 404, "UNSUPPORTED");
+        // the web app's session and passkeys: off too (the web app then shows no sign-in)
+        assertError(client.get("/auth/session"), 404, "UNSUPPORTED");
+        assertError(client.post("/auth/passkeys/authentication/options", "{}".getBytes()), 404, "UNSUPPORTED");
+        assertError(client.send("DELETE", "/auth/passkeys/x", null), 404, "UNSUPPORTED");
         // the catalog lists everything, whatever credentials a client sends (all of it: the shared
         // registry may hold more repositories than a default page)
         String repo = repo("open");

@@ -375,6 +375,32 @@ abstract class PasskeyApiContract {
     }
 
     @Test
+    void aPasswordChangeEndsWebSessionsAndRenewsTheCallersCookie() {
+        Who who = auth.signUp("chg");
+        Session s = PasskeyFixture.session(web.post("/auth/session",
+                object("username", who.username(), "password", who.secret())));
+        Session elsewhere = PasskeyFixture.session(web.post("/auth/session",
+                object("username", who.username(), "password", who.secret())));
+        byte[] change = object("current", who.secret(), "password", "a new password 1").toString().getBytes();
+        assertError(client.put("/api/v1/user/password", change, s.cookieOnly()), 403, "DENIED");
+        HttpResponse<byte[]> r = client.put("/api/v1/user/password", change, s.headers());
+        assertThat(r.statusCode()).as(text(r)).isEqualTo(204);
+        Session renewed = PasskeyFixture.session204(r);
+        assertThat(renewed.cookie()).isNotEqualTo(s.cookie());
+        assertError(client.get("/auth/session", s.cookieOnly()), 401, "UNAUTHORIZED");
+        assertError(client.get("/auth/session", elsewhere.cookieOnly()), 401, "UNAUTHORIZED");
+        assertThat(json(client.get("/auth/session", renewed.cookieOnly())).path("username").asText())
+                .isEqualTo(who.username());
+        // an admin's reset ends it too
+        Who admin = new Who(AuthFixture.ADMIN, AuthFixture.ADMIN_PASSWORD);
+        HttpResponse<byte[]> reset = client.put("/api/v1/users/" + who.username() + "/password",
+                object("password", "reset password 1").toString().getBytes(), admin.basic()[0], admin.basic()[1],
+                "Content-Type", "application/json");
+        assertThat(reset.statusCode()).as(text(reset)).isEqualTo(204);
+        assertError(client.get("/auth/session", renewed.cookieOnly()), 401, "UNAUTHORIZED");
+    }
+
+    @Test
     void aDisabledAccountDoesNotSignIn() {
         SoftAuthenticator key = new SoftAuthenticator(web.origin());
         Session s = web.signUp(name("off"), key);

@@ -130,6 +130,13 @@ final class PasskeyFixture {
         return new Session(body.path("username").asText(), cookie, body.path("csrf_token").asText());
     }
 
+    /** The new cookie of an answer without a body (a password change); its CSRF token is derived from it. */
+    static Session session204(HttpResponse<byte[]> r) {
+        String setCookie = r.headers().firstValue("Set-Cookie").orElseThrow();
+        String cookie = setCookie.substring("openregistry_session=".length(), setCookie.indexOf(';'));
+        return new Session(null, cookie, io.openregistry.auth.Secrets.csrfToken(cookie));
+    }
+
     static String text(HttpResponse<byte[]> r) {
         return r.statusCode() + " " + new String(r.body(), StandardCharsets.UTF_8);
     }

@@ -86,6 +86,17 @@ class ArchitectureTest {
         // with http -> metrics in place (route templates, meter names), this is "no cycle between them"
     }
 
+    /**
+     * webauthn4j brings Jackson 3 ({@code tools.jackson}) beside the Jackson 2 everything else
+     * uses; both stay behind {@code auth.Passkeys}, which takes and gives JSON text and our records.
+     */
+    @Test
+    void webAuthnStaysInAuth() {
+        check(noClasses().that().resideOutsideOfPackage("io.openregistry.auth..")
+                .should().dependOnClassesThat().resideInAnyPackage("com.webauthn4j..", "tools.jackson..")
+                .because("the WebAuthn library and its Jackson 3 are auth's business"));
+    }
+
     @Test
     void configurationNamesNoDriver() {
         check(noClasses().that().resideInAPackage("io.openregistry.config..")

@@ -374,4 +374,45 @@ class ConfigLoaderTest {
                     .hasMessageContaining("api.listDefaultPageSize");
         }
     }
+    @Test
+    void passkeysAndTheSessionCookie() throws java.io.IOException {
+        Config.Web defaults = ConfigLoader.load(null, Map.of()).auth().web();
+        assertThat(defaults).isEqualTo(Config.Web.defaults());
+        assertThat(defaults.rpId()).isEqualTo("localhost");
+        assertThat(defaults.rpName()).isEqualTo("OpenRegistry");
+        assertThat(defaults.origins()).isEmpty();
+        assertThat(defaults.challengeTtl()).hasSeconds(300);
+        assertThat(defaults.cookieSecure()).isNull();
+        assertThat(ConfigLoader.envName("webauthn.challengeTtlSeconds")).isEqualTo("OPENREGISTRY_WEBAUTHN_CHALLENGE_TTL_SECONDS");
+        assertThat(ConfigLoader.envName("web.cookieSecure")).isEqualTo("OPENREGISTRY_WEB_COOKIE_SECURE");
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("webauthn", ".yaml");
+        java.nio.file.Files.writeString(file, "webauthn:\n  rpId: Example.com\n  rpName: Our registry\n"
+                + "  origins: [https://registry.example.com, 'https://example.com:8443']\n  challengeTtlSeconds: 60\n"
+                + "web:\n  cookieSecure: true\n");
+        Config.Web set = ConfigLoader.load(file, Map.of()).auth().web();
+        assertThat(set.rpId()).isEqualTo("example.com");
+        assertThat(set.rpName()).isEqualTo("Our registry");
+        assertThat(set.origins()).containsExactly("https://registry.example.com", "https://example.com:8443");
+        assertThat(set.challengeTtl()).hasSeconds(60);
+        assertThat(set.cookieSecure()).isTrue();
+        assertThat(ConfigLoader.load(null, Map.of("OPENREGISTRY_WEB_COOKIE_SECURE", "false",
+                "OPENREGISTRY_WEBAUTHN_ORIGINS", "http://localhost:8080, http://localhost:5000")).auth().web())
+                .satisfies(w -> {
+                    assertThat(w.cookieSecure()).isFalse();
+                    assertThat(w.origins()).containsExactly("http://localhost:8080", "http://localhost:5000");
+                });
+        Map<String, String[]> bad = new java.util.LinkedHashMap<>();
+        bad.put("webauthn.rpId", new String[] {"", "https://example.com", "example.com:443", "example.com/x", "a..b"});
+        bad.put("webauthn.rpName", new String[] {" ", "x".repeat(65)});
+        bad.put("webauthn.origins", new String[] {"localhost:5000", "ftp://localhost", "http://localhost/", "http://other.example",
+                "http://localhost:5000?x", "http://evil-localhost"});
+        bad.put("webauthn.challengeTtlSeconds", new String[] {"0", "9", "3601", "soon"});
+        bad.put("web.cookieSecure", new String[] {"yes", ""});
+        bad.forEach((key, values) -> {
+            for (String value : values) {
+                assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(ConfigLoader.envName(key), value)))
+                        .as(key + "=" + value).hasMessageStartingWith(key + ":");
+            }
+        });
+    }
 }

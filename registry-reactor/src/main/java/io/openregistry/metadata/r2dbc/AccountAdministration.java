@@ -42,8 +42,8 @@ final class AccountAdministration {
         return db.transaction(conn -> Db.update(conn, "UPDATE accounts SET password_hash = $1 WHERE username = $2",
                                 passwordHash, username)
                         .flatMap(rows -> rows == 0 ? Mono.just(Outcome.NOT_FOUND)
-                                : (endSessions ? Db.update(conn, "DELETE FROM credentials WHERE username = $1 AND kind = $2",
-                                        username, "SESSION") : Mono.just(0L))
+                                : (endSessions ? Db.update(conn, "DELETE FROM credentials WHERE username = $1 AND kind IN ($2, $3)",
+                                        username, "SESSION", "WEB") : Mono.just(0L))
                                         .then(Audit.record(conn, null, actor, "account.password", username,
                                                 Audit.detail("endSessions", endSessions)))
                                         .thenReturn(Outcome.DONE)))
