@@ -61,9 +61,11 @@ final class AccessWiring {
 
     /**
      * The access guard of the API, the routes of {@code /token} and {@code /auth/}, housekeeping,
-     * and the periodic reload of the signing keys (to subscribe once the registry is up).
+     * the periodic reload of the signing keys (to subscribe once the registry is up), and who calls
+     * the browsing API.
      */
-    record AccessControl(AccessGuard guard, List<Route> routes, Mono<Void> sweep, Flux<?> keyReloads) {}
+    record AccessControl(AccessGuard guard, List<Route> routes, Mono<Void> sweep, Flux<?> keyReloads,
+                         ManagementApi.Callers browsers) {}
 
     /**
      * With {@code auth.enabled} the token service, account API and guard (signing keys loaded or
@@ -91,7 +93,7 @@ final class AccessWiring {
             }
             ManagementApi.off(List.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
                     HttpMethod.DELETE)).forEach(r -> routes.add(new Route(r.endpoint(), r.method(), r.handler())));
-            return new AccessControl(AccessGuard.open(), routes, Mono.empty(), Flux.empty());
+            return new AccessControl(AccessGuard.open(), routes, Mono.empty(), Flux.empty(), ManagementApi.openCallers());
         }
         KeyReloader reloader;
         try {
@@ -161,7 +163,8 @@ final class AccessWiring {
         Flux<?> keyReloads = auth.keysReload().isZero() ? Flux.empty() : reloader.every(auth.keysReload(), files);
         // deferred: each sweep asks for the time anew
         return new AccessControl(guard, routes,
-                Mono.defer(accounts::deleteExpired).then(Mono.defer(passkeys::deleteExpired)).then(), keyReloads);
+                Mono.defer(accounts::deleteExpired).then(Mono.defer(passkeys::deleteExpired)).then(), keyReloads,
+                ManagementApi.callers(accounts, throttle, responses, json));
     }
 
     /** The bootstrap admin account from {@code auth.admin.*}; bad values stop startup naming the key. */

@@ -14,7 +14,11 @@ import io.openregistry.api.UploadHandlers;
 import io.openregistry.config.Config;
 import io.openregistry.config.ConfigException;
 import io.openregistry.config.DatabaseUrls;
+import io.openregistry.api.ManagementApi;
+import io.openregistry.auth.AccessPolicy;
 import io.openregistry.content.BlobService;
+import io.openregistry.content.BrowseService;
+import io.openregistry.content.PullCounts;
 import io.openregistry.content.ListingService;
 import io.openregistry.content.ManifestService;
 import io.openregistry.http.AccessLog;
@@ -48,6 +52,7 @@ import io.openregistry.upload.BlobCollector;
 import io.openregistry.upload.DigestingPipeline;
 import io.openregistry.upload.UploadLimits;
 import io.openregistry.upload.UploadService;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import reactor.core.Disposable;
@@ -97,6 +102,7 @@ public final class Registry implements AutoCloseable {
     private final Sweeper collection;
     private final GarbageCollector gc;
     private final Sweeper reconcile;
+    private final PullCounts pulls;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Registry(DisposableServer server, ListenerDrain drain, Duration shutdownTimeout, Readiness readiness,
@@ -104,7 +110,7 @@ public final class Registry implements AutoCloseable {
                      R2dbcMetadata metadata, List<AutoCloseable> closeables, Scheduler io, Scheduler workers,
                      Scheduler hashing, Scheduler timers, Sweeper sweep, Sweeper scrub, Sweeper collection,
                      GarbageCollector gc,
-                     Sweeper reconcile) {
+                     Sweeper reconcile, PullCounts pulls) {
         this.server = server;
         this.drain = drain;
         this.shutdownTimeout = shutdownTimeout;
@@ -124,6 +130,7 @@ public final class Registry implements AutoCloseable {
         this.collection = collection;
         this.gc = gc;
         this.reconcile = reconcile;
+        this.pulls = pulls;
     }
 
     /** Builds everything from the configuration and binds the listener; fails with a readable message. */
@@ -166,10 +173,12 @@ public final class Registry implements AutoCloseable {
                     cache == null ? metadata.blobs() : cache.blobs(metadata.blobs()), collector, config.gc(), meters);
             Function<Boolean, Mono<Map<String, Object>>> gcTrigger = dryRun -> gc.runIfIdle(dryRun)
                     .map(GarbageCollector.Report::toMap);
-            BlobHandlers blobs = new BlobHandlers(new BlobService(
-                    cache == null ? metadata.blobs() : cache.blobs(metadata.blobs()), store), meters);
+            BlobService blobService = new BlobService(cache == null ? metadata.blobs() : cache.blobs(metadata.blobs()), store);
+            BlobHandlers blobs = new BlobHandlers(blobService, meters);
             UploadHandlers uploads = new UploadHandlers(uploadService, config.upload().chunkMinLength());
-            ManifestHandlers manifests = new ManifestHandlers(manifestService, config.manifest().maxBytes());
+            // pulls counted in memory, flushed to the database every few seconds and at shutdown
+            PullCounts pulls = new PullCounts(metadata.browse(), Clock.systemUTC());
+            ManifestHandlers manifests = new ManifestHandlers(manifestService, config.manifest().maxBytes(), pulls::count);
             ListingHandlers listings = new ListingHandlers(new ListingService(metadata.manifests(), metadata.repositories(), metadata.orgs(),
                     config.api().listDefaultPageSize()),
                     responses);
@@ -196,6 +205,11 @@ public final class Registry implements AutoCloseable {
                     .route(Endpoint.MANIFEST, HttpMethod.DELETE, manifests.delete())
                     .route(Endpoint.REFERRERS, HttpMethod.GET, new ReferrersHandler(manifestService, responses));
             access.routes().forEach(r -> builder.route(r.endpoint(), r.method(), r.handler()));
+            // the browsing API, with access control on or off (then everyone browses everything)
+            BrowseService browse = new BrowseService(metadata.browse(), metadata.orgs(), new AccessPolicy(metadata.orgs()),
+                    manifestService, blobService, json, Clock.systemUTC());
+            ManagementApi.browse(browse, access.browsers(), responses)
+                    .forEach(r -> builder.route(r.endpoint(), r.method(), r.handler()));
             // the web app and the API docs, for the paths no route claims
             builder.fallback(WebApp.load());
             RegistryHttpHandler routes = builder.build();
@@ -270,7 +284,7 @@ public final class Registry implements AutoCloseable {
             }
             // the signing keys follow auth.keysDir (rotation without a restart): on every replica,
             // each reloads its own; stopped with the sweeper
-            Disposable sweeper = Disposables.composite(sweeps, access.keyReloads().subscribe());
+            Disposable sweeper = Disposables.composite(sweeps, access.keyReloads().subscribe(), pulls.start(timers));
             log.info("OpenRegistry listening on {}:{} (storage {}, new blobs to {}, backends {}, database {})",
                     config.http().addr().getHostString(), server.port(), config.storage().root(), store.backend(),
                     store.backends(), DatabaseUrls.redact(config.database().url()));
@@ -278,7 +292,7 @@ public final class Registry implements AutoCloseable {
                     admin.port());
             return new Registry(server, new ListenerDrain(server, connections), config.http().shutdownTimeout(),
                     readiness, uploadService, admin, observability, sweeper, metadata, closeables, io, workers, hashing,
-                    timers, sweep, scrub, collection, gc, reconcile);
+                    timers, sweep, scrub, collection, gc, reconcile, pulls);
         } catch (RuntimeException e) {
             if (server != null) {
                 server.disposeNow(Duration.ofSeconds(10));
@@ -414,6 +428,11 @@ public final class Registry implements AutoCloseable {
         return reconcile.runOnce();
     }
 
+    /** Writes the pull counts counted so far to the database now, as the periodic flush does; for tests. */
+    Mono<Void> flushPullCounts() {
+        return pulls.flush();
+    }
+
     /** This start's name in job leases: the host name (for operators reading the table) and a random part. */
     private static String replicaName() {
         String host = System.getenv().getOrDefault("HOSTNAME", "replica");
@@ -451,6 +470,8 @@ public final class Registry implements AutoCloseable {
         step("releasing the scrub's lease", () -> scrub.release(Duration.ofSeconds(5)));
         step("releasing the garbage collection's lease", () -> collection.release(Duration.ofSeconds(5)));
         step("releasing the reconciliation's lease", () -> reconcile.release(Duration.ofSeconds(5)));
+        // after the drain (no more pulls) and before the database closes
+        step("writing the pull counts", () -> pulls.flush().block(Duration.ofSeconds(10)));
         step("closing the database", metadata::close);
         closeAll(closeables);
         step("closing the admin listener", () -> admin.disposeNow(Duration.ofSeconds(5)));

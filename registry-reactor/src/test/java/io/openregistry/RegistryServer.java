@@ -137,6 +137,11 @@ public final class RegistryServer implements AutoCloseable {
         return dataDir;
     }
 
+    /** Writes the pull counts counted so far to the database now (the registry does it every few seconds). */
+    public void flushPullCounts() {
+        registry.flushPullCounts().block(java.time.Duration.ofSeconds(30));
+    }
+
     @Override
     public void close() {
         registry.close();

@@ -2,7 +2,11 @@ package io.openregistry.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.openregistry.auth.Accounts;
+import io.openregistry.auth.Principal;
+import io.openregistry.content.BrowseService;
+import io.openregistry.http.Credentials;
 import io.openregistry.auth.Throttle;
 import io.openregistry.http.Endpoint;
 import io.openregistry.http.Handler;
@@ -15,8 +19,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.List;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
 
 /**
  * The management API under {@code /api/v1} (Org mode): its routes, each to its handler, and the
@@ -30,6 +37,22 @@ public final class ManagementApi {
     /** One route: endpoint and method to handler. */
     public record Route(Endpoint endpoint, HttpMethod method, Handler handler) {
     }
+
+    /** Who calls the browsing API; anonymous callers are answered too. */
+    @FunctionalInterface
+    public interface Callers {
+        Mono<Principal> of(HttpServerRequest request);
+    }
+
+    /**
+     * With access control off everyone browses everything and may delete, as on {@code /v2/}: an
+     * admin's rights without a name (so nothing that needs an account, like visibility, applies).
+     */
+    private static final Principal OPEN = new Principal(null, true, null, List.of(), null);
+
+    /** The browsing API's endpoints (plus GET of {@link Endpoint#API_REPOSITORY}). */
+    private static final Set<Endpoint> BROWSE = EnumSet.of(Endpoint.API_REPOSITORIES, Endpoint.API_REPOSITORY_TAGS,
+            Endpoint.API_REPOSITORY_TAG, Endpoint.API_REPOSITORY_MANIFEST, Endpoint.API_REPOSITORY_STATS);
 
     private ManagementApi() {
     }
@@ -70,7 +93,6 @@ public final class ManagementApi {
         routes.add(new Route(Endpoint.API_ROBOT, HttpMethod.PATCH, robot.update()));
         routes.add(new Route(Endpoint.API_ROBOT, HttpMethod.DELETE, robot.delete()));
         routes.add(new Route(Endpoint.API_ROBOT_SECRET, HttpMethod.POST, robot.rotate()));
-        routes.add(new Route(Endpoint.API_REPOSITORY, HttpMethod.GET, repository.get()));
         routes.add(new Route(Endpoint.API_REPOSITORY, HttpMethod.PATCH, repository.update()));
         routes.add(new Route(Endpoint.API_REPOSITORY_GRANTS, HttpMethod.GET, repository.grants()));
         routes.add(new Route(Endpoint.API_REPOSITORY_GRANT, HttpMethod.PUT, repository.setGrant()));
@@ -95,12 +117,64 @@ public final class ManagementApi {
         List<Route> routes = new ArrayList<>();
         routes.add(new Route(Endpoint.API_OPENAPI, HttpMethod.GET, openApi()));
         for (Endpoint e : Endpoint.values()) {
-            if (e.isManagementApi() && e != Endpoint.API_OPENAPI) {
+            if (e.isManagementApi() && e != Endpoint.API_OPENAPI && !BROWSE.contains(e)) {
                 methods.forEach(m -> routes.add(new Route(e, m, off)));
             }
         }
         return routes;
     }
+
+    /**
+     * The browsing API's routes (README, "Browsing API"), with access control on or off; their
+     * callers resolved by {@code callers} ({@link #callers} or {@link #openCallers}).
+     */
+    public static List<Route> browse(BrowseService browse, Callers callers, Responses responses) {
+        BrowseHandlers handlers = new BrowseHandlers(browse, callers, responses);
+        return List.of(new Route(Endpoint.API_REPOSITORIES, HttpMethod.GET, handlers.repositories()),
+                new Route(Endpoint.API_REPOSITORY, HttpMethod.GET, handlers.repository()),
+                new Route(Endpoint.API_REPOSITORY_TAGS, HttpMethod.GET, handlers.tags()),
+                new Route(Endpoint.API_REPOSITORY_TAG, HttpMethod.DELETE, handlers.deleteTag()),
+                new Route(Endpoint.API_REPOSITORY_MANIFEST, HttpMethod.GET, handlers.manifest()),
+                new Route(Endpoint.API_REPOSITORY_MANIFEST, HttpMethod.DELETE, handlers.deleteManifest()),
+                new Route(Endpoint.API_REPOSITORY_STATS, HttpMethod.GET, handlers.stats()));
+    }
+
+    /**
+     * The callers of the browsing API with access control on: as the management API's (a session,
+     * Basic with a password, or whatever {@code ManagementSupport.caller} accepts), or anonymous
+     * when the request carries no credentials at all. Every request counts against the address's
+     * request budget, anonymous ones too.
+     */
+    public static Callers callers(Accounts accounts, Throttle throttle, Responses responses, ObjectMapper json) {
+        ManagementSupport support = new ManagementSupport(accounts, throttle, responses, json);
+        return request -> Mono.defer(() -> {
+            if (Credentials.present(request) || hasSessionCookie(request)) {
+                return support.caller(request);
+            }
+            throttle.admit(Credentials.address(request));
+            return Mono.just(Principal.ANONYMOUS);
+        });
+    }
+
+    /** The callers of the browsing API with access control off: everyone may see and delete everything. */
+    public static Callers openCallers() {
+        return request -> Mono.just(OPEN);
+    }
+
+    /** Whether the request carries the web app's session cookie (which the caller resolution checks). */
+    private static boolean hasSessionCookie(HttpServerRequest request) {
+        for (String cookie : request.requestHeaders().getAll(HttpHeaderNames.COOKIE)) {
+            for (String pair : cookie.split(";")) {
+                if (pair.strip().startsWith(SESSION_COOKIE + "=")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The web app's session cookie (WEB15.md); its value is checked by {@code ManagementSupport.caller}. */
+    static final String SESSION_COOKIE = "openregistry_session";
 
     /** {@code GET /api/v1/openapi.json}: the document, read once from the jar. */
     static Handler openApi() {

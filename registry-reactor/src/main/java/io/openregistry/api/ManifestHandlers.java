@@ -1,6 +1,7 @@
 package io.openregistry.api;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.openregistry.content.ManifestService;
 import io.openregistry.http.Handler;
 import io.openregistry.http.Requests;
@@ -8,6 +9,7 @@ import io.openregistry.http.Responses;
 import io.openregistry.oci.Names;
 import io.openregistry.oci.OciError;
 import io.openregistry.oci.Reference;
+import java.util.function.Consumer;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServerRequest;
 
@@ -15,10 +17,13 @@ import reactor.netty.http.server.HttpServerRequest;
 public final class ManifestHandlers {
     private final ManifestService manifests;
     private final int maxBytes;
+    private final Consumer<String> pulled;
 
-    public ManifestHandlers(ManifestService manifests, int maxBytes) {
+    /** @param pulled told the repository of each successful GET (a pull; not HEAD), for the pull counts */
+    public ManifestHandlers(ManifestService manifests, int maxBytes, Consumer<String> pulled) {
         this.manifests = manifests;
         this.maxBytes = maxBytes;
+        this.pulled = pulled;
     }
 
     public Handler get() {
@@ -26,6 +31,9 @@ public final class ManifestHandlers {
             String name = Names.requireName(route.name());
             Reference reference = lookup(name, route.item());
             return manifests.get(name, reference).flatMap(m -> {
+                if (request.method() == HttpMethod.GET) {
+                    pulled.accept(name);
+                }
                 response.header("Docker-Content-Digest", m.digest().toString());
                 response.header(HttpHeaderNames.ETAG, "\"" + m.digest() + "\"");
                 return Responses.bytes(request, response, 200, m.mediaType(), m.content());

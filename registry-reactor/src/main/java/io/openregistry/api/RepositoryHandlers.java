@@ -13,7 +13,10 @@ import java.util.Map;
 import java.util.Set;
 import reactor.core.publisher.Mono;
 
-/** {@code /api/v1/repositories/{name}[/grants[/{user}]]}: visibility and direct grants of a repository. */
+/**
+ * {@code /api/v1/repositories/{name}[/grants[/{user}]]}: visibility and direct grants of a repository
+ * ({@code GET} of the repository is the browsing API's, {@link BrowseHandlers#repository}).
+ */
 final class RepositoryHandlers {
     private final ManagementSupport support;
     private final RepositoryAccess repositories;
@@ -21,13 +24,6 @@ final class RepositoryHandlers {
     RepositoryHandlers(ManagementSupport support, RepositoryAccess repositories) {
         this.support = support;
         this.repositories = repositories;
-    }
-
-    /** {@code GET} → {@code {"name","visibility"}} for whoever may pull it. */
-    Handler get() {
-        return (request, response, route) -> support.caller(request)
-                .flatMap(caller -> repositories.get(caller, route.param(0)))
-                .flatMap(settings -> support.send(request, response, 200, settings(settings)));
     }
 
     /** {@code PATCH {"visibility":"public"|"private"}}, with the admin role on it. */

@@ -81,6 +81,27 @@ public final class BlobService {
         }
     }
 
+    /**
+     * The whole content of a small blob linked to {@code repository} (a config), read from its
+     * backend into memory; empty when it is not linked there or larger than {@code maxBytes}.
+     */
+    public Mono<byte[]> readSmall(String repository, Digest digest, int maxBytes) {
+        return blobs.findLinked(repository, digest)
+                .filter(blob -> blob.size() <= maxBytes)
+                .flatMap(blob -> Flux.defer(() -> storeOf(blob).read(blob.location(), blob.digest(), blob.size(), 0,
+                                blob.size()))
+                        .collect(java.io.ByteArrayOutputStream::new, (out, buffer) -> {
+                            try {
+                                byte[] bytes = new byte[buffer.readableBytes()];
+                                buffer.readBytes(bytes);
+                                out.write(bytes, 0, bytes.length);
+                            } finally {
+                                buffer.release();
+                            }
+                        })
+                        .map(java.io.ByteArrayOutputStream::toByteArray));
+    }
+
     /** Unlinks the blob from {@code repository}; BLOB_UNKNOWN when it was not linked there. */
     public Mono<Void> unlink(String repository, Digest digest) {
         return blobs.unlink(repository, digest).flatMap(existed -> existed ? Mono.<Void>empty()

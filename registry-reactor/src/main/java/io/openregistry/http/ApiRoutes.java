@@ -13,6 +13,8 @@ import java.util.List;
 final class ApiRoutes {
     static final String PREFIX = "/api/v1/";
     private static final String REPOSITORIES = "repositories/";
+    /** Separates a repository's name from its browsing resources. */
+    private static final String BROWSE = "/-/";
 
     private ApiRoutes() {
     }
@@ -22,6 +24,9 @@ final class ApiRoutes {
         String rest = path.substring(PREFIX.length());
         if (rest.equals("openapi.json")) {
             return match(Endpoint.API_OPENAPI);
+        }
+        if (rest.equals("repositories")) {
+            return match(Endpoint.API_REPOSITORIES);
         }
         if (rest.startsWith(REPOSITORIES)) {
             return repository(rest.substring(REPOSITORIES.length()));
@@ -94,10 +99,19 @@ final class ApiRoutes {
                 : s.length == 5 && s[4].equals("secret") ? match(Endpoint.API_ROBOT_SECRET, ns, s[3]) : null;
     }
 
-    /** {@code <name>}, {@code <name>/grants} or {@code <name>/grants/<user>}; {@code <name>} holds slashes. */
+    /**
+     * {@code <name>}, {@code <name>/grants} or {@code <name>/grants/<user>}, or a browsing resource
+     * after the separator {@code /-/} ({@code -} is never a name component): {@code <name>/-/tags},
+     * {@code <name>/-/tags/<tag>}, {@code <name>/-/manifests/<reference>}, {@code <name>/-/stats};
+     * {@code <name>} holds slashes.
+     */
     private static RouteMatch repository(String rest) {
         if (rest.isEmpty() || rest.startsWith("/") || rest.endsWith("/") || rest.contains("//")) {
             return null;
+        }
+        int separator = rest.indexOf(BROWSE);
+        if (separator > 0) {
+            return browse(rest.substring(0, separator), rest.substring(separator + BROWSE.length()));
         }
         String name = before(rest, "/grants");
         if (name != null) {
@@ -109,6 +123,25 @@ final class ApiRoutes {
             return new RouteMatch(Endpoint.API_REPOSITORY_GRANT, name, user, List.of(name, user));
         }
         return new RouteMatch(Endpoint.API_REPOSITORY, rest, null, List.of(rest));
+    }
+
+    private static RouteMatch browse(String name, String resource) {
+        if (resource.equals("tags")) {
+            return new RouteMatch(Endpoint.API_REPOSITORY_TAGS, name, null, List.of(name));
+        }
+        if (resource.equals("stats")) {
+            return new RouteMatch(Endpoint.API_REPOSITORY_STATS, name, null, List.of(name));
+        }
+        int slash = resource.indexOf('/');
+        if (slash < 0 || resource.indexOf('/', slash + 1) >= 0) {
+            return null;
+        }
+        String item = resource.substring(slash + 1);
+        return switch (resource.substring(0, slash)) {
+            case "tags" -> new RouteMatch(Endpoint.API_REPOSITORY_TAG, name, item, List.of(name, item));
+            case "manifests" -> new RouteMatch(Endpoint.API_REPOSITORY_MANIFEST, name, item, List.of(name, item));
+            default -> null;
+        };
     }
 
     private static RouteMatch match(Endpoint endpoint, String... params) {

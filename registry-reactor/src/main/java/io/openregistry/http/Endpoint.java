@@ -19,7 +19,9 @@ public enum Endpoint {
     API_OPENAPI, API_ORGS, API_ORG, API_ORG_MEMBERS, API_ORG_MEMBER, API_ORG_AUDIT, API_TEAMS, API_TEAM,
     API_TEAM_MEMBERS, API_TEAM_MEMBER, API_TEAM_REPOSITORIES, API_TEAM_REPOSITORY, API_ROBOTS, API_ROBOT,
     API_ROBOT_SECRET, API_REPOSITORY, API_REPOSITORY_GRANTS, API_REPOSITORY_GRANT, API_USERS, API_USER,
-    API_USER_PASSWORD, API_OWN_PASSWORD;
+    API_USER_PASSWORD, API_OWN_PASSWORD,
+    /** The browsing API (under {@code /api/v1/repositories}; repository sub-resources after {@code /-/}). */
+    API_REPOSITORIES, API_REPOSITORY_TAGS, API_REPOSITORY_TAG, API_REPOSITORY_MANIFEST, API_REPOSITORY_STATS;
 
     /** Whether requests to it are distribution API requests, which need an access token when auth is on. */
     public boolean isDistributionApi() {

@@ -70,6 +70,11 @@ public final class RouteTemplates {
             case API_USER -> "/api/v1/users/{user}";
             case API_USER_PASSWORD -> "/api/v1/users/{user}/password";
             case API_OWN_PASSWORD -> "/api/v1/user/password";
+            case API_REPOSITORIES -> "/api/v1/repositories";
+            case API_REPOSITORY_TAGS -> "/api/v1/repositories/{name}/-/tags";
+            case API_REPOSITORY_TAG -> "/api/v1/repositories/{name}/-/tags/{tag}";
+            case API_REPOSITORY_MANIFEST -> "/api/v1/repositories/{name}/-/manifests/{reference}";
+            case API_REPOSITORY_STATS -> "/api/v1/repositories/{name}/-/stats";
         };
     }
 }

@@ -283,7 +283,16 @@ public interface OrgStore {
      * those its permissions cover. {@code admin} lists all. Served by indexes, never a scan of
      * every repository.
      */
-    Mono<Page> catalogFor(String username, String robot, boolean admin, String last, int n);
+    default Mono<Page> catalogFor(String username, String robot, boolean admin, String last, int n) {
+        return catalogFor(username, robot, admin, last, n, null);
+    }
+
+    /**
+     * {@link #catalogFor(String, String, boolean, String, int)} of the names containing
+     * {@code contains} (a plain substring, no wildcards; null: all names): the repository search of
+     * the browsing API. On PostgreSQL served by a trigram index where the extension exists.
+     */
+    Mono<Page> catalogFor(String username, String robot, boolean admin, String last, int n, String contains);
 
     // --- audit ---
 

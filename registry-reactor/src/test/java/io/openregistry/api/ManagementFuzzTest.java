@@ -59,6 +59,8 @@ class ManagementFuzzTest {
         // something to find: an organization with a team, a robot and a repository
         auth.client.post("/api/v1/orgs", AuthFixture.json("name", "acme"),
                 AuthFixture.concat(alice.basic(), "Content-Type", "application/json"));
+        // and an image for the browsing API to show and delete
+        auth.pushImage(alice, "acme/x", "latest");
         List<String[]> callers = List.of(bearer(new Who(AuthFixture.ADMIN, AuthFixture.ADMIN_PASSWORD)), bearer(alice),
                 new String[0]);
         int requests = 0;
@@ -106,7 +108,15 @@ class ManagementFuzzTest {
         }
         path = path.replace("{repo}", pick() + (random.nextBoolean() ? "/" + pick() : ""));
         path = path.replace("{name}", (random.nextInt(5) == 0 ? "" : "acme/") + pick());
+        path = path.replace("{tag}", encode(reference()));
+        path = path.replace("{reference}", encode(reference()));
         return path;
+    }
+
+    /** A tag or digest, valid or not. */
+    private String reference() {
+        return List.of("latest", "v1", "sha256:" + "a".repeat(64), "sha256:short", "md5:abc", "UPPER", "a".repeat(129),
+                "-x").get(random.nextInt(8));
     }
 
     private String pick() {
@@ -118,8 +128,13 @@ class ManagementFuzzTest {
     }
 
     private String query() {
-        return switch (random.nextInt(6)) {
+        return switch (random.nextInt(10)) {
             case 0 -> "?n=" + List.of("0", "1", "1001", "-3", "x", "999999999999").get(random.nextInt(6));
+            case 6 -> "?q=" + List.of("a", "%25", "_", "x%00y", "%C3%BC", "a".repeat(300), "").get(random.nextInt(7));
+            case 7 -> "?sort=" + List.of("name", "pushed", "size").get(random.nextInt(3)) + "&order="
+                    + List.of("asc", "desc", "up").get(random.nextInt(3)) + "&last=" + List.of("1~a", "x~", "~", "a")
+                    .get(random.nextInt(4));
+            case 8 -> "?days=" + List.of("0", "1", "365", "366", "x", "-1", "99999999999").get(random.nextInt(7));
             case 1 -> "?deleteRepositories=" + List.of("true", "false", "maybe", "").get(random.nextInt(4));
             case 2 -> "?before=" + List.of("1", "-1", "x", "99999999999999999999").get(random.nextInt(4));
             case 3 -> "?last=" + pick();

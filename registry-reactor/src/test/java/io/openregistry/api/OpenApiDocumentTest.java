@@ -34,7 +34,8 @@ import org.junit.jupiter.api.TestInstance;
 class OpenApiDocumentTest {
     /** A value for each path parameter, so that a template becomes a path the router must send back to it. */
     private static final Map<String, String> SAMPLES = Map.of("{org}", "acme", "{user}", "alice", "{team}", "devs",
-            "{repo}", "app/web", "{ns}", "acme", "{short}", "ci", "{name}", "acme/app");
+            "{repo}", "app/web", "{ns}", "acme", "{short}", "ci", "{name}", "acme/app", "{tag}", "v1",
+            "{reference}", "latest");
     private AuthFixture auth;
     private OpenApiChecker openApi;
 

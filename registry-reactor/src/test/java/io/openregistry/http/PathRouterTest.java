@@ -79,6 +79,23 @@ class PathRouterTest {
         assertThat(PathRouter.route("/api/v1/repositories/acme/app/grants/bob"))
                 .isEqualTo(new RouteMatch(Endpoint.API_REPOSITORY_GRANT, "acme/app", "bob",
                         java.util.List.of("acme/app", "bob")));
+        // the browsing API: a repository's resources after "/-/", which is never a name component
+        assertThat(PathRouter.route("/api/v1/repositories")).isEqualTo(new RouteMatch(Endpoint.API_REPOSITORIES, null, null));
+        assertThat(PathRouter.route("/api/v1/repositories/acme/team/app/-/tags"))
+                .isEqualTo(new RouteMatch(Endpoint.API_REPOSITORY_TAGS, "acme/team/app", null, java.util.List.of("acme/team/app")));
+        assertThat(PathRouter.route("/api/v1/repositories/acme/app/-/tags/v1.0"))
+                .isEqualTo(new RouteMatch(Endpoint.API_REPOSITORY_TAG, "acme/app", "v1.0", java.util.List.of("acme/app", "v1.0")));
+        assertThat(PathRouter.route("/api/v1/repositories/acme/app/-/manifests/sha256:ab").params())
+                .containsExactly("acme/app", "sha256:ab");
+        assertThat(PathRouter.route("/api/v1/repositories/acme/app/-/stats").endpoint())
+                .isEqualTo(Endpoint.API_REPOSITORY_STATS);
+        // a repository named like a browsing resource is still a repository
+        assertThat(PathRouter.route("/api/v1/repositories/acme/tags").endpoint()).isEqualTo(Endpoint.API_REPOSITORY);
+        for (String path : java.util.List.of("/api/v1/repositories/acme/app/-/", "/api/v1/repositories/acme/app/-/x",
+                "/api/v1/repositories/acme/app/-/tags/a/b", "/api/v1/repositories/acme/app/-/manifests",
+                "/api/v1/repositories/acme/app/-/stats/x")) {
+            assertThat(PathRouter.route(path)).as(path).isNull();
+        }
         assertThat(PathRouter.route("/api/v1/users").endpoint()).isEqualTo(Endpoint.API_USERS);
         assertThat(PathRouter.route("/api/v1/users/bob/password").params()).containsExactly("bob");
         assertThat(PathRouter.route("/api/v1/user/password").endpoint()).isEqualTo(Endpoint.API_OWN_PASSWORD);

@@ -37,8 +37,11 @@ final class OrgAccess {
             + " (SELECT COUNT(*)" + TEAMS + " AND t.may_create),"
             + " (SELECT role FROM repository_grants WHERE repository = $3 AND username = $1)";
 
-    /** Public repositories after $2, a page ($3 rows). */
-    private static final String PUBLIC = "(SELECT name FROM repositories WHERE is_public AND name > $2"
+    /**
+     * Public repositories after $2, a page ($3 rows). In these statements {@code @col} stands where
+     * a search adds {@code AND col LIKE $k} to a source (see {@link #statement(Caller, int, boolean)}).
+     */
+    private static final String PUBLIC = "(SELECT name FROM repositories WHERE is_public AND name > $2 @name"
             + " ORDER BY name LIMIT $3)";
     /** The organizations whose every repository user $1 may pull: those it owns or administers, all-repository teams. */
     private static final String USER_ORGANIZATIONS = "SELECT organization FROM org_members WHERE username = $1"
@@ -49,18 +52,18 @@ final class OrgAccess {
     private static final String USER_LISTED = "(SELECT DISTINCT r.name FROM team_members m JOIN team_repositories l"
             + " ON l.organization = m.organization AND l.team = m.team"
             + " JOIN repositories r ON r.name = l.repository AND r.namespace = l.organization"
-            + " WHERE m.username = $1 AND l.repository > $2 ORDER BY r.name LIMIT $3)"
+            + " WHERE m.username = $1 AND l.repository > $2 @r.name ORDER BY r.name LIMIT $3)"
             + " UNION (SELECT r.name FROM repository_grants g JOIN repositories r ON r.name = g.repository"
-            + " WHERE g.username = $1 AND g.repository > $2 ORDER BY r.name LIMIT $3)";
+            + " WHERE g.username = $1 AND g.repository > $2 @r.name ORDER BY r.name LIMIT $3)";
     /**
      * Robot $1's repositories in its namespace $4: all of them when it has all repositories (a
      * test the database makes once), or those listed for it.
      */
     private static final String ROBOT = "SELECT name FROM (" + PUBLIC
-            + " UNION (SELECT name FROM repositories WHERE namespace = $4 AND name > $2"
+            + " UNION (SELECT name FROM repositories WHERE namespace = $4 AND name > $2 @name"
             + " AND EXISTS (SELECT 1 FROM robots WHERE name = $1 AND all_repositories) ORDER BY name LIMIT $3)"
             + " UNION (SELECT l.repository FROM robot_repositories l JOIN repositories r ON r.name = l.repository"
-            + " WHERE l.robot = $1 AND l.repository > $2 AND r.namespace = $4 ORDER BY l.repository LIMIT $3)"
+            + " WHERE l.robot = $1 AND l.repository > $2 AND r.namespace = $4 @r.name ORDER BY l.repository LIMIT $3)"
             + ") c ORDER BY name LIMIT $3";
 
     private final Db db;
@@ -102,25 +105,48 @@ final class OrgAccess {
      * namespace, which on PostgreSQL 14 reads a large one after {@code last} whole.)
      */
     Mono<Page> catalog(String username, String robot, boolean admin, String last, int n) {
+        return catalog(username, robot, admin, last, n, null);
+    }
+
+    /**
+     * As {@link #catalog(String, String, boolean, String, int)}, only names containing
+     * {@code contains} when it is not null: each source of the union gets the LIKE, so each page
+     * is still a range read of its index, or, on PostgreSQL, the trigram index of V15 where the
+     * planner finds that cheaper (a rare substring).
+     */
+    Mono<Page> catalog(String username, String robot, boolean admin, String last, int n, String contains) {
         int limit = Math.max(0, n);
         String after = last == null ? "" : last;
+        boolean search = contains != null;
         if (admin || (robot == null && username == null)) {
-            return Sql.page(db.query(statement(admin ? Caller.ADMIN : Caller.ANONYMOUS, 0),
-                    row -> row.get(0, String.class), after, limit + 1L), limit);
+            List<Object> args = new ArrayList<>(List.of(after, limit + 1L));
+            if (search) {
+                args.add(Sql.containing(contains));
+            }
+            return Sql.page(db.query(statement(admin ? Caller.ADMIN : Caller.ANONYMOUS, 0, search),
+                    row -> row.get(0, String.class), args.toArray()), limit);
         }
         if (robot != null) {
             int plus = robot.indexOf('+');
             String namespace = plus < 0 ? robot : robot.substring(0, plus);
-            return Sql.page(db.query(statement(Caller.ROBOT, 0), row -> row.get(0, String.class), robot, after,
-                    limit + 1L, namespace), limit);
+            List<Object> args = new ArrayList<>(List.of(robot, after, limit + 1L, namespace));
+            if (search) {
+                args.add(Sql.containing(contains));
+            }
+            return Sql.page(db.query(statement(Caller.ROBOT, 0, search), row -> row.get(0, String.class),
+                    args.toArray()), limit);
         }
         return db.query(USER_ORGANIZATIONS, row -> row.get(0, String.class), username)
                 .collectList()
                 .flatMap(organizations -> {
                     List<Object> args = new ArrayList<>(List.of(username, after, limit + 1L));
                     args.addAll(covered(username, organizations, after));
-                    return Sql.page(db.query(statement(Caller.USER, args.size() - 3), row -> row.get(0, String.class),
-                            args.toArray()), limit);
+                    int namespaces = args.size() - 3;
+                    if (search) {
+                        args.add(Sql.containing(contains));
+                    }
+                    return Sql.page(db.query(statement(Caller.USER, namespaces, search),
+                            row -> row.get(0, String.class), args.toArray()), limit);
                 });
     }
 
@@ -141,19 +167,34 @@ final class OrgAccess {
      * page's rows, $4 = its namespace.
      */
     static String statement(Caller caller, int namespaces) {
-        return switch (caller) {
-            case ADMIN -> "SELECT name FROM repositories WHERE name > $1 ORDER BY name LIMIT $2";
-            case ANONYMOUS -> "SELECT name FROM repositories WHERE is_public AND name > $1 ORDER BY name LIMIT $2";
+        return statement(caller, namespaces, false);
+    }
+
+    /**
+     * {@link #statement(Caller, int)}, with {@code search}: every source also requires its name to
+     * be LIKE the parameter after all the others ($3 for an admin or anonymous caller, $5 for a
+     * robot, $(4 + namespaces) for a user).
+     */
+    static String statement(Caller caller, int namespaces, boolean search) {
+        String sql = switch (caller) {
+            case ADMIN -> "SELECT name FROM repositories WHERE name > $1 @name ORDER BY name LIMIT $2";
+            case ANONYMOUS -> "SELECT name FROM repositories WHERE is_public AND name > $1 @name ORDER BY name LIMIT $2";
             case ROBOT -> ROBOT;
             case USER -> {
-                StringBuilder sql = new StringBuilder("SELECT name FROM (").append(PUBLIC).append(" UNION ").append(USER_LISTED);
+                StringBuilder s = new StringBuilder("SELECT name FROM (").append(PUBLIC).append(" UNION ").append(USER_LISTED);
                 for (int i = 0; i < namespaces; i++) {
-                    sql.append(" UNION (SELECT name FROM repositories WHERE namespace = $").append(4 + i)
-                            .append(" AND name > $2 ORDER BY name LIMIT $3)");
+                    s.append(" UNION (SELECT name FROM repositories WHERE namespace = $").append(4 + i)
+                            .append(" AND name > $2 @name ORDER BY name LIMIT $3)");
                 }
-                yield sql.append(") c ORDER BY name LIMIT $3").toString();
+                yield s.append(") c ORDER BY name LIMIT $3").toString();
             }
         };
+        int like = switch (caller) {
+            case ADMIN, ANONYMOUS -> 3;
+            case ROBOT -> 5;
+            case USER -> 4 + namespaces;
+        };
+        return sql.replaceAll(" @(r\\.name|name)", search ? " AND $1 LIKE \\$" + like : "");
     }
 
     /** The statement of {@link #facts}: $1 = user, $2 = namespace, $3 = repository. */

@@ -9,6 +9,7 @@ import io.openregistry.metadata.PasskeyStore;
 import io.openregistry.metrics.Meters;
 import io.openregistry.metadata.BlobIndex;
 import io.openregistry.metadata.BlobPlacements;
+import io.openregistry.metadata.BrowseStore;
 import io.openregistry.metadata.JobLeases;
 import io.openregistry.metadata.ChangeFeed;
 import io.openregistry.metadata.ManifestStore;
@@ -50,6 +51,7 @@ public final class R2dbcMetadata implements AutoCloseable {
     private final JobLeases jobs;
     private final ChangeFeed changes;
     private final BlobPlacements placements;
+    private final BrowseStore browse;
 
     private R2dbcMetadata(ConnectionPool pool, Scheduler blockingScheduler, Db db, ChangeFeed changes) {
         this.pool = pool;
@@ -65,6 +67,7 @@ public final class R2dbcMetadata implements AutoCloseable {
         this.orgs = new R2dbcOrgStore(db, changes instanceof LocalChangeFeed local ? local : null);
         this.jobs = new R2dbcJobLeases(db);
         this.placements = new R2dbcBlobPlacements(db);
+        this.browse = new R2dbcBrowseStore(db);
     }
 
     /**
@@ -207,6 +210,11 @@ public final class R2dbcMetadata implements AutoCloseable {
     /** Org mode: the shared name space, organizations, teams, grants, robots, account administration, audit. */
     public OrgStore orgs() {
         return orgs;
+    }
+
+    /** What the browsing API reads: repository summaries and usage, tags with sizes, pull counts. */
+    public BrowseStore browse() {
+        return browse;
     }
 
     public JobLeases jobs() {

@@ -360,8 +360,8 @@ final class R2dbcOrgStore implements OrgStore {
     }
 
     @Override
-    public Mono<Page> catalogFor(String username, String robot, boolean admin, String last, int n) {
-        return access.catalog(username, robot, admin, last, n);
+    public Mono<Page> catalogFor(String username, String robot, boolean admin, String last, int n, String contains) {
+        return access.catalog(username, robot, admin, last, n, contains);
     }
 
     // --- audit ---

@@ -124,4 +124,20 @@ final class Sql {
         OffsetDateTime t = row.get(index, OffsetDateTime.class);
         return t == null ? null : t.toInstant();
     }
+
+    /**
+     * The LIKE pattern of names containing {@code text}: its {@code %}, {@code _} and backslash escaped
+     * with a backslash, the default escape character of LIKE in PostgreSQL and H2.
+     */
+    static String containing(String text) {
+        StringBuilder out = new StringBuilder(text.length() + 2).append('%');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '%' || c == '_' || c == '\\') {
+                out.append('\\');
+            }
+            out.append(c);
+        }
+        return out.append('%').toString();
+    }
 }

@@ -1,0 +1,118 @@
+package io.openregistry.metadata.r2dbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.openregistry.config.Config;
+import io.openregistry.metadata.PostgresSupport;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Repository search on PostgreSQL with 100,000 repositories: migration V15 made the trigram index
+ * (pg_trgm is in the embedded binaries), the planner uses it for a rare substring, and the store
+ * answers exactly the expected names. The plans (EXPLAIN ANALYZE, for the values and generic) and
+ * the timings are printed; nothing is asserted about time.
+ */
+class RepositorySearchPostgresTest {
+    private static PostgresSupport postgres;
+    private static Connection jdbc;
+    private static R2dbcMetadata metadata;
+
+    @BeforeAll
+    static void populate() throws SQLException {
+        postgres = PostgresSupport.start();
+        Config.Database database = postgres.newDatabase(4);
+        R2dbcMetadata.open(database).close(); // migrates
+        String name = database.url().substring(database.url().lastIndexOf('/') + 1);
+        jdbc = DriverManager.getConnection(postgres.jdbcUrl(name));
+        try (Statement s = jdbc.createStatement()) {
+            long start = System.nanoTime();
+            s.execute(RepositorySearchScale.postgresInsert());
+            long inserted = System.nanoTime();
+            s.execute("ANALYZE");
+            System.out.printf("PostgreSQL: %d repositories inserted (with the trigram index) in %d ms, ANALYZE %d ms%n",
+                    RepositorySearchScale.REPOSITORIES, (inserted - start) / 1_000_000,
+                    (System.nanoTime() - inserted) / 1_000_000);
+        }
+        metadata = R2dbcMetadata.open(database);
+    }
+
+    @AfterAll
+    static void stop() throws SQLException {
+        if (metadata != null) {
+            metadata.close();
+        }
+        if (jdbc != null) {
+            jdbc.close();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @Test
+    void theMigrationMadeTheTrigramIndex() throws SQLException {
+        try (Statement s = jdbc.createStatement();
+             ResultSet rows = s.executeQuery("SELECT indexdef FROM pg_indexes WHERE indexname = 'repositories_name_trgm'")) {
+            assertThat(rows.next()).isTrue();
+            assertThat(rows.getString(1)).contains("gin").contains("gin_trgm_ops");
+        }
+    }
+
+    @Test
+    void aRareSubstringIsFoundThroughTheTrigramIndex() throws SQLException {
+        // an admin and an anonymous caller: one statement each
+        String admin = plan(OrgAccess.statement(OrgAccess.Caller.ADMIN, 0, true), "text, bigint, text",
+                "''", "51", "'%svc9999%'");
+        assertThat(custom(admin)).contains("repositories_name_trgm").doesNotContain("Seq Scan");
+        String anonymous = plan(OrgAccess.statement(OrgAccess.Caller.ANONYMOUS, 0, true), "text, bigint, text",
+                "''", "51", "'%svc1234%'");
+        assertThat(custom(anonymous)).contains("repositories_name_trgm").doesNotContain("Seq Scan");
+        // a user: the public source through the trigram index, its own namespace by its range
+        String user = plan(OrgAccess.statement(OrgAccess.Caller.USER, 1, true), "text, text, bigint, text, text",
+                "'org7'", "''", "51", "'org7'", "'%svc1234%'");
+        assertThat(custom(user)).contains("repositories_name_trgm").doesNotContain("Seq Scan on repositories");
+    }
+
+    @Test
+    void theSearchFindsExactlyWhatTheCallerMayPull() {
+        RepositorySearchScale.check(metadata.orgs(), "PostgreSQL 14 (embedded), through R2DBC");
+    }
+
+    /** The part of a {@link #plan} made for the values. */
+    private static String custom(String plan) {
+        return plan.substring(0, plan.indexOf("-- force_generic_plan"));
+    }
+
+    /** The plans of {@code sql} for these literals as $1, $2, …: the one for the values, then the generic one. */
+    private static String plan(String sql, String types, String... literals) throws SQLException {
+        String name = "q" + Math.abs(sql.hashCode());
+        List<String> lines = new ArrayList<>();
+        for (String mode : List.of("force_custom_plan", "force_generic_plan")) {
+            lines.add("-- " + mode + ": " + String.join(", ", literals));
+            try (Statement s = jdbc.createStatement()) {
+                s.execute("DEALLOCATE ALL");
+                s.execute("SET plan_cache_mode = " + mode);
+                s.execute("PREPARE " + name + "(" + types + ") AS " + sql);
+                try (ResultSet rows = s.executeQuery("EXPLAIN (ANALYZE, BUFFERS) EXECUTE " + name
+                        + "(" + String.join(", ", literals) + ")")) {
+                    while (rows.next()) {
+                        lines.add(rows.getString(1));
+                    }
+                }
+                s.execute("RESET plan_cache_mode");
+            }
+        }
+        String plan = String.join("\n", lines);
+        System.out.println(sql + "\n" + plan);
+        return plan;
+    }
+}
