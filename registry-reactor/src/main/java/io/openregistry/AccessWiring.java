@@ -164,7 +164,7 @@ final class AccessWiring {
         // deferred: each sweep asks for the time anew
         return new AccessControl(guard, routes,
                 Mono.defer(accounts::deleteExpired).then(Mono.defer(passkeys::deleteExpired)).then(), keyReloads,
-                ManagementApi.callers(accounts, throttle, responses, json));
+                ManagementApi.callers(accounts, throttle, responses, json, web));
     }
 
     /** The bootstrap admin account from {@code auth.admin.*}; bad values stop startup naming the key. */

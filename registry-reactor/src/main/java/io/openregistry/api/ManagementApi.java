@@ -145,8 +145,9 @@ public final class ManagementApi {
      * when the request carries no credentials at all. Every request counts against the address's
      * request budget, anonymous ones too.
      */
-    public static Callers callers(Accounts accounts, Throttle throttle, Responses responses, ObjectMapper json) {
-        ManagementSupport support = new ManagementSupport(accounts, throttle, responses, json);
+    public static Callers callers(Accounts accounts, Throttle throttle, Responses responses, ObjectMapper json,
+                                  WebSessions web) {
+        ManagementSupport support = new ManagementSupport(accounts, throttle, responses, json, web);
         return request -> Mono.defer(() -> {
             if (Credentials.present(request) || hasSessionCookie(request)) {
                 return support.caller(request);
