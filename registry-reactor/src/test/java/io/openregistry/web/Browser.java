@@ -111,7 +111,7 @@ final class Browser implements AutoCloseable {
 
     /** Opens a page of the app and waits until {@code css} is on it. */
     Browser open(String path, String css) {
-        driver.get(base + path);
+        driver.get(path.startsWith("http") ? path : base + path);
         return waitFor(css);
     }
 
@@ -209,6 +209,7 @@ final class Browser implements AutoCloseable {
     }
 
     void screenshot(String name) {
+        script("window.scrollTo(0, 0); document.activeElement && document.activeElement.blur && document.activeElement.blur();");
         try {
             Files.createDirectories(SCREENSHOTS);
             Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), SCREENSHOTS.resolve(name + ".png"),

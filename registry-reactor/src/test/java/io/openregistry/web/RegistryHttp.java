@@ -69,19 +69,29 @@ final class RegistryHttp {
         return json(r).path("token").asText();
     }
 
+    /** With {@code token} null: no Authorization header (a registry without access control). */
     void pushBlob(String repo, String token, TestImages.Blob blob) {
-        var start = send("POST", "/v2/" + repo + "/blobs/uploads/", null, "Authorization", "Bearer " + token);
+        var start = send("POST", "/v2/" + repo + "/blobs/uploads/", null, auth(token));
         assertThat(start.statusCode()).as(new String(start.body(), StandardCharsets.UTF_8)).isEqualTo(202);
         String location = start.headers().firstValue("Location").orElseThrow();
         String url = location + (location.contains("?") ? "&" : "?") + "digest=" + blob.digest();
-        var put = send("PUT", url, blob.bytes(), "Authorization", "Bearer " + token,
-                "Content-Type", "application/octet-stream");
+        var put = send("PUT", url, blob.bytes(), with(auth(token), "Content-Type", "application/octet-stream"));
         assertThat(put.statusCode()).as(new String(put.body(), StandardCharsets.UTF_8)).isEqualTo(201);
     }
 
     void pushManifest(String repo, String token, String reference, TestImages.Blob manifest) {
-        var r = send("PUT", "/v2/" + repo + "/manifests/" + reference, manifest.bytes(), "Authorization", "Bearer " + token,
-                "Content-Type", manifest.mediaType());
+        var r = send("PUT", "/v2/" + repo + "/manifests/" + reference, manifest.bytes(),
+                with(auth(token), "Content-Type", manifest.mediaType()));
         assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(201);
+    }
+
+    private static String[] auth(String token) {
+        return token == null ? new String[0] : new String[] {"Authorization", "Bearer " + token};
+    }
+
+    private static String[] with(String[] headers, String... more) {
+        String[] all = java.util.Arrays.copyOf(headers, headers.length + more.length);
+        System.arraycopy(more, 0, all, headers.length, more.length);
+        return all;
     }
 }

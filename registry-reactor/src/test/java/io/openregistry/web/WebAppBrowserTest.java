@@ -213,6 +213,193 @@ class WebAppBrowserTest {
         browser.screenshot("api-docs");
     }
 
+    @Test
+    void aTokenMadeInTheUiPushesWithSkopeoAndThePagesShowTheImage() {
+        signUp("erin");
+        String pat = createToken("ci");
+        browser.assertAccessible("account with a new token");
+        TestImages.Image image = TestImages.multiArch(work.resolve("layout"), "multi");
+        String repo = "erin/multi";
+        skopeo("copy", "--all", "--dest-tls-verify=false", "--dest-creds", "erin:" + pat,
+                "oci:" + image.layout() + ":multi", "docker://localhost:" + server.port() + "/" + repo + ":1.0");
+        // an SBOM referring to the index, and a second tag pushed later, over the API with the same token
+        String token = http.token("erin", pat, "repository:" + repo + ":pull,push");
+        List<TestImages.Blob> sbom = TestImages.sbomFor(image.index());
+        http.pushBlob(repo, token, sbom.get(0));
+        http.pushBlob(repo, token, sbom.get(1));
+        http.pushManifest(repo, token, sbom.get(2).digest(), sbom.get(2));
+        http.pushManifest(repo, token, "amd64-only", image.manifests().get("amd64"));
+
+        browser.open("/", "#repos li");
+        browser.waitForText("#repos", repo);
+        browser.assertAccessible("repositories");
+        browser.screenshot("repositories");
+        // search is the server's: a substring of the name
+        browser.type("#q", "mult");
+        browser.waitUntil("only names with mult", d -> texts(browser.all("#repos li a")).equals(List.of(repo)));
+        browser.type("#q", "no-such-name");
+        browser.waitFor("#no-repos");
+
+        browser.open("/r/" + repo, "#tags tbody tr");
+        browser.waitUntil("both tags", d -> d.findElements(By.cssSelector("#tags tbody tr")).size() == 2);
+        assertThat(texts(browser.all("#tags tbody tr td:first-child"))).containsExactly("1.0", "amd64-only");
+        assertThat(browser.find("#tags").getText()).contains("OCI index", "OCI manifest",
+                image.index().digest().substring(0, 19));
+        assertThat(browser.find("#pull-command").getText()).isEqualTo("docker pull localhost:" + server.port() + "/"
+                + repo + ":1.0");
+        browser.click("#sort-pushed");
+        browser.waitUntil("newest first", d -> texts(browser.all("#tags tbody tr td:first-child"))
+                .equals(List.of("amd64-only", "1.0")));
+        browser.click("#sort-name");
+        browser.waitUntil("by name", d -> texts(browser.all("#tags tbody tr td:first-child")).equals(List.of("1.0", "amd64-only")));
+        assertThat(browser.find("#storage").getText()).endsWith("KiB");
+        browser.assertAccessible("repository");
+        browser.screenshot("repository");
+
+        // the index: its platforms and the SBOM that refers to it
+        browser.driver.findElement(By.linkText("1.0")).click();
+        browser.waitForUrl("/r/" + repo + "/-/tags/1.0");
+        browser.waitFor("#platforms tbody tr");
+        assertThat(texts(browser.all("#platforms tbody tr td:first-child"))).containsExactly("linux/amd64", "linux/arm64");
+        assertThat(browser.find("#digest").getText()).isEqualTo(image.index().digest());
+        assertThat(browser.waitForText("#referrers", TestImages.SBOM_TYPE)).contains(sbom.get(2).digest().substring(0, 19));
+        browser.assertAccessible("index");
+        browser.screenshot("index");
+
+        // one platform's image: config and layers with their sizes
+        browser.driver.findElement(By.linkText(image.manifests().get("amd64").digest().substring(0, 19))).click();
+        browser.waitFor("#layers tbody tr");
+        assertThat(browser.all("#layers tbody tr")).hasSize(2);
+        assertThat(browser.find("#layers").getText()).contains(image.layers().get(0).digest().substring(0, 19));
+        assertThat(browser.find("#config").getText()).contains("2026-11-01 12:00 UTC", "linux/amd64", "[\"/bin/app\"]",
+                "[\"--serve\"]");
+        assertThat(browser.find("#labels").getText()).contains("org.opencontainers.image.title", "webapp-test");
+        assertThat(browser.find("#manifest-facts").getText()).contains("amd64-only");
+        browser.assertAccessible("manifest");
+        browser.screenshot("manifest");
+
+        // the SBOM's own page names what it refers to
+        browser.open("/r/" + repo + "/-/manifests/" + sbom.get(2).digest(), "#manifest-facts");
+        assertThat(browser.find("#manifest-facts").getText()).contains(TestImages.SBOM_TYPE, image.index().digest());
+
+        // delete a tag from the repository page
+        browser.open("/r/" + repo, "#tags tbody tr");
+        browser.acceptNextConfirm();
+        browser.click("button[aria-label='Delete tag amd64-only']");
+        browser.waitForText("#repo-notice", "deleted");
+        browser.waitUntil("one tag left", d -> texts(browser.all("#tags tbody tr td:first-child")).equals(List.of("1.0")));
+        assertThat(http.send("GET", "/v2/" + repo + "/manifests/amd64-only", null, "Authorization", "Bearer " + token)
+                .statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aPublicRepositoryIsPulledAnonymouslyAndAnotherUsersPrivateOneNeverShows() {
+        http.signUp("grace", "grace password 1");
+        TestImages.Image image = TestImages.multiArch(work.resolve("layout"), "multi");
+        String graceToken = http.token("grace", "grace password 1", "repository:grace/secret-app:pull,push");
+        for (TestImages.Blob b : List.of(image.configs().get("amd64"), image.layers().get(0), image.layers().get(1))) {
+            http.pushBlob("grace/secret-app", graceToken, b);
+        }
+        http.pushManifest("grace/secret-app", graceToken, "1", image.manifests().get("amd64"));
+
+        signUp("frank");
+        String pat = createToken("push");
+        String ref = "docker://localhost:" + server.port() + "/frank/app:1";
+        skopeo("copy", "--all", "--dest-tls-verify=false", "--dest-creds", "frank:" + pat,
+                "oci:" + image.layout() + ":multi", ref);
+        browser.open("/", "#repos li");
+        browser.waitForText("#repos", "frank/app");
+        assertThat(browser.find("#repos").getText()).doesNotContain("grace");
+        browser.type("#q", "secret");
+        browser.waitFor("#no-repos");
+        browser.open("/r/grace/secret-app", "#repo-missing");
+        assertThat(browser.all("#tags tbody tr")).isEmpty();
+        browser.open("/r/grace/secret-app/-/tags/1", "#manifest-missing");
+
+        // private: no anonymous pull; made public on its page: anyone pulls it
+        Path out = work.resolve("pulled");
+        assertThat(skopeoExit("copy", "--src-tls-verify=false", "--src-no-creds", ref, "oci:" + out + ":x")).isNotZero();
+        browser.open("/r/frank/app", "#visibility-select");
+        assertThat(browser.find("#visibility").getText()).isEqualTo("private");
+        new org.openqa.selenium.support.ui.Select(browser.find("#visibility-select")).selectByValue("public");
+        browser.click("#save-visibility");
+        browser.waitForText("#visibility", "public");
+        browser.assertAccessible("repository settings");
+        skopeo("copy", "--all", "--src-tls-verify=false", "--src-no-creds", ref, "oci:" + out + ":x");
+
+        // signed out: the public repository is listed and browsable, read-only; grace's is not there
+        browser.driver.manage().deleteAllCookies();
+        browser.open("/", "#repos li");
+        browser.waitForText("#repos", "frank/app");
+        assertThat(browser.find("#repos").getText()).doesNotContain("grace");
+        browser.open("/r/frank/app", "#tags tbody tr");
+        assertThat(browser.all("#visibility-select")).isEmpty();
+        assertThat(browser.all("button.danger")).isEmpty();
+        browser.assertAccessible("repository, anonymous");
+    }
+
+    @Test
+    void aRepositoryPageWithAThousandTagsRendersThemAll() {
+        http.signUp("perf", "perf password 1");
+        TestImages.Image image = TestImages.multiArch(work.resolve("layout"), "multi");
+        String token = http.token("perf", "perf password 1", "repository:perf/many:pull,push");
+        for (TestImages.Blob b : List.of(image.configs().get("amd64"), image.layers().get(0), image.layers().get(1))) {
+            http.pushBlob("perf/many", token, b);
+        }
+        for (int i = 0; i < 1000; i++) {
+            http.pushManifest("perf/many", token, String.format("v1.%04d", i), image.manifests().get("amd64"));
+        }
+        browser.open("/signin", "#signin-password");
+        browser.type("#username", "perf").type("#password", "perf password 1").click("#signin-password");
+        browser.waitForText("header nav", "perf");
+        // time to first render, measured inside the page (ms since navigation start): the shell's
+        // first paint, the tags' answer, and the frame after all 1,000 rows are in the DOM
+        List<Map<String, Object>> runs = new ArrayList<>();
+        for (int run = 0; run < 5; run++) {
+            browser.driver.get(browser.base + "/r/perf/many?n=1000");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> t = (Map<String, Object>) browser.asyncScript("const done = arguments[arguments.length - 1];"
+                    + "(function poll() { if (document.querySelectorAll('#tags tbody tr').length === 1000)"
+                    + "  requestAnimationFrame(() => setTimeout(() => {"
+                    + "    const r = performance.getEntriesByType('resource').find(e => e.name.includes('/-/tags?'));"
+                    + "    const fcp = performance.getEntriesByName('first-contentful-paint')[0];"
+                    + "    done({rows: performance.now(), fcp: fcp ? fcp.startTime : -1, tagsStart: r ? r.startTime : -1,"
+                    + "          tagsEnd: r ? r.responseEnd : -1, tagsBytes: r ? r.encodedBodySize : -1}); }, 0));"
+                    + " else setTimeout(poll, 5); })();");
+            runs.add(t);
+        }
+        assertThat(browser.all("#tags tbody tr")).hasSize(1000);
+        assertThat(browser.find("#tags tbody tr td").getText()).isEqualTo("v1.0000");
+        browser.assertAccessible("repository with 1,000 tags");
+        String figures = runs.stream().map(Object::toString).collect(Collectors.joining("\n"))
+                + "\nmedian ms to 1,000 rows painted: " + median(runs, "rows")
+                + "\nmedian ms to first contentful paint: " + median(runs, "fcp")
+                + "\nmedian ms to the tags' answer: " + median(runs, "tagsEnd") + "\n";
+        System.out.println("repository page with 1,000 tags:\n" + figures);
+        writeFigure("repository-1000-tags.txt", figures);
+    }
+
+    @Test
+    void withoutAccessControlEveryoneBrowsesAndNobodySignsIn() {
+        try (RegistryServer open = RegistryServer.start(RegistryServer.Backend.H2, null, null)) {
+            RegistryHttp anon = new RegistryHttp("http://localhost:" + open.port(), "openregistry");
+            TestImages.Image image = TestImages.multiArch(work.resolve("layout"), "multi");
+            for (TestImages.Blob b : List.of(image.configs().get("arm64"), image.layers().get(0), image.layers().get(2))) {
+                anon.pushBlob("open/app", null, b);
+            }
+            anon.pushManifest("open/app", null, "v1", image.manifests().get("arm64"));
+            String base = "http://localhost:" + open.port();
+            browser.open(base + "/", "#repos li");
+            browser.waitForText("#repos", "open/app");
+            assertThat(browser.find("header nav").getText()).doesNotContain("Sign in", "Sign up", "Sign out");
+            browser.assertAccessible("repositories, no access control");
+            browser.open(base + "/r/open/app", "#tags tbody tr");
+            assertThat(browser.find("#tags").getText()).contains("v1");
+            browser.open(base + "/signin", "h1");
+            browser.waitForText("main", "without access control");
+        }
+    }
+
     // ------------------------------------------------------------------------------------------
 
     /** Signs up {@code username} with a passkey from the sign-up page; ends on the account page. */
@@ -247,6 +434,27 @@ class WebAppBrowserTest {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
+    }
+
+    static int skopeoExit(String... args) {
+        List<String> cmd = new ArrayList<>(List.of("skopeo", "--insecure-policy"));
+        cmd.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("skopeo finished").isTrue();
+            return p.exitValue();
+        } catch (IOException e) {
+            throw new AssertionError("skopeo: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    static double median(List<Map<String, Object>> runs, String key) {
+        double[] v = runs.stream().mapToDouble(r -> ((Number) r.get(key)).doubleValue()).sorted().toArray();
+        return Math.round(v[v.length / 2]);
     }
 
     static List<String> texts(List<WebElement> elements) {
