@@ -211,7 +211,7 @@ public final class Registry implements AutoCloseable {
             ManagementApi.browse(browse, access.browsers(), responses)
                     .forEach(r -> builder.route(r.endpoint(), r.method(), r.handler()));
             // the web app and the API docs, for the paths no route claims
-            builder.fallback(WebApp.load());
+            builder.fallback(WebApp.load(io));
             RegistryHttpHandler routes = builder.build();
             // every API connection, so that shutdown can wait for (and then cut) their requests
             ChannelGroup connections = ListenerDrain.newConnectionGroup();

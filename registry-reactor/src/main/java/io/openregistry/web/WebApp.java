@@ -17,6 +17,7 @@ import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
@@ -48,18 +49,21 @@ public final class WebApp implements BiFunction<HttpServerRequest, HttpServerRes
     private static final List<String> NOT_PAGES = List.of("/v2", "/token", "/auth/", "/api/", "/_app/", "/metrics");
     private final Map<String, Asset> files;
     private final Asset shell;
+    /** The API docs' files, read (and compressed: ~2 MB) on first use, not at every start. */
+    private final Mono<Map<String, Asset>> docs;
 
-    private WebApp(Map<String, Asset> files, Asset shell) {
+    private WebApp(Map<String, Asset> files, Asset shell, Mono<Map<String, Asset>> docs) {
         this.files = files;
         this.shell = shell;
+        this.docs = docs;
     }
 
     /**
-     * Loads the app's build ({@code web/} with its {@code .files} list, written by the npm build)
-     * and the API docs. A jar built with {@code -Dweb.skip=true} and no earlier build has no app:
+     * Loads the app's build ({@code web/} with its {@code .files} list, written by the npm build);
+     * the API docs are read on their first request, on {@code blocking}. A jar built with {@code -Dweb.skip=true} and no earlier build has no app:
      * the registry then serves the API (and the docs) only, and says so once.
      */
-    public static WebApp load() {
+    public static WebApp load(Scheduler blocking) {
         ClassLoader cl = WebApp.class.getClassLoader();
         Map<String, Asset> files = new HashMap<>();
         Asset shell = null;
@@ -80,14 +84,21 @@ public final class WebApp implements BiFunction<HttpServerRequest, HttpServerRes
             }
             shell = files.get("/index.html");
         }
+        // the class path is read with blocking I/O: on the file scheduler, never on an event loop
+        Mono<Map<String, Asset>> docs = Mono.fromCallable(() -> docs(cl)).subscribeOn(blocking).cache();
+        return new WebApp(Map.copyOf(files), shell, docs);
+    }
+
+    private static Map<String, Asset> docs(ClassLoader cl) {
+        Map<String, Asset> docs = new HashMap<>();
         String version = webjarVersion(cl);
-        files.put(DOCS, Asset.of("index.html", require(cl, "api-docs/index.html"), Asset.REVALIDATE, Policies.API_DOCS));
-        files.put(DOCS + "swagger-initializer.js", Asset.of("swagger-initializer.js",
+        docs.put(DOCS, Asset.of("index.html", require(cl, "api-docs/index.html"), Asset.REVALIDATE, Policies.API_DOCS));
+        docs.put(DOCS + "swagger-initializer.js", Asset.of("swagger-initializer.js",
                 require(cl, "api-docs/swagger-initializer.js"), Asset.REVALIDATE, null));
         for (String name : DOCS_FILES) {
-            files.put(DOCS + name, Asset.of(name, require(cl, WEBJAR + version + "/" + name), Asset.REVALIDATE, null));
+            docs.put(DOCS + name, Asset.of(name, require(cl, WEBJAR + version + "/" + name), Asset.REVALIDATE, null));
         }
-        return new WebApp(Map.copyOf(files), shell);
+        return Map.copyOf(docs);
     }
 
     @Override
@@ -101,6 +112,13 @@ public final class WebApp implements BiFunction<HttpServerRequest, HttpServerRes
                 return response.status(HttpResponseStatus.MOVED_PERMANENTLY).header(HttpHeaderNames.LOCATION, DOCS)
                         .header(HttpHeaderNames.CONTENT_LENGTH, "0").send();
             }
+            if (path.startsWith(DOCS)) {
+                return docs.flatMap(d -> {
+                    Asset asset = d.get(path);
+                    return asset != null ? Mono.from(send(request, response, asset))
+                            : Mono.<Void>error(OciError.UNSUPPORTED.exception(404, "no such endpoint: " + path));
+                });
+            }
             Asset asset = files.get(path);
             if (asset == null && shell != null && isPage(path)) {
                 asset = shell;
@@ -113,9 +131,6 @@ public final class WebApp implements BiFunction<HttpServerRequest, HttpServerRes
     }
 
     private static boolean isPage(String path) {
-        if (path.startsWith(DOCS)) {
-            return false;
-        }
         for (String prefix : NOT_PAGES) {
             if (path.startsWith(prefix)) {
                 return false;
