@@ -227,6 +227,12 @@ final class Browser implements AutoCloseable {
         return List.copyOf(consoleLog);
     }
 
+    /** Drops the console lines read so far (after a test that provoked a violation on purpose). */
+    void forgetConsole() {
+        console();
+        consoleLog.clear();
+    }
+
     /** Content-Security-Policy violations Chromium reported on the console so far. */
     List<String> cspViolations() {
         return console().stream().filter(l -> l.contains("Content Security Policy") || l.contains("Content-Security-Policy"))

@@ -400,6 +400,29 @@ class WebAppBrowserTest {
         }
     }
 
+    @Test
+    void thePolicyIsEnforcedAndUnsafeRequestsNeedTheCsrfToken() {
+        signUp("mallory");
+        browser.open("/", "#q");
+        // an injected inline script does not run, and the browser says why
+        browser.script("const s = document.createElement('script'); s.textContent = 'window.__injected = 1';"
+                + " document.body.append(s);");
+        assertThat(browser.script("return window.__injected === undefined;")).isEqualTo(true);
+        browser.waitUntil("a CSP report on the console", d -> !browser.cspViolations().isEmpty());
+        assertThat(browser.cspViolations()).anyMatch(l -> l.contains("script-src"));
+        browser.forgetConsole();
+        // the session cookie alone does not make a change: the CSRF token must come along
+        Object denied = browser.asyncScript("const done = arguments[arguments.length - 1];"
+                + "fetch('/api/v1/orgs', {method: 'POST', headers: {'content-type': 'application/json'},"
+                + " body: JSON.stringify({name: 'sneaky'})}).then(r => r.text().then(t => done(r.status + ' ' + t)));");
+        assertThat((String) denied).startsWith("403").contains("CSRF");
+        Object allowed = browser.asyncScript("const done = arguments[arguments.length - 1];"
+                + "fetch('/auth/session').then(r => r.json()).then(s => fetch('/api/v1/orgs', {method: 'POST',"
+                + " headers: {'content-type': 'application/json', 'x-csrf-token': s.csrf_token},"
+                + " body: JSON.stringify({name: 'sneaky'})})).then(r => done(r.status));");
+        assertThat(((Number) allowed).intValue()).isEqualTo(201);
+    }
+
     // ------------------------------------------------------------------------------------------
 
     /** Signs up {@code username} with a passkey from the sign-up page; ends on the account page. */
