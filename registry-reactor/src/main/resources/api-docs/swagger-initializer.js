@@ -11,9 +11,15 @@ window.addEventListener('load', function () {
   window.ui = SwaggerUIBundle({
     url: '/api/v1/openapi.json',
     dom_id: '#swagger-ui',
-    deepLinking: true,
+    // no deep links: Swagger UI renders them as links inside the operation's button (axe: nested-interactive)
+    deepLinking: false,
     presets: [SwaggerUIBundle.presets.apis],
     layout: 'BaseLayout',
+    // Swagger UI's servers list is a <select> with no label
+    onComplete: function () {
+      var servers = document.getElementById('servers');
+      if (servers && !servers.getAttribute('aria-label')) servers.setAttribute('aria-label', 'Server');
+    },
     requestInterceptor: function (req) {
       if (csrf && req.method && !/^(GET|HEAD|OPTIONS)$/i.test(req.method)) req.headers['X-CSRF-Token'] = csrf;
       return req;

@@ -93,8 +93,9 @@ public final class WebApp implements BiFunction<HttpServerRequest, HttpServerRes
         Map<String, Asset> docs = new HashMap<>();
         String version = webjarVersion(cl);
         docs.put(DOCS, Asset.of("index.html", require(cl, "api-docs/index.html"), Asset.REVALIDATE, Policies.API_DOCS));
-        docs.put(DOCS + "swagger-initializer.js", Asset.of("swagger-initializer.js",
-                require(cl, "api-docs/swagger-initializer.js"), Asset.REVALIDATE, null));
+        for (String own : List.of("swagger-initializer.js", "overrides.css")) {
+            docs.put(DOCS + own, Asset.of(own, require(cl, "api-docs/" + own), Asset.REVALIDATE, null));
+        }
         for (String name : DOCS_FILES) {
             docs.put(DOCS + name, Asset.of(name, require(cl, WEBJAR + version + "/" + name), Asset.REVALIDATE, null));
         }

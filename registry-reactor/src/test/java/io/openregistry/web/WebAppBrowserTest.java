@@ -211,6 +211,14 @@ class WebAppBrowserTest {
         browser.waitFor(".swagger-ui .opblock");
         assertThat(browser.find(".swagger-ui .info .title").getText()).contains("OpenRegistry");
         browser.screenshot("api-docs");
+        browser.assertAccessible("api docs");
+    }
+
+    @Test
+    void anUnknownPageSaysSo() {
+        browser.open("/no/such/page", "h1");
+        browser.waitForText("h1", "Page not found");
+        browser.assertAccessible("not found");
     }
 
     @Test
