@@ -122,9 +122,10 @@ final class Browser implements AutoCloseable {
 
     /** Waits until the element's text contains {@code text}; returns the whole text. */
     String waitForText(String css, String text) {
+        java.util.concurrent.atomic.AtomicReference<String> seen = new java.util.concurrent.atomic.AtomicReference<>();
         waitUntil("'" + text + "' in " + css, d -> d.findElements(By.cssSelector(css)).stream()
-                .anyMatch(e -> e.getText().contains(text)));
-        return find(css).getText();
+                .map(WebElement::getText).filter(t -> t.contains(text)).peek(seen::set).findFirst().isPresent());
+        return seen.get();
     }
 
     void waitForUrl(String suffix) {
@@ -138,7 +139,9 @@ final class Browser implements AutoCloseable {
     /** Waits for the condition; on timeout the failure says where the page was and what it showed. */
     void waitUntil(String what, java.util.function.Function<ChromeDriver, Boolean> condition) {
         try {
-            new WebDriverWait(driver, WAIT).until(d -> condition.apply(driver));
+            // Svelte replaces elements as data arrives: an element read mid-update is tried again
+            new WebDriverWait(driver, WAIT).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                    .until(d -> condition.apply(driver));
         } catch (org.openqa.selenium.TimeoutException e) {
             String text;
             try {

@@ -261,6 +261,11 @@ class WebAppBrowserTest {
         browser.click("#sort-name");
         browser.waitUntil("by name", d -> texts(browser.all("#tags tbody tr td:first-child")).equals(List.of("1.0", "amd64-only")));
         assertThat(browser.find("#storage").getText()).endsWith("KiB");
+        browser.type("#tag-filter", "amd");
+        browser.waitUntil("the tags with amd", d -> texts(browser.all("#tags tbody tr td:first-child")).equals(List.of("amd64-only")));
+        browser.find("#tag-filter").clear();
+        browser.find("#tag-filter").sendKeys(" ");
+        browser.waitUntil("both tags again", d -> browser.all("#tags tbody tr").size() == 2);
         browser.assertAccessible("repository");
         browser.screenshot("repository");
 
@@ -379,6 +384,13 @@ class WebAppBrowserTest {
         assertThat(browser.all("#tags tbody tr")).hasSize(1000);
         assertThat(browser.find("#tags tbody tr td").getText()).isEqualTo("v1.0000");
         browser.assertAccessible("repository with 1,000 tags");
+        // the default page is 100 tags; Next and Previous page through them
+        browser.open("/r/perf/many", "#tags tbody tr");
+        browser.waitUntil("a page of 100", d -> browser.all("#tags tbody tr").size() == 100);
+        browser.click("#tags-next");
+        browser.waitForText("#tags tbody tr td", "v1.0100");
+        browser.click("#sort-pushed");
+        browser.waitUntil("newest first", d -> browser.find("#tags tbody tr td").getText().equals("v1.0999"));
         String figures = runs.stream().map(Object::toString).collect(Collectors.joining("\n"))
                 + "\nmedian ms to 1,000 rows painted: " + median(runs, "rows")
                 + "\nmedian ms to first contentful paint: " + median(runs, "fcp")
