@@ -222,7 +222,7 @@ public final class AccountHandlers {
             return accounts.password(basic.username(), basic.secret(), address);
         }
         // the web app: the session cookie, only when no Authorization header says otherwise
-        return web.caller(request, address).switchIfEmpty(Mono.error(() -> OciError.UNAUTHORIZED.exception(
+        return web.caller(request).switchIfEmpty(Mono.error(() -> OciError.UNAUTHORIZED.exception(
                         "sign in: Authorization: Bearer <session from /auth/signin>, or Basic with username and password")
                 .withHeader("WWW-Authenticate", "Bearer realm=\"openregistry\"")));
     }

@@ -76,9 +76,22 @@ final class ManagementSupport {
             return accounts.password(basic.username(), basic.secret(), address);
         }
         // the web app: the session cookie, only when no Authorization header says otherwise
-        return web.caller(request, address).switchIfEmpty(Mono.error(() -> OciError.UNAUTHORIZED.exception(
+        return web.caller(request).switchIfEmpty(Mono.error(() -> OciError.UNAUTHORIZED.exception(
                         "sign in: Authorization: Bearer <session from /auth/signin>, or Basic with username and password")
                 .withHeader("WWW-Authenticate", "Bearer realm=\"openregistry\"")));
+    }
+
+    /**
+     * The caller of a route anonymous callers may use too: as {@link #caller} when the request
+     * carries an Authorization header (a wrong one is still a 401) or a live session cookie,
+     * else {@link Principal#ANONYMOUS} (also for a dead cookie, which a browser keeps sending).
+     */
+    Mono<Principal> callerOrAnonymous(HttpServerRequest request) {
+        if (Credentials.present(request)) {
+            return caller(request);
+        }
+        throttle.admit(Credentials.address(request));
+        return web.caller(request).defaultIfEmpty(Principal.ANONYMOUS);
     }
 
     /** Whether the request came with a session bearer (a password change then hands back a new session). */

@@ -64,7 +64,8 @@ public final class PasskeyHandlers {
 
     /**
      * {@code GET /auth/session} → {@code {"username","admin","has_password","passkeys","csrf_token"}},
-     * or 401 without a live session cookie (the cookie only: this is the web app asking who it is).
+     * or 401 without a live session cookie (the cookie only: this is the web app asking who it is);
+     * a dead cookie is cleared with that 401.
      */
     public Handler current() {
         return (request, response, route) -> {
@@ -74,7 +75,13 @@ public final class PasskeyHandlers {
             if (secret == null) {
                 return Mono.error(OciError.UNAUTHORIZED.exception("not signed in"));
             }
-            return accounts.webSession(secret, address)
+            return accounts.webSession(secret)
+                    // a dead cookie (signed out in another tab, password changed): the page cannot clear
+                    // an HttpOnly cookie itself, so this answer does, and the browser stops sending it
+                    .switchIfEmpty(Mono.error(() -> {
+                        web.clearCookie(request, response);
+                        return OciError.UNAUTHORIZED.exception("not signed in");
+                    }))
                     .flatMap(p -> accounts.account(p.username())
                             .switchIfEmpty(Mono.error(() -> OciError.UNAUTHORIZED.exception("not signed in")))
                             .zipWith(passkeys.count(p.username())))
@@ -91,13 +98,16 @@ public final class PasskeyHandlers {
         };
     }
 
-    /** {@code DELETE /auth/session} → 204: the session ends (CSRF-checked) and the cookie is cleared. */
+    /**
+     * {@code DELETE /auth/session} → 204: a live session ends (CSRF-checked) and the cookie is
+     * cleared; a dead cookie is just cleared (the web app has no CSRF token for it).
+     */
     public Handler signOut() {
         return (request, response, route) -> {
             throttle.admit(Credentials.address(request));
             String secret = WebSessions.secret(request);
-            Mono<Void> end = secret == null ? Mono.empty()
-                    : web.checkCsrf(request, secret).then(Mono.defer(() -> accounts.endWebSession(secret)));
+            Mono<Void> end = secret == null ? Mono.empty() : accounts.webSession(secret)
+                    .flatMap(live -> web.checkCsrf(request, secret).then(Mono.defer(() -> accounts.endWebSession(secret))));
             return end.then(Mono.defer(() -> {
                 web.clearCookie(request, response);
                 return Responses.empty(response, 204);
@@ -113,8 +123,8 @@ public final class PasskeyHandlers {
      * {@code {}} = add a passkey. → 200 {@code {"flow","publicKey"}}.
      */
     public Handler registrationOptions() {
-        return (request, response, route) -> {
-            if (signedIn(request)) {
+        return (request, response, route) -> signedIn(request).flatMap(in -> {
+            if (in) {
                 return support.caller(request).flatMap(caller -> support.object(request, Set.of("username"))
                                 .flatMap(body -> passkeys.addOptions(caller)))
                         .flatMap(options -> options(request, response, options));
@@ -126,7 +136,7 @@ public final class PasskeyHandlers {
             return support.object(request, Set.of("username"))
                     .flatMap(body -> passkeys.signUpOptions(ManagementSupport.text(body, "username")))
                     .flatMap(options -> options(request, response, options));
-        };
+        });
     }
 
     /**
@@ -134,10 +144,10 @@ public final class PasskeyHandlers {
      * {@code {"username","csrf_token"}} and the cookie; add → 201 the passkey.
      */
     public Handler register() {
-        return (request, response, route) -> {
+        return (request, response, route) -> signedIn(request).flatMap(in -> {
             String address = Credentials.address(request);
             Set<String> fields = Set.of("flow", "credential", "name");
-            if (signedIn(request)) {
+            if (in) {
                 return support.caller(request).flatMap(caller -> support.object(request, fields)
                                 .flatMap(body -> passkeys.register(caller, ManagementSupport.text(body, "flow"),
                                         credential(body), ManagementSupport.text(body, "name"), web.origins(request),
@@ -152,7 +162,7 @@ public final class PasskeyHandlers {
                     .flatMap(body -> passkeys.register(null, ManagementSupport.text(body, "flow"), credential(body),
                             ManagementSupport.text(body, "name"), web.origins(request), address))
                     .flatMap(r -> startSession(request, response, Principal.account(r.signedUp(), false), 201));
-        };
+        });
     }
 
     /** {@code POST /auth/passkeys/authentication/options {}} → 200 {@code {"flow","publicKey"}}. */
@@ -199,9 +209,17 @@ public final class PasskeyHandlers {
                 .then(Mono.defer(() -> Responses.empty(response, 204)));
     }
 
-    /** Whether the request comes signed in (an Authorization header or the session cookie). */
-    private static boolean signedIn(HttpServerRequest request) {
-        return Credentials.present(request) || WebSessions.secret(request) != null;
+    /**
+     * Whether the request comes signed in: an Authorization header (checked later: a wrong one is a
+     * 401, not a sign-up), or a live session cookie. A dead cookie a browser still holds is no
+     * reason to refuse a sign-up.
+     */
+    private Mono<Boolean> signedIn(HttpServerRequest request) {
+        if (Credentials.present(request)) {
+            return Mono.just(true);
+        }
+        String secret = WebSessions.secret(request);
+        return secret == null ? Mono.just(false) : accounts.webSession(secret).hasElement();
     }
 
     private Mono<Void> startSession(HttpServerRequest request, HttpServerResponse response, Principal p, int status) {

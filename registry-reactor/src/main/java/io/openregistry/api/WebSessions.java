@@ -64,14 +64,15 @@ public final class WebSessions {
 
     /**
      * The account of the request's session cookie, CSRF-checked for unsafe methods (403 DENIED);
-     * empty when the request has no session cookie; 401 when the cookie is not a live session.
+     * empty when the request has no cookie or its session is not live (the caller then answers
+     * 401, or serves an anonymous caller).
      */
-    Mono<Principal> caller(HttpServerRequest request, String address) {
+    Mono<Principal> caller(HttpServerRequest request) {
         String secret = secret(request);
         if (secret == null) {
             return Mono.empty();
         }
-        return accounts.webSession(secret, address).flatMap(p -> checkCsrf(request, secret).thenReturn(p));
+        return accounts.webSession(secret).flatMap(p -> checkCsrf(request, secret).thenReturn(p));
     }
 
     /** 403 unless the request is safe, or carries the session's CSRF token and comes from an allowed origin. */

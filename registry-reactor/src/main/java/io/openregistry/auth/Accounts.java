@@ -348,13 +348,23 @@ public final class Accounts {
         return store.addCredential(session).thenReturn(new IssuedSecret(issued.secret(), CredentialInfo.of(session)));
     }
 
-    /** The account of a web app session's secret (from the cookie); 401 as any failed secret otherwise. */
-    public Mono<Principal> webSession(String secret, String address) {
-        return credential(secret, Kind.WEB, address)
-                .flatMap(session -> store.find(session.username())
-                        .switchIfEmpty(Mono.error(() -> failed(address, "session of a deleted account")))
-                        .flatMap(account -> enabled(account, address, "session of a disabled account"))
-                        .map(account -> Principal.account(account.username(), account.admin())));
+    /**
+     * The account of a web app session's secret (from the cookie), or empty when the session is
+     * not live (unknown, ended, expired, or its account is gone or disabled). Not counted as a
+     * failed secret: the browser sends a dead cookie with every request by itself, and counting it
+     * would soon lock the user's address out of everything; guessing a 256-bit secret is hopeless
+     * anyway, and each request still counts against the address's request budget.
+     */
+    public Mono<Principal> webSession(String secret) {
+        String id = Secrets.idOf(secret, Kind.WEB);
+        if (id == null) {
+            return Mono.empty();
+        }
+        return store.credential(id)
+                .filter(c -> c.kind() == Kind.WEB && !c.expired(clock.instant()) && Secrets.matches(secret, c.secretHash()))
+                .flatMap(session -> store.find(session.username()))
+                .filter(account -> !account.disabled())
+                .map(account -> Principal.account(account.username(), account.admin()));
     }
 
     /** Ends the web app session whose secret this is (sign-out); unknown secrets are ignored. */

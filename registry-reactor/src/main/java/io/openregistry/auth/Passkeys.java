@@ -1,24 +1,5 @@
 package io.openregistry.auth;
 
-import com.webauthn4j.WebAuthnManager;
-import com.webauthn4j.converter.AttestedCredentialDataConverter;
-import com.webauthn4j.converter.AuthenticatorTransportConverter;
-import com.webauthn4j.converter.util.ObjectConverter;
-import com.webauthn4j.credential.CredentialRecordImpl;
-import com.webauthn4j.data.AuthenticationData;
-import com.webauthn4j.data.AuthenticationParameters;
-import com.webauthn4j.data.PublicKeyCredentialParameters;
-import com.webauthn4j.data.PublicKeyCredentialType;
-import com.webauthn4j.data.RegistrationData;
-import com.webauthn4j.data.RegistrationParameters;
-import com.webauthn4j.data.attestation.authenticator.AttestedCredentialData;
-import com.webauthn4j.data.attestation.authenticator.AuthenticatorData;
-import com.webauthn4j.data.attestation.statement.COSEAlgorithmIdentifier;
-import com.webauthn4j.data.attestation.statement.NoneAttestationStatement;
-import com.webauthn4j.data.client.Origin;
-import com.webauthn4j.data.client.challenge.DefaultChallenge;
-import com.webauthn4j.data.extension.authenticator.RegistrationExtensionAuthenticatorOutput;
-import com.webauthn4j.server.ServerProperty;
 import io.openregistry.metadata.AccountStore;
 import io.openregistry.metadata.AccountStore.Account;
 import io.openregistry.metadata.PasskeyStore;
@@ -32,17 +13,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import tools.jackson.databind.JsonNode;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Passkeys (WebAuthn, with webauthn4j): sign-up with a passkey and no password, sign-in with a
@@ -53,17 +32,12 @@ import tools.jackson.databind.JsonNode;
  * authenticator vendor, we only need the key), the signature counter must grow unless both sides
  * are zero (synced passkeys send zero), and the backup-eligible flag must not change.
  *
- * <p>webauthn4j (and the Jackson 3 it brings) stays inside this class: callers hand in the
- * browser's JSON as text and get our own records back.
+ * <p>The checks themselves are {@link WebAuthn}'s (the one class that knows webauthn4j): callers
+ * hand in the browser's JSON as text and get our own records back.
  */
 public final class Passkeys {
     private static final Logger log = LoggerFactory.getLogger(Passkeys.class);
     public static final int MAX_NAME = 64;
-    private static final int MAX_CREDENTIAL_JSON = 32 * 1024;
-    private static final List<PublicKeyCredentialParameters> ALGORITHMS = List.of(
-            new PublicKeyCredentialParameters(PublicKeyCredentialType.PUBLIC_KEY, COSEAlgorithmIdentifier.ES256),
-            new PublicKeyCredentialParameters(PublicKeyCredentialType.PUBLIC_KEY, COSEAlgorithmIdentifier.EdDSA),
-            new PublicKeyCredentialParameters(PublicKeyCredentialType.PUBLIC_KEY, COSEAlgorithmIdentifier.RS256));
 
     private final PasskeyStore store;
     private final AccountStore accounts;
@@ -74,10 +48,12 @@ public final class Passkeys {
     private final String rpId;
     private final String rpName;
     private final Duration challengeTtl;
-    private final ObjectConverter converter = new ObjectConverter();
-    private final WebAuthnManager manager = WebAuthnManager.createNonStrictWebAuthnManager(converter);
-    private final AttestedCredentialDataConverter credentialData = new AttestedCredentialDataConverter(converter);
-    private final AuthenticatorTransportConverter transports = new AuthenticatorTransportConverter();
+    /**
+     * The checks, made on first use off the event loops and kept: building them loads webauthn4j
+     * and Jackson 3, about half a second, which a registry start should not pay when nobody uses
+     * passkeys.
+     */
+    private final Mono<WebAuthn> webAuthn;
 
     /** The first half of a ceremony: its id and the options for the browser's {@code navigator.credentials}. */
     public record Options(String flow, Map<String, Object> publicKey) {}
@@ -103,6 +79,7 @@ public final class Passkeys {
         this.rpId = rpId;
         this.rpName = rpName;
         this.challengeTtl = challengeTtl;
+        this.webAuthn = Mono.fromCallable(() -> new WebAuthn(rpId)).subscribeOn(Schedulers.boundedElastic()).cache();
     }
 
     /**
@@ -158,16 +135,20 @@ public final class Passkeys {
         }
         return take(flow, caller == null ? Ceremony.SIGNUP : Ceremony.ADD)
                 .switchIfEmpty(Mono.error(() -> notRegistered("unknown, used or expired registration flow")))
-                .flatMap(c -> {
+                .zipWith(webAuthn)
+                .flatMap(t -> {
+                    Challenge c = t.getT1();
                     if (caller != null && !caller.username().equals(c.username())) {
                         return Mono.error(notRegistered("the registration flow belongs to another account"));
                     }
-                    Passkey passkey;
+                    WebAuthn.Registration v;
                     try {
-                        passkey = verifyRegistration(c, credentialJson, origins, label);
-                    } catch (RuntimeException e) {
-                        return Mono.error(e);
+                        v = t.getT2().register(credentialJson, origins, c.challenge());
+                    } catch (WebAuthn.Refused refused) {
+                        return Mono.error(notRegistered(refused.getMessage()));
                     }
+                    Passkey passkey = new Passkey(v.credentialId(), c.username(), label, v.credentialData(),
+                            v.signCount(), v.userVerified(), v.backupEligible(), v.backedUp(), v.transports(), now(), null);
                     if (caller == null) {
                         return Mono.fromRunnable(() -> throttle.admitSignUp(address))
                                 .then(available(c.username()))
@@ -191,40 +172,42 @@ public final class Passkeys {
     public Mono<Principal> authenticate(String flow, String credentialJson, Set<String> origins, String address) {
         return take(flow, Ceremony.SIGNIN)
                 .switchIfEmpty(Mono.error(() -> rejected(address, "unknown, used or expired sign-in flow")))
-                .flatMap(c -> {
+                .zipWith(webAuthn)
+                .flatMap(t -> {
+                    Challenge c = t.getT1();
+                    WebAuthn e = t.getT2();
                     String id;
                     try {
-                        id = credentialId(credentialJson);
-                    } catch (RuntimeException e) {
-                        return Mono.error(rejected(address, "malformed credential"));
+                        id = e.credentialId(credentialJson);
+                    } catch (WebAuthn.Refused refused) {
+                        return Mono.error(rejected(address, refused.getMessage()));
                     }
                     return store.passkey(id)
                             .switchIfEmpty(Mono.error(() -> rejected(address, "unknown credential")))
                             .flatMap(passkey -> accounts.find(passkey.username())
                                     .switchIfEmpty(Mono.error(() -> rejected(address, "unknown credential")))
                                     .zipWith(store.userHandle(passkey.username()).defaultIfEmpty(""))
-                                    .flatMap(t -> signIn(c, passkey, t.getT1(), t.getT2(), credentialJson, origins,
-                                            address)));
+                                    .flatMap(a -> signIn(e, c, passkey, a.getT1(), a.getT2(), credentialJson,
+                                            origins, address)));
                 });
     }
 
-    private Mono<Principal> signIn(Challenge c, Passkey passkey, Account account, String userHandle, String json,
-                                   Set<String> origins, String address) {
-        AuthenticationData data;
+    private Mono<Principal> signIn(WebAuthn e, Challenge c, Passkey passkey, Account account, String userHandle,
+                                   String json, Set<String> origins, String address) {
+        WebAuthn.Assertion assertion;
         try {
-            data = verifyAssertion(c, passkey, json, origins);
-        } catch (Rejected e) {
-            return Mono.error(rejected(address, e.getMessage()));
+            assertion = e.authenticate(json, origins, c.challenge(), passkey);
+        } catch (WebAuthn.Refused refused) {
+            return Mono.error(rejected(address, refused.getMessage()));
         }
         // discoverable: the authenticator must name the account, and it must be the passkey's
-        if (data.getUserHandle() == null || !base64Url(data.getUserHandle()).equals(userHandle)) {
+        if (assertion.userHandle() == null || !assertion.userHandle().equals(userHandle)) {
             return Mono.error(rejected(address, "user handle does not match the passkey's account"));
         }
         if (account.disabled()) {
             return Mono.error(rejected(address, "account disabled"));
         }
-        AuthenticatorData<?> ad = data.getAuthenticatorData();
-        return store.used(passkey.id(), passkey.signCount(), ad.getSignCount(), ad.isFlagBS(), now())
+        return store.used(passkey.id(), passkey.signCount(), assertion.signCount(), assertion.backedUp(), now())
                 .flatMap(recorded -> recorded ? Mono.just(Principal.account(account.username(), account.admin()))
                         : Mono.error(rejected(address, "the passkey was used concurrently")))
                 .doOnNext(p -> throttle.succeededFor(p.username(), address));
@@ -292,8 +275,8 @@ public final class Passkeys {
         pk.put("rp", Map.of("id", rpId, "name", rpName));
         pk.put("user", Map.of("id", c.userHandle(), "name", c.username(), "displayName", c.username()));
         List<Map<String, Object>> params = new ArrayList<>();
-        for (PublicKeyCredentialParameters p : ALGORITHMS) {
-            params.add(Map.of("type", "public-key", "alg", p.getAlg().getValue()));
+        for (Long alg : WebAuthn.ALGORITHM_IDS) {
+            params.add(Map.of("type", "public-key", "alg", alg));
         }
         pk.put("pubKeyCredParams", params);
         Map<String, Object> selection = new LinkedHashMap<>();
@@ -306,84 +289,6 @@ public final class Passkeys {
         pk.put("excludeCredentials", exclude.stream().map(id -> Map.of("type", "public-key", "id", id)).toList());
         pk.put("timeout", challengeTtl.toMillis());
         return pk;
-    }
-
-    private Passkey verifyRegistration(Challenge c, String json, Set<String> origins, String label) {
-        checkSize(json, false);
-        RegistrationData data;
-        try {
-            data = manager.verifyRegistrationResponseJSON(json, new RegistrationParameters(
-                    server(origins, c.challenge()), ALGORITHMS, true, true));
-        } catch (RuntimeException e) {
-            throw notRegistered(reason(e));
-        }
-        AuthenticatorData<RegistrationExtensionAuthenticatorOutput> ad = data.getAttestationObject().getAuthenticatorData();
-        AttestedCredentialData acd = ad.getAttestedCredentialData();
-        if (acd == null) {
-            throw notRegistered("no attested credential data");
-        }
-        String transportList = data.getTransports() == null || data.getTransports().isEmpty() ? null
-                : String.join(",", new java.util.TreeSet<>(transports.convertSetToStringSet(data.getTransports())));
-        return new Passkey(base64Url(acd.getCredentialId()), c.username(), label, credentialData.convert(acd),
-                ad.getSignCount(), ad.isFlagUV(), ad.isFlagBE(), ad.isFlagBS(), transportList, now(), null);
-    }
-
-    private AuthenticationData verifyAssertion(Challenge c, Passkey p, String json, Set<String> origins) {
-        checkSize(json, true);
-        try {
-            CredentialRecordImpl record = new CredentialRecordImpl(new NoneAttestationStatement(), p.uvInitialized(),
-                    p.backupEligible(), p.backedUp(), p.signCount(), credentialData.convert(p.credentialData()),
-                    null, null, null, p.transports() == null ? null
-                    : transports.convertSet(Set.of(p.transports().split(","))));
-            return manager.verifyAuthenticationResponseJSON(json, new AuthenticationParameters(
-                    server(origins, c.challenge()), record, null, true, true));
-        } catch (RuntimeException e) {
-            throw new Rejected(reason(e));
-        }
-    }
-
-    private ServerProperty server(Set<String> origins, String challenge) {
-        return ServerProperty.builder()
-                .origins(origins.stream().map(Origin::create).collect(Collectors.toSet()))
-                .rpId(rpId)
-                .challenge(new DefaultChallenge(Base64.getUrlDecoder().decode(challenge)))
-                .build();
-    }
-
-    /** The credential id the browser's answer names (its {@code id}), to find the stored passkey. */
-    private String credentialId(String json) {
-        checkSize(json, true);
-        JsonNode node = converter.getJsonMapper().readTree(json);
-        JsonNode id = node == null ? null : node.get("id");
-        if (id == null || !id.isString() || id.asString().isEmpty() || id.asString().length() > 1400) {
-            throw new IllegalArgumentException("no credential id");
-        }
-        return id.asString();
-    }
-
-    private static void checkSize(String json, boolean signIn) {
-        if (json == null || json.length() > MAX_CREDENTIAL_JSON) {
-            throw signIn ? new Rejected("malformed credential") : notRegistered("credential missing or too large");
-        }
-    }
-
-    /** Why webauthn4j refused: its exception's class, which names the check (BadOriginException, …). */
-    private static String reason(RuntimeException e) {
-        String name = e.getClass().getSimpleName();
-        return switch (name) {
-            case "BadOriginException" -> "wrong origin";
-            case "BadChallengeException" -> "wrong challenge";
-            case "MaliciousCounterValueException" -> "signature counter went back (a cloned authenticator?)";
-            case "UserNotVerifiedException" -> "user verification missing";
-            case "UserNotPresentException" -> "user presence missing";
-            case "BadSignatureException" -> "bad signature";
-            case "BadRpIdException" -> "wrong relying party id";
-            case "BadBackupEligibleFlagException" -> "backup eligibility changed";
-            case "IllegalBackupStateException" -> "illegal backup state";
-            case "NotAllowedAlgorithmException" -> "algorithm not allowed";
-            default -> e instanceof IllegalArgumentException || name.contains("DataConversion")
-                    ? "malformed credential" : name;
-        };
     }
 
     /** 400 for the name label of a passkey: 1-64 printable characters; null: "passkey". */
@@ -420,13 +325,6 @@ public final class Passkeys {
         return OciError.UNAUTHORIZED.exception("passkey not accepted: " + why);
     }
 
-    /** A failed check inside verification, turned into the 401 by the caller. */
-    private static final class Rejected extends RuntimeException {
-        Rejected(String why) {
-            super(why, null, false, false);
-        }
-    }
-
     private Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
@@ -436,6 +334,6 @@ public final class Passkeys {
     }
 
     private static String base64Url(byte[] bytes) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        return WebAuthn.base64Url(bytes);
     }
 }

@@ -263,6 +263,41 @@ abstract class PasskeyApiContract {
     }
 
     @Test
+    void malformedCredentialsAreClientErrorsNeverServerErrors() {
+        SoftAuthenticator key = new SoftAuthenticator(web.origin());
+        web.signUp(name("junk"), key);
+        List<String> junk = List.of("{}", "{\"id\":\"" + key.id() + "\"}",
+                "{\"id\":\"" + key.id() + "\",\"type\":\"public-key\",\"response\":{}}",
+                "{\"id\":\"" + key.id() + "\",\"rawId\":\"" + key.id() + "\",\"type\":\"public-key\","
+                        + "\"response\":{\"clientDataJSON\":\"!!\",\"authenticatorData\":\"AAAA\",\"signature\":\"AAAA\"}}",
+                "{\"id\":7}");
+        for (String credential : junk) {
+            JsonNode o = web.signInOptions();
+            ObjectNode body = Oci.JSON.createObjectNode().put("flow", o.path("flow").asText());
+            try {
+                body.set("credential", Oci.JSON.readTree(credential));
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+            HttpResponse<byte[]> r = web.post("/auth/passkeys/authentication", body);
+            assertError(r, 401, "UNAUTHORIZED");
+            JsonNode ro = json(web.signUpOptions(name("junk")));
+            ObjectNode reg = Oci.JSON.createObjectNode().put("flow", ro.path("flow").asText());
+            try {
+                reg.set("credential", Oci.JSON.readTree(credential));
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+            assertError(web.post("/auth/passkeys/registration", reg), 400, "INVALID_REQUEST");
+        }
+        // not an object, or an unknown field
+        assertError(web.post("/auth/passkeys/authentication", object("flow", "f", "credential", "text")), 400,
+                "INVALID_REQUEST");
+        assertError(web.post("/auth/passkeys/authentication", object("flow", "f", "extra", "x")), 400,
+                "INVALID_REQUEST");
+    }
+
+    @Test
     void signCounterRegressionIsRefused() {
         SoftAuthenticator key = new SoftAuthenticator(web.origin());
         web.signUp(name("counter"), key);
@@ -411,5 +446,14 @@ abstract class PasskeyApiContract {
         JsonNode o = web.signInOptions();
         assertError(web.authenticate(o.path("flow").asText(), key.get(o.path("publicKey"))), 401, "UNAUTHORIZED");
         assertError(client.get("/auth/session", s.cookieOnly()), 401, "UNAUTHORIZED");
+        // deleted: its passkeys go with it
+        HttpResponse<byte[]> deleted = client.send("DELETE", "/api/v1/users/" + s.username(), null, admin.basic());
+        assertThat(deleted.statusCode()).as(text(deleted)).isEqualTo(204);
+        JsonNode again = web.signInOptions();
+        HttpResponse<byte[]> gone = web.authenticate(again.path("flow").asText(), key.get(again.path("publicKey")));
+        assertError(gone, 401, "UNAUTHORIZED");
+        assertThat(text(gone)).contains("unknown credential");
+        // and the name can be signed up for again, with a new passkey
+        assertThat(web.signUp(s.username(), new SoftAuthenticator(web.origin())).username()).isEqualTo(s.username());
     }
 }

@@ -78,4 +78,41 @@ class PasskeySettingsTest {
             assertThat(web.signIn(key).username()).isEqualTo(AuthFixture.ADMIN);
         }
     }
+
+    /** With 3 failures a minute per address: a dead cookie the browser keeps sending must not count. */
+    @Test
+    void aDeadCookieIsHarmless() {
+        try (AuthFixture auth = AuthFixture.start(RegistryServer.Backend.H2, dir -> AuthFixture.auth(dir, true, 100_000,
+                3))) {
+            PasskeyFixture web = new PasskeyFixture(auth.client, auth.server.port());
+            SoftAuthenticator key = new SoftAuthenticator(web.origin());
+            PasskeyFixture.Session dead = web.signUp(name("dead"), key);
+            assertThat(auth.client.send("DELETE", "/auth/session", null, dead.headers()).statusCode()).isEqualTo(204);
+            for (int i = 0; i < 10; i++) {
+                assertError(auth.client.get("/auth/tokens", dead.cookieOnly()), 401, "UNAUTHORIZED");
+                HttpResponse<byte[]> who = auth.client.get("/auth/session", dead.cookieOnly());
+                assertError(who, 401, "UNAUTHORIZED");
+                // the web app asks this first: the answer clears the cookie the page cannot touch
+                assertThat(who.headers().firstValue("Set-Cookie").orElseThrow()).startsWith("openregistry_session=;")
+                        .contains("Max-Age=0");
+            }
+            // without a cookie nothing to clear
+            assertThat(auth.client.get("/auth/session").headers().firstValue("Set-Cookie")).isEmpty();
+            // cleared without a CSRF token (there is none for a dead session)
+            HttpResponse<byte[]> out = auth.client.send("DELETE", "/auth/session", null, dead.cookieOnly());
+            assertThat(out.statusCode()).isEqualTo(204);
+            assertThat(out.headers().firstValue("Set-Cookie").orElseThrow()).contains("Max-Age=0");
+            // a sign-up from a browser still holding it is a sign-up, not an addition
+            String username = name("fresh");
+            HttpResponse<byte[]> options = web.post("/auth/passkeys/registration/options",
+                    PasskeyFixture.object("username", username), dead.cookieOnly());
+            assertThat(options.statusCode()).as(text(options)).isEqualTo(200);
+            HttpResponse<byte[]> created = web.register(json(options).path("flow").asText(),
+                    new SoftAuthenticator(web.origin()).create(json(options).path("publicKey")), null, dead.cookieOnly());
+            assertThat(created.statusCode()).as(text(created)).isEqualTo(201);
+            assertThat(json(created).path("username").asText()).isEqualTo(username);
+            // and this address was never throttled
+            assertThat(web.signIn(key).username()).isEqualTo(dead.username());
+        }
+    }
 }

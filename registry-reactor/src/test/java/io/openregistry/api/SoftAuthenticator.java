@@ -21,9 +21,11 @@ import java.util.Map;
  * A software passkey for tests, written from the WebAuthn spec without the server's library: an
  * EC P-256 key (ES256), attestation "none", and the JSON a browser's {@code credential.toJSON()}
  * gives. Every knob a negative test needs is a field: the origin the "browser" writes into the
- * client data, the flags (UV, BE, BS), the signature counter.
+ * client data, the flags (UV, BE, BS), the signature counter. Public for the packaged jar's test
+ * ({@code it.ShadedJarIT}).
  */
-final class SoftAuthenticator {
+public final class SoftAuthenticator {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
     private final KeyPair keys;
     final byte[] credentialId;
@@ -34,7 +36,7 @@ final class SoftAuthenticator {
     boolean backupEligible;
     boolean backedUp;
 
-    SoftAuthenticator(String origin) {
+    public SoftAuthenticator(String origin) {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
             generator.initialize(new ECGenParameterSpec("secp256r1"));
@@ -47,12 +49,12 @@ final class SoftAuthenticator {
         this.origin = origin;
     }
 
-    String id() {
+    public String id() {
         return b64(credentialId);
     }
 
     /** {@code navigator.credentials.create({publicKey})} then {@code toJSON()}: a RegistrationResponseJSON. */
-    ObjectNode create(JsonNode publicKey) {
+    public ObjectNode create(JsonNode publicKey) {
         String rpId = publicKey.path("rp").path("id").asText();
         userHandle = Base64.getUrlDecoder().decode(publicKey.path("user").path("id").asText());
         byte[] clientData = clientData("webauthn.create", publicKey.path("challenge").asText());
@@ -69,7 +71,7 @@ final class SoftAuthenticator {
         attestation.put("fmt", "none");
         attestation.put("attStmt", Map.of());
         attestation.put("authData", authData.toByteArray());
-        ObjectNode out = Oci.JSON.createObjectNode();
+        ObjectNode out = JSON.createObjectNode();
         out.put("id", id());
         out.put("rawId", id());
         out.put("type", "public-key");
@@ -83,7 +85,7 @@ final class SoftAuthenticator {
     }
 
     /** {@code navigator.credentials.get({publicKey})} then {@code toJSON()}: an AuthenticationResponseJSON. */
-    ObjectNode get(JsonNode publicKey) {
+    public ObjectNode get(JsonNode publicKey) {
         if (counting) {
             signCount++;
         }
@@ -111,7 +113,7 @@ final class SoftAuthenticator {
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
-        ObjectNode out = Oci.JSON.createObjectNode();
+        ObjectNode out = JSON.createObjectNode();
         out.put("id", id());
         out.put("rawId", id());
         out.put("type", "public-key");
@@ -130,7 +132,7 @@ final class SoftAuthenticator {
     }
 
     private byte[] clientData(String type, String challenge) {
-        ObjectNode node = Oci.JSON.createObjectNode();
+        ObjectNode node = JSON.createObjectNode();
         node.put("type", type);
         node.put("challenge", challenge);
         node.put("origin", origin);

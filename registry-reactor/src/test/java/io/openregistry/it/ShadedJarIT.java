@@ -23,7 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * what is left: Argon2id (the admin account's password, hashed at start and checked by the token
  * endpoint), Ed25519 key generation and PKCS#8/SPKI PEM files (written at the first start, parsed
  * at the second), PASETO signing and verification, the Prometheus text format, and Netty's epoll
- * transport (whose native library must be in the jar for this architecture).
+ * transport (whose native library must be in the jar for this architecture); and a passkey sign-up
+ * and sign-in (webauthn4j with its Jackson 3 JSON and CBOR, and JDK signatures: no BouncyCastle
+ * provider, which the jar leaves out).
  */
 class ShadedJarIT {
     private static final Pattern TOKEN = Pattern.compile("\"token\"\\s*:\\s*\"([^\"]+)\"");
@@ -58,7 +60,32 @@ class ShadedJarIT {
             String base = "http://127.0.0.1:" + registry.port();
             assertThat(get(base + "/v2/", "Bearer " + token).statusCode()).isEqualTo(200);
             assertThat(get(base + "/v2/", "Bearer " + token(base)).statusCode()).isEqualTo(200);
+            passkey(base, registry.port());
         }
+    }
+
+    private void passkey(String base, int port) throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var key = new io.openregistry.api.SoftAuthenticator("http://localhost:" + port);
+        HttpResponse<String> options = post(base + "/auth/passkeys/registration/options", "{\"username\":\"pk\"}");
+        assertThat(options.statusCode()).as(options.body()).isEqualTo(200);
+        var o = json.readTree(options.body());
+        var body = json.createObjectNode().put("flow", o.path("flow").asText());
+        body.set("credential", key.create(o.path("publicKey")));
+        HttpResponse<String> created = post(base + "/auth/passkeys/registration", body.toString());
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        HttpResponse<String> signIn = post(base + "/auth/passkeys/authentication/options", "{}");
+        var s = json.readTree(signIn.body());
+        var answer = json.createObjectNode().put("flow", s.path("flow").asText());
+        answer.set("credential", key.get(s.path("publicKey")));
+        HttpResponse<String> in = post(base + "/auth/passkeys/authentication", answer.toString());
+        assertThat(in.statusCode()).as(in.body()).isEqualTo(200);
+        assertThat(json.readTree(in.body()).path("username").asText()).isEqualTo("pk");
+    }
+
+    private HttpResponse<String> post(String url, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private String token(String base) throws Exception {
