@@ -8,6 +8,7 @@ import io.openregistry.api.ManagementApi;
 import io.openregistry.api.PasskeyHandlers;
 import io.openregistry.api.WebSessions;
 import io.openregistry.auth.Passkeys;
+import io.openregistry.content.BrowseService;
 import io.openregistry.auth.NamespaceRules;
 import io.openregistry.metadata.OrgStore;
 import io.openregistry.org.AccessPolicyDecisions;
@@ -60,12 +61,10 @@ final class AccessWiring {
     record Route(Endpoint endpoint, HttpMethod method, Handler handler) {}
 
     /**
-     * The access guard of the API, the routes of {@code /token} and {@code /auth/}, housekeeping,
-     * the periodic reload of the signing keys (to subscribe once the registry is up), and who calls
-     * the browsing API.
+     * The access guard of the API, the routes of {@code /token}, {@code /auth/} and {@code /api/v1/},
+     * housekeeping, and the periodic reload of the signing keys (to subscribe once the registry is up).
      */
-    record AccessControl(AccessGuard guard, List<Route> routes, Mono<Void> sweep, Flux<?> keyReloads,
-                         ManagementApi.Callers browsers) {}
+    record AccessControl(AccessGuard guard, List<Route> routes, Mono<Void> sweep, Flux<?> keyReloads) {}
 
     /**
      * With {@code auth.enabled} the token service, account API and guard (signing keys loaded or
@@ -77,7 +76,8 @@ final class AccessWiring {
     static AccessControl build(Config.Auth auth, Config.Namespaces namespaces, R2dbcMetadata metadata,
                                Responses responses, ObjectMapper json, Scheduler hashing, Scheduler files,
                                MeterRegistry meters,
-                               java.util.function.Function<Boolean, Mono<java.util.Map<String, Object>>> gc) {
+                               java.util.function.Function<Boolean, Mono<java.util.Map<String, Object>>> gc,
+                               BrowseService browse) {
         List<Route> routes = new ArrayList<>();
         if (!auth.enabled()) {
             Handler off = (request, response, route) -> Mono.error(OciError.UNSUPPORTED.exception(404,
@@ -92,8 +92,8 @@ final class AccessWiring {
                 }
             }
             ManagementApi.off(List.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
-                    HttpMethod.DELETE)).forEach(r -> routes.add(new Route(r.endpoint(), r.method(), r.handler())));
-            return new AccessControl(AccessGuard.open(), routes, Mono.empty(), Flux.empty(), ManagementApi.openCallers());
+                    HttpMethod.DELETE), browse, responses).forEach(r -> routes.add(new Route(r.endpoint(), r.method(), r.handler())));
+            return new AccessControl(AccessGuard.open(), routes, Mono.empty(), Flux.empty());
         }
         KeyReloader reloader;
         try {
@@ -151,7 +151,7 @@ final class AccessWiring {
         Users users = new Users(metadata.accounts(), orgs, accounts, decisions);
         ManagementApi.routes(accounts, users, new Organizations(orgs, metadata.repositories(), decisions, rules, clock),
                         new Robots(orgs, decisions, clock), new RepositoryAccess(orgs, decisions), throttle, responses, json,
-                        web)
+                        web, browse)
                 .forEach(r -> routes.add(new Route(r.endpoint(), r.method(), r.handler())));
         TokenVerifier verifier = new TokenVerifier(keys, auth.issuer(), auth.service(), clock, TokenVerifier.DEFAULT_SKEW);
         AccessGuard guard = AccessGuard.tokens(verifier, auth.service(), auth.realm(), auth.tokenTtl(), meters);
@@ -163,8 +163,7 @@ final class AccessWiring {
         Flux<?> keyReloads = auth.keysReload().isZero() ? Flux.empty() : reloader.every(auth.keysReload(), files);
         // deferred: each sweep asks for the time anew
         return new AccessControl(guard, routes,
-                Mono.defer(accounts::deleteExpired).then(Mono.defer(passkeys::deleteExpired)).then(), keyReloads,
-                ManagementApi.callers(accounts, throttle, responses, json, web));
+                Mono.defer(accounts::deleteExpired).then(Mono.defer(passkeys::deleteExpired)).then(), keyReloads);
     }
 
     /** The bootstrap admin account from {@code auth.admin.*}; bad values stop startup naming the key. */

@@ -14,7 +14,6 @@ import io.openregistry.api.UploadHandlers;
 import io.openregistry.config.Config;
 import io.openregistry.config.ConfigException;
 import io.openregistry.config.DatabaseUrls;
-import io.openregistry.api.ManagementApi;
 import io.openregistry.auth.AccessPolicy;
 import io.openregistry.content.BlobService;
 import io.openregistry.content.BrowseService;
@@ -183,8 +182,11 @@ public final class Registry implements AutoCloseable {
                     config.api().listDefaultPageSize()),
                     responses);
             BaseHandler base = new BaseHandler(responses);
+            // the browsing API (/api/v1), with access control on or off (then everyone browses everything)
+            BrowseService browse = new BrowseService(metadata.browse(), metadata.orgs(), new AccessPolicy(metadata.orgs()),
+                    manifestService, blobService, json, Clock.systemUTC());
             AccessWiring.AccessControl access = AccessWiring.build(config.auth(), config.namespaces(), metadata, responses, json, hashing,
-                    io, meters, gcTrigger);
+                    io, meters, gcTrigger, browse);
             RegistryHttpHandler.Builder builder = RegistryHttpHandler.builder(new ErrorMapper(json), access.guard(),
                             new AccessLog(config.log().access()))
                     .route(Endpoint.BASE, HttpMethod.GET, base)
@@ -205,11 +207,6 @@ public final class Registry implements AutoCloseable {
                     .route(Endpoint.MANIFEST, HttpMethod.DELETE, manifests.delete())
                     .route(Endpoint.REFERRERS, HttpMethod.GET, new ReferrersHandler(manifestService, responses));
             access.routes().forEach(r -> builder.route(r.endpoint(), r.method(), r.handler()));
-            // the browsing API, with access control on or off (then everyone browses everything)
-            BrowseService browse = new BrowseService(metadata.browse(), metadata.orgs(), new AccessPolicy(metadata.orgs()),
-                    manifestService, blobService, json, Clock.systemUTC());
-            ManagementApi.browse(browse, access.browsers(), responses)
-                    .forEach(r -> builder.route(r.endpoint(), r.method(), r.handler()));
             // the web app and the API docs, for the paths no route claims
             builder.fallback(WebApp.load(io));
             RegistryHttpHandler routes = builder.build();

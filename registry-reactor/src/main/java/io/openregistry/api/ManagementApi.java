@@ -11,6 +11,8 @@ import io.openregistry.auth.Throttle;
 import io.openregistry.http.Endpoint;
 import io.openregistry.http.Handler;
 import io.openregistry.http.Responses;
+import io.openregistry.oci.OciError;
+import io.openregistry.oci.OciException;
 import io.openregistry.org.Organizations;
 import io.openregistry.org.RepositoryAccess;
 import io.openregistry.org.Robots;
@@ -40,7 +42,7 @@ public final class ManagementApi {
 
     /** Who calls the browsing API; anonymous callers are answered too. */
     @FunctionalInterface
-    public interface Callers {
+    interface Callers {
         Mono<Principal> of(HttpServerRequest request);
     }
 
@@ -57,10 +59,10 @@ public final class ManagementApi {
     private ManagementApi() {
     }
 
-    /** Every route of the API, with access control on. */
+    /** Every route of the API, with access control on; the browsing API's on {@code browse}. */
     public static List<Route> routes(Accounts accounts, Users users, Organizations organizations, Robots robots,
                                      RepositoryAccess repositories, Throttle throttle, Responses responses,
-                                     ObjectMapper json, WebSessions web) {
+                                     ObjectMapper json, WebSessions web, BrowseService browse) {
         ManagementSupport support = new ManagementSupport(accounts, throttle, responses, json, web);
         OrgHandlers orgs = new OrgHandlers(support, organizations, json);
         RobotHandlers robot = new RobotHandlers(support, robots);
@@ -104,15 +106,17 @@ public final class ManagementApi {
         routes.add(new Route(Endpoint.API_USER, HttpMethod.DELETE, user.delete()));
         routes.add(new Route(Endpoint.API_USER_PASSWORD, HttpMethod.PUT, user.resetPassword()));
         routes.add(new Route(Endpoint.API_OWN_PASSWORD, HttpMethod.PUT, user.changeOwn()));
+        routes.addAll(browse(browse, callers(support, throttle), responses));
         return routes;
     }
 
     /**
      * With access control off: the same routes and methods, each answering that the API needs
-     * access control (404, as the account API does), and the document.
+     * access control (404, as the account API does), and the document; but the browsing API
+     * answers, on {@code browse}, everyone seeing everything.
      */
-    public static List<Route> off(List<HttpMethod> methods) {
-        Handler off = (request, response, route) -> Mono.error(io.openregistry.oci.OciError.UNSUPPORTED.exception(404,
+    public static List<Route> off(List<HttpMethod> methods, BrowseService browse, Responses responses) {
+        Handler off = (request, response, route) -> Mono.error(OciError.UNSUPPORTED.exception(404,
                 "access control is off on this registry (auth.enabled: false): there is no management API"));
         List<Route> routes = new ArrayList<>();
         routes.add(new Route(Endpoint.API_OPENAPI, HttpMethod.GET, openApi()));
@@ -121,14 +125,13 @@ public final class ManagementApi {
                 methods.forEach(m -> routes.add(new Route(e, m, off)));
             }
         }
+        // after the loop: GET of a repository is the browsing API's
+        routes.addAll(browse(browse, request -> Mono.just(OPEN), responses));
         return routes;
     }
 
-    /**
-     * The browsing API's routes (README, "Browsing API"), with access control on or off; their
-     * callers resolved by {@code callers} ({@link #callers} or {@link #openCallers}).
-     */
-    public static List<Route> browse(BrowseService browse, Callers callers, Responses responses) {
+    /** The browsing API's routes (README, "The browsing API"), their callers resolved by {@code callers}. */
+    private static List<Route> browse(BrowseService browse, Callers callers, Responses responses) {
         BrowseHandlers handlers = new BrowseHandlers(browse, callers, responses);
         return List.of(new Route(Endpoint.API_REPOSITORIES, HttpMethod.GET, handlers.repositories()),
                 new Route(Endpoint.API_REPOSITORY, HttpMethod.GET, handlers.repository()),
@@ -141,25 +144,28 @@ public final class ManagementApi {
 
     /**
      * The callers of the browsing API with access control on: as the management API's (a session,
-     * Basic with a password, or whatever {@code ManagementSupport.caller} accepts), or anonymous
-     * when the request carries no credentials at all. Every request counts against the address's
-     * request budget, anonymous ones too.
+     * Basic with a password, or the web app's session cookie: whatever {@code ManagementSupport.caller}
+     * accepts), or anonymous when the request carries no credentials at all. A session cookie that
+     * is no live session (signed out in another tab, expired, ended by a password change) on a read
+     * is anonymous too: the page shows what a signed-out visitor sees rather than an error it cannot
+     * clear (the cookie is HttpOnly); a change still needs a live session, and wrong credentials in
+     * an Authorization header stay a 401. Every request counts against the address's request
+     * budget, anonymous ones too.
      */
-    public static Callers callers(Accounts accounts, Throttle throttle, Responses responses, ObjectMapper json,
-                                  WebSessions web) {
-        ManagementSupport support = new ManagementSupport(accounts, throttle, responses, json, web);
+    private static Callers callers(ManagementSupport support, Throttle throttle) {
         return request -> Mono.defer(() -> {
-            if (Credentials.present(request) || hasSessionCookie(request)) {
+            if (Credentials.present(request)) {
                 return support.caller(request);
+            }
+            if (hasSessionCookie(request)) {
+                Mono<Principal> caller = support.caller(request);
+                boolean read = request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD;
+                return read ? caller.onErrorResume(e -> e instanceof OciException oci && oci.code() == OciError.UNAUTHORIZED,
+                        e -> Mono.just(Principal.ANONYMOUS)) : caller;
             }
             throttle.admit(Credentials.address(request));
             return Mono.just(Principal.ANONYMOUS);
         });
-    }
-
-    /** The callers of the browsing API with access control off: everyone may see and delete everything. */
-    public static Callers openCallers() {
-        return request -> Mono.just(OPEN);
     }
 
     /** Whether the request carries the web app's session cookie (which the caller resolution checks). */

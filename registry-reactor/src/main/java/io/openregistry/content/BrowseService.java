@@ -49,6 +49,9 @@ public final class BrowseService {
     static final int MAX_QUERY = 255;
     private static final Set<String> IMAGE_CONFIGS = Set.of("application/vnd.oci.image.config.v1+json",
             "application/vnd.docker.container.image.v1+json");
+    private static final java.util.Comparator<Descriptor> BY_TYPE = java.util.Comparator
+            .comparing(Descriptor::artifactType, java.util.Comparator.nullsLast(java.util.Comparator.naturalOrder()))
+            .thenComparing(d -> d.digest().toString());
     private final BrowseStore store;
     private final OrgStore orgs;
     private final AccessPolicy policy;
@@ -101,7 +104,7 @@ public final class BrowseService {
      * @param platforms    the children of an index (empty for an image)
      * @param config       an image's config (null for an index)
      * @param layers       an image's layers, encrypted ones as they are (empty for an index)
-     * @param referrers    the manifests whose subject it is
+     * @param referrers    the manifests whose subject it is, by artifact type, then digest
      */
     public record ManifestDetail(Digest digest, String mediaType, long manifestSize, long size, String artifactType,
                                  Digest subject, Map<String, String> annotations, List<String> tags,
@@ -266,7 +269,8 @@ public final class BrowseService {
         return Mono.zip(store.tagsOf(name, digest).collectList(),
                         store.sizes(name, List.of(digest)).map(sizes -> sizes.getOrDefault(digest,
                                 (long) pulled.content().length)),
-                        manifests.referrers(name, digest, null).collectList(), config)
+                        // grouped by artifact type (signatures, SBOMs, attestations), then by digest
+                        manifests.referrers(name, digest, null).sort(BY_TYPE).collectList(), config)
                 .map(all -> new ManifestDetail(digest, mediaType, pulled.content().length, all.getT2(), type, subject,
                         annotations, all.getT1(), platforms, all.getT4().orElse(null), layers, all.getT3()));
     }

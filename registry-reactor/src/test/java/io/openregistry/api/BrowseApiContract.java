@@ -291,6 +291,20 @@ abstract class BrowseApiContract {
         assertThat(sbom.path("config").path("created").isNull()).isTrue();
         assertThat(sbom.path("layers").path(0).path("media_type").asText()).isEqualTo("application/spdx+json");
 
+        // referrers grouped by artifact type: a signature pushed later comes first
+        Pusher p = new Pusher(alice, image.repo());
+        byte[] empty = "{}".getBytes(StandardCharsets.UTF_8);
+        byte[] signature = Oci.random(64);
+        p.blob(signature);
+        String signatureType = "application/vnd.dev.cosign.artifact.sig.v1+json";
+        byte[] signed = ("{\"schemaVersion\":2,\"mediaType\":\"" + Oci.OCI_MANIFEST + "\",\"artifactType\":\""
+                + signatureType + "\",\"config\":" + Oci.descriptor(EMPTY, empty) + ",\"layers\":["
+                + Oci.descriptor("application/octet-stream", signature) + "],\"subject\":"
+                + Oci.descriptor(Oci.OCI_INDEX, image.index()) + "}").getBytes(StandardCharsets.UTF_8);
+        p.manifest(Oci.digest(signed), Oci.OCI_MANIFEST, signed);
+        assertThat(texts(get(alice, base + "/-/manifests/v1").path("referrers"), "artifact_type"))
+                .containsExactly(signatureType, SBOM);
+
         // missing things
         expectError(alice, "GET", base + "/-/manifests/nope", 404, "MANIFEST_UNKNOWN");
         expectError(alice, "GET", base + "/-/manifests/sha256:" + "0".repeat(64), 404, "MANIFEST_UNKNOWN");
@@ -436,6 +450,18 @@ abstract class BrowseApiContract {
         }
         // wrong credentials are a 401, not an anonymous answer
         Oci.assertError(call(new Who(alice.username(), "wrong-password"), "GET", base), 401, "UNAUTHORIZED");
+        // a web session cookie that is no live session (signed out elsewhere, expired) reads as
+        // anonymous, whatever other cookies come along; a change with it is a 401
+        for (String cookie : List.of("openregistry_session=not-a-session", "theme=dark; openregistry_session=x",
+                "theme=dark")) {
+            HttpResponse<byte[]> stale = auth.client.send("GET", base, null, "Cookie", cookie);
+            openApi.assertDocumented("GET", "/api/v1/repositories/{name}", stale);
+            Oci.assertError(stale, 404, "NAME_UNKNOWN");
+        }
+        HttpResponse<byte[]> change = auth.client.send("DELETE", base + "/-/tags/v1", null, "Cookie",
+                "openregistry_session=not-a-session");
+        openApi.assertDocumented("DELETE", "/api/v1/repositories/{name}/-/tags/{tag}", change);
+        Oci.assertError(change, 401, "UNAUTHORIZED");
 
         // public: anyone reads, only the owner deletes
         Oci.json(auth.client.send("PATCH", base, AuthFixture.json("visibility", "public"),
@@ -453,6 +479,9 @@ abstract class BrowseApiContract {
             expectError(who, "DELETE", base + "/-/tags/v1", 403, "DENIED");
             expectError(who, "DELETE", base + "/-/manifests/" + indexDigest, 403, "DENIED");
         }
+        HttpResponse<byte[]> stale = auth.client.send("GET", base, null, "Cookie", "openregistry_session=not-a-session");
+        assertThat(stale.statusCode()).isEqualTo(200);
+        assertThat(Oci.json(stale).path("can").path("delete").asBoolean()).isFalse();
         assertThat(get(alice, base + "/-/tags").path("tags")).hasSize(2);
     }
 

@@ -119,6 +119,24 @@ public abstract class OrgStoreContract {
         return all;
     }
 
+    private void searchesAgreeWithTheCatalog(String user, String robot, boolean admin) {
+        List<String> catalog = catalog(user, robot, admin);
+        for (String text : List.of("acme", "web", "/a", "e/", "z", "_", "%", "nothing")) {
+            List<String> found = new ArrayList<>();
+            String last = null;
+            while (true) {
+                Page page = await(orgs.catalogFor(user, robot, admin, last, 2, text));
+                found.addAll(page.items());
+                if (!page.hasMore()) {
+                    break;
+                }
+                last = page.items().get(page.items().size() - 1);
+            }
+            assertThat(found).as(user + " " + robot + " " + text)
+                    .isEqualTo(catalog.stream().filter(name -> name.contains(text)).toList());
+        }
+    }
+
     private List<String> actions(String namespace) {
         return await(orgs.audit(namespace, null, 100)).stream().map(e -> e.action() + " " + e.target()).toList();
     }
@@ -729,6 +747,14 @@ public abstract class OrgStoreContract {
         assertThat(catalog(null, "acme+ci", false)).containsExactly("acme/db", "acme/site", "zed/public");
         assertThat(catalog(null, "acme+all", false)).containsExactly("acme/db", "acme/site", "acme/web", "acme/web/assets",
                 "acme/zzz", "zed/public");
+        // a search (the browsing API's) is each caller's catalog filtered by the substring, paged alike
+        searchesAgreeWithTheCatalog(null, null, false);
+        searchesAgreeWithTheCatalog("root", null, true);
+        for (String user : List.of("alice", "carol", "bob", "erin", "dave")) {
+            searchesAgreeWithTheCatalog(user, null, false);
+        }
+        searchesAgreeWithTheCatalog(null, "acme+ci", false);
+        searchesAgreeWithTheCatalog(null, "acme+all", false);
         // a team given all repositories
         await(orgs.updateTeam(team("acme", "web", RepoRole.READ, true, false), "alice"));
         assertThat(catalog("bob", null, false)).containsExactly("acme/db", "acme/site", "acme/web", "acme/web/assets",

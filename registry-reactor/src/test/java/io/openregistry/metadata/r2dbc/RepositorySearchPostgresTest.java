@@ -82,6 +82,36 @@ class RepositorySearchPostgresTest {
         assertThat(custom(user)).contains("repositories_name_trgm").doesNotContain("Seq Scan on repositories");
     }
 
+    /**
+     * The driver reuses prepared statements, and after five runs PostgreSQL may plan a statement
+     * generically (blind to the pattern): printed for the record, what it then runs for an admin
+     * and an anonymous caller (an admin's generic plan is costed above the custom ones, so it
+     * stays custom; an anonymous caller's generic plan walks the public names with the LIKE as a
+     * filter, bounded by the number of public repositories).
+     */
+    @Test
+    void printThePlansOfAReusedStatement() throws SQLException {
+        for (String[] search : List.of(new String[] {OrgAccess.statement(OrgAccess.Caller.ADMIN, 0, true), "'%svc9999%'"},
+                new String[] {OrgAccess.statement(OrgAccess.Caller.ANONYMOUS, 0, true), "'%svc1234%'"},
+                new String[] {OrgAccess.statement(OrgAccess.Caller.ANONYMOUS, 0, true), "'%zzz%'"})) {
+            List<String> lines = new ArrayList<>(List.of("-- the 7th run of a prepared statement (plan_cache_mode auto): "
+                    + search[1]));
+            try (Statement s = jdbc.createStatement()) {
+                s.execute("DEALLOCATE ALL");
+                s.execute("PREPARE reused(text, bigint, text) AS " + search[0]);
+                for (int i = 0; i < 6; i++) {
+                    s.executeQuery("EXECUTE reused('', 51, " + search[1] + ")").close();
+                }
+                try (ResultSet rows = s.executeQuery("EXPLAIN (ANALYZE, BUFFERS) EXECUTE reused('', 51, " + search[1] + ")")) {
+                    while (rows.next()) {
+                        lines.add(rows.getString(1));
+                    }
+                }
+            }
+            System.out.println(search[0] + "\n" + String.join("\n", lines));
+        }
+    }
+
     @Test
     void theSearchFindsExactlyWhatTheCallerMayPull() {
         RepositorySearchScale.check(metadata.orgs(), "PostgreSQL 14 (embedded), through R2DBC");
