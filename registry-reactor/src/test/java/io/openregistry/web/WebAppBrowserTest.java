@@ -443,6 +443,24 @@ class WebAppBrowserTest {
         assertThat(((Number) allowed).intValue()).isEqualTo(201);
     }
 
+    @Test
+    void aSessionEndedElsewhereLeavesAPlainVisitor() {
+        signUp("henry");
+        org.openqa.selenium.Cookie session = browser.driver.manage().getCookieNamed("openregistry_session");
+        assertThat(session.isHttpOnly()).isTrue();
+        assertThat(session.getSameSite()).isEqualTo("Strict");
+        browser.newAuthenticator();
+        browser.click("#signout");
+        browser.waitFor("#signin-passkey");
+        // the cookie of the ended session comes back (another tab kept it): the pages read as signed out
+        browser.driver.manage().addCookie(new org.openqa.selenium.Cookie("openregistry_session", session.getValue(), "/"));
+        browser.open("/", "#q");
+        browser.waitForText("main", "Public repositories");
+        browser.waitFor("#repos");
+        assertThat(browser.all("main [role=alert]")).isEmpty();
+        assertThat(browser.find("header nav").getText()).contains("Sign in").doesNotContain("henry");
+    }
+
     // ------------------------------------------------------------------------------------------
 
     /** Signs up {@code username} with a passkey from the sign-up page; ends on the account page. */
