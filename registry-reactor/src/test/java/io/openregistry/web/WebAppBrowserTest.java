@@ -337,6 +337,11 @@ class WebAppBrowserTest {
         new org.openqa.selenium.support.ui.Select(browser.find("#visibility-select")).selectByValue("public");
         browser.click("#save-visibility");
         browser.waitForText("#visibility", "public");
+        // a direct grant to another account from the same page
+        browser.type("#grant-user", "grace");
+        browser.find("#grant-user").submit();
+        browser.waitForText("main", "grace may now read frank/app");
+        assertThat(browser.waitForText("main table", "grace")).contains("read");
         browser.assertAccessible("repository settings");
         skopeo("copy", "--all", "--src-tls-verify=false", "--src-no-creds", ref, "oci:" + out + ":x");
 
