@@ -74,6 +74,12 @@ public final class TwoReplicas implements AutoCloseable {
         }
     }
 
+    /** One sweeper tick on whichever replica holds its lease; false when neither ran it. */
+    public boolean sweepOnce() {
+        return Boolean.TRUE.equals(a.sweepOnce().block(java.time.Duration.ofSeconds(60)))
+                || Boolean.TRUE.equals(b.sweepOnce().block(java.time.Duration.ofSeconds(60)));
+    }
+
     @Override
     public void close() {
         try {

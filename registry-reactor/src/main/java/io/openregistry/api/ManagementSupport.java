@@ -81,19 +81,6 @@ final class ManagementSupport {
                 .withHeader("WWW-Authenticate", "Bearer realm=\"openregistry\"")));
     }
 
-    /**
-     * The caller of a route anonymous callers may use too: as {@link #caller} when the request
-     * carries an Authorization header (a wrong one is still a 401) or a live session cookie,
-     * else {@link Principal#ANONYMOUS} (also for a dead cookie, which a browser keeps sending).
-     */
-    Mono<Principal> callerOrAnonymous(HttpServerRequest request) {
-        if (Credentials.present(request)) {
-            return caller(request);
-        }
-        throttle.admit(Credentials.address(request));
-        return web.caller(request).defaultIfEmpty(Principal.ANONYMOUS);
-    }
-
     /** Whether the request came with a session bearer (a password change then hands back a new session). */
     static boolean withSession(HttpServerRequest request) {
         return Credentials.bearer(request) != null;

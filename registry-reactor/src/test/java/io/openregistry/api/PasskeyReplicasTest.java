@@ -156,6 +156,24 @@ class PasskeyReplicasTest {
         expire(ro.path("flow").asText());
         assertError(b.register(ro.path("flow").asText(), new SoftAuthenticator(ORIGIN).create(ro.path("publicKey")),
                 null), 400, "INVALID_REQUEST");
+        // the sweeper drops expired ceremonies (anyone may begin one: they must not pile up), and only those
+        JsonNode live = a.signInOptions();
+        JsonNode stale = a.signInOptions();
+        expire(stale.path("flow").asText());
+        assertThat(replicas.sweepOnce()).as("one replica holds the sweep's lease").isTrue();
+        assertThat(count(stale.path("flow").asText())).isZero();
+        assertThat(count(live.path("flow").asText())).isOne();
+    }
+
+    private int count(String flow) throws Exception {
+        try (Connection c = DriverManager.getConnection(replicas.postgres.jdbcUrl(replicas.database));
+             PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM webauthn_challenges WHERE flow = ?")) {
+            s.setString(1, flow);
+            try (var rows = s.executeQuery()) {
+                rows.next();
+                return rows.getInt(1);
+            }
+        }
     }
 
     private void expire(String flow) throws Exception {
