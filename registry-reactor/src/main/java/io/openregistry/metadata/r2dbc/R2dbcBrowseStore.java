@@ -72,33 +72,49 @@ final class R2dbcBrowseStore implements BrowseStore {
     @Override
     public Flux<Tag> tags(String repository, String contains, TagOrder order, boolean descending, TagCursor after,
                           int limit) {
-        StringBuilder sql = new StringBuilder("SELECT t.name, t.digest, m.media_type, m.size, t.updated_at FROM tags t"
-                + " JOIN manifests m ON m.repository = t.repository AND m.digest = t.digest WHERE t.repository = $1");
         List<Object> args = new ArrayList<>(List.of(repository));
         if (contains != null) {
             args.add(Sql.containing(contains));
-            sql.append(" AND t.name LIKE $").append(args.size());
         }
-        String beyond = descending ? " < " : " > ";
         if (after != null && order == TagOrder.NAME) {
             args.add(after.name());
-            sql.append(" AND t.name").append(beyond).append('$').append(args.size());
         } else if (after != null) {
-            // (updated_at, name) past the cursor: ties in push time are broken by name
             args.add(after.pushedAt());
             args.add(after.name());
-            int at = args.size() - 1;
-            sql.append(" AND (t.updated_at").append(beyond).append('$').append(at)
-                    .append(" OR (t.updated_at = $").append(at).append(" AND t.name").append(beyond).append('$')
-                    .append(at + 1).append("))");
+        }
+        args.add((long) Math.max(0, limit));
+        return db.query(tagsStatement(contains != null, order, descending, after != null), row -> new Tag(
+                row.get(0, String.class), Digest.parse(row.get(1, String.class)), row.get(2, String.class),
+                number(row, 3), Sql.instant(row, 4)), args.toArray());
+    }
+
+    /**
+     * The statement of a tag page: $1 = repository, then the LIKE pattern ({@code contains}), then
+     * the cursor ({@code after}: the name, or in push order the time and the name), then the limit.
+     * In push order the keyset is (updated_at, name), ties in push time broken by name, read from
+     * the cursor in the index {@code tags_pushed}; in name order the primary key's range.
+     */
+    static String tagsStatement(boolean contains, TagOrder order, boolean descending, boolean after) {
+        StringBuilder sql = new StringBuilder("SELECT t.name, t.digest, m.media_type, m.size, t.updated_at FROM tags t"
+                + " JOIN manifests m ON m.repository = t.repository AND m.digest = t.digest WHERE t.repository = $1");
+        int next = 2;
+        if (contains) {
+            sql.append(" AND t.name LIKE $").append(next++);
+        }
+        String beyond = descending ? " < " : " > ";
+        if (after && order == TagOrder.NAME) {
+            sql.append(" AND t.name").append(beyond).append('$').append(next++);
+        } else if (after) {
+            // a row comparison, not "a < x OR (a = x AND b < y)": PostgreSQL bounds the index scan by
+            // it, where the OR form is a filter over every tag newer than the cursor
+            sql.append(" AND (t.updated_at, t.name)").append(beyond).append("($").append(next).append(", $")
+                    .append(next + 1).append(')');
+            next += 2;
         }
         String direction = descending ? " DESC" : " ASC";
         sql.append(order == TagOrder.NAME ? " ORDER BY t.name" + direction
                 : " ORDER BY t.updated_at" + direction + ", t.name" + direction);
-        args.add((long) Math.max(0, limit));
-        sql.append(" LIMIT $").append(args.size());
-        return db.query(sql.toString(), row -> new Tag(row.get(0, String.class), Digest.parse(row.get(1, String.class)),
-                row.get(2, String.class), number(row, 3), Sql.instant(row, 4)), args.toArray());
+        return sql.append(" LIMIT $").append(next).toString();
     }
 
     @Override

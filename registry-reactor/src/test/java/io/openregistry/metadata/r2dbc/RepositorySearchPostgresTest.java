@@ -112,6 +112,36 @@ class RepositorySearchPostgresTest {
         }
     }
 
+    /**
+     * A page of a repository of 20,000 tags, in push order from a cursor in the middle, reads the
+     * index {@code tags_pushed} from the cursor for a page, not the repository's tags whole; in
+     * name order with a search, the primary key's range.
+     */
+    @Test
+    void aTagPageOfALargeRepositoryReadsOnePageOfTheIndex() throws SQLException {
+        try (Statement s = jdbc.createStatement()) {
+            s.execute("INSERT INTO repositories (name) VALUES ('big/tags')");
+            s.execute("INSERT INTO manifests (repository, digest, media_type, size, content) VALUES ('big/tags',"
+                    + " 'sha256:" + "a".repeat(64) + "', 'application/vnd.oci.image.manifest.v1+json', 2, '\\x7b7d')");
+            s.execute("INSERT INTO tags (repository, name, digest, updated_at) SELECT 'big/tags', 'v' || g, 'sha256:"
+                    + "a".repeat(64) + "', TIMESTAMPTZ '2026-01-01 00:00:00+00' + g * INTERVAL '1 second'"
+                    + " FROM generate_series(1, 20000) g");
+            s.execute("ANALYZE tags");
+        }
+        String pushed = plan(R2dbcBrowseStore.tagsStatement(false, io.openregistry.metadata.BrowseStore.TagOrder.PUSHED,
+                        true, true), "text, timestamptz, text, bigint",
+                "'big/tags'", "TIMESTAMPTZ '2026-01-01 03:00:00+00'", "'v10800'", "101");
+        assertThat(custom(pushed)).contains("tags_pushed").doesNotContain("Seq Scan on tags")
+                .doesNotContain("Rows Removed by Filter");
+        // the cursor bounds the index scan: it starts at the cursor, not at the newest tag
+        List<String> lines = custom(pushed).lines().toList();
+        int scan = lines.indexOf(lines.stream().filter(l -> l.contains("using tags_pushed")).findFirst().orElseThrow());
+        assertThat(lines.get(scan + 1)).contains("Index Cond").contains("updated_at");
+        String named = plan(R2dbcBrowseStore.tagsStatement(true, io.openregistry.metadata.BrowseStore.TagOrder.NAME,
+                        false, true), "text, text, text, bigint", "'big/tags'", "'%v1%'", "'v15'", "101");
+        assertThat(custom(named)).doesNotContain("Seq Scan on tags");
+    }
+
     @Test
     void theSearchFindsExactlyWhatTheCallerMayPull() {
         RepositorySearchScale.check(metadata.orgs(), "PostgreSQL 14 (embedded), through R2DBC");
