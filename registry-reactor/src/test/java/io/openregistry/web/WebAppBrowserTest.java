@@ -303,6 +303,15 @@ class WebAppBrowserTest {
         browser.waitUntil("one tag left", d -> texts(browser.all("#tags tbody tr td:first-child")).equals(List.of("1.0")));
         assertThat(http.send("GET", "/v2/" + repo + "/manifests/amd64-only", null, "Authorization", "Bearer " + token)
                 .statusCode()).isEqualTo(404);
+
+        // delete a manifest (the SBOM) from its page: the index has no referrer left
+        browser.open("/r/" + repo + "/-/manifests/" + sbom.get(2).digest(), "#delete-manifest");
+        browser.acceptNextConfirm();
+        browser.click("#delete-manifest");
+        browser.waitForUrl("/r/" + repo);
+        browser.open("/r/" + repo + "/-/tags/1.0", "#no-referrers");
+        assertThat(http.send("GET", "/v2/" + repo + "/manifests/" + sbom.get(2).digest(), null,
+                "Authorization", "Bearer " + token).statusCode()).isEqualTo(404);
     }
 
     @Test
