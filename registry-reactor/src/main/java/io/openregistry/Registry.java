@@ -26,6 +26,7 @@ import io.openregistry.http.OwnTask;
 import io.openregistry.http.ErrorMapper;
 import io.openregistry.http.HeaderTimeout;
 import io.openregistry.http.RegistryHttpHandler;
+import io.openregistry.web.WebApp;
 import io.openregistry.http.Responses;
 import io.openregistry.http.RouteTemplates;
 import io.openregistry.metadata.cache.MetadataCache;
@@ -206,6 +207,8 @@ public final class Registry implements AutoCloseable {
                     .route(Endpoint.MANIFEST, HttpMethod.DELETE, manifests.delete())
                     .route(Endpoint.REFERRERS, HttpMethod.GET, new ReferrersHandler(manifestService, responses));
             access.routes().forEach(r -> builder.route(r.endpoint(), r.method(), r.handler()));
+            // the web app and the API docs, for the paths no route claims
+            builder.fallback(WebApp.load(io));
             RegistryHttpHandler routes = builder.build();
             // every API connection, so that shutdown can wait for (and then cut) their requests
             ChannelGroup connections = ListenerDrain.newConnectionGroup();

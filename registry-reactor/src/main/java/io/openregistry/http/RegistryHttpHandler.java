@@ -25,13 +25,15 @@ public final class RegistryHttpHandler implements BiFunction<HttpServerRequest, 
     private final ErrorMapper errors;
     private final AccessGuard guard;
     private final AccessLog accessLog;
+    private final BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> fallback;
 
     private RegistryHttpHandler(Map<Endpoint, Map<HttpMethod, Handler>> routes, ErrorMapper errors, AccessGuard guard,
-                                AccessLog accessLog) {
+                                AccessLog accessLog, BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> fallback) {
         this.routes = routes;
         this.errors = errors;
         this.guard = guard;
         this.accessLog = accessLog;
+        this.fallback = fallback;
     }
 
     /**
@@ -47,6 +49,8 @@ public final class RegistryHttpHandler implements BiFunction<HttpServerRequest, 
         String requestId = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
         response.header("Docker-Distribution-API-Version", "registry/2.0");
         response.header(REQUEST_ID, requestId);
+        // every answer, JSON and blobs included: a browser never guesses another type than the one given
+        response.header("X-Content-Type-Options", "nosniff");
         AccessLog.Mark mark = accessLog.start(request);
         String uri = request.uri();
         int q = uri.indexOf('?');
@@ -62,7 +66,9 @@ public final class RegistryHttpHandler implements BiFunction<HttpServerRequest, 
         // before routing: a request whose host is in doubt gets no answer about any resource
         Requests.requireValidHost(request);
         if (match == null) {
-            return Mono.error(OciError.UNSUPPORTED.exception(404, "no such endpoint: " + path));
+            // the web app's files and pages (io.openregistry.web), or this 404
+            return fallback != null ? fallback.apply(request, response)
+                    : Mono.error(OciError.UNSUPPORTED.exception(404, "no such endpoint: " + path));
         }
         Map<HttpMethod, Handler> byMethod = routes.getOrDefault(match.endpoint(), Map.of());
         Handler handler = byMethod.get(request.method());
@@ -82,6 +88,7 @@ public final class RegistryHttpHandler implements BiFunction<HttpServerRequest, 
         private final ErrorMapper errors;
         private final AccessGuard guard;
         private final AccessLog accessLog;
+        private BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> fallback;
 
         private Builder(ErrorMapper errors, AccessGuard guard, AccessLog accessLog) {
             this.errors = errors;
@@ -94,10 +101,19 @@ public final class RegistryHttpHandler implements BiFunction<HttpServerRequest, 
             return this;
         }
 
+        /**
+         * What answers a path no route claims (the web app); it signals errors like a handler.
+         * Without one such a path is a 404 "no such endpoint".
+         */
+        public Builder fallback(BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> fallback) {
+            this.fallback = fallback;
+            return this;
+        }
+
         public RegistryHttpHandler build() {
             Map<Endpoint, Map<HttpMethod, Handler>> frozen = new EnumMap<>(Endpoint.class);
             routes.forEach((e, m) -> frozen.put(e, Map.copyOf(m)));
-            return new RegistryHttpHandler(frozen, errors, guard, accessLog);
+            return new RegistryHttpHandler(frozen, errors, guard, accessLog, fallback);
         }
     }
 }

@@ -1,0 +1,2 @@
+declare global { namespace App {} }
+export {};
