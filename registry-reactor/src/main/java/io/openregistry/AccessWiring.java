@@ -120,7 +120,7 @@ final class AccessWiring {
         WebSessions web = new WebSessions(accounts, auth.web().origins(), auth.web().cookieSecure(), auth.sessionTtl());
         AccountHandlers account = new AccountHandlers(accounts, new RepositorySettings(metadata.orgs(), policy), throttle,
                 responses, json, auth.signup(), web);
-        Passkeys passkeys = new Passkeys(metadata.passkeys(), metadata.accounts(), metadata.repositories(), rules, throttle,
+        Passkeys passkeys = new Passkeys(metadata.passkeys(), metadata.accounts(), metadata.orgs(), metadata.repositories(), rules, throttle,
                 clock, auth.web().rpId(), auth.web().rpName(), auth.web().challengeTtl());
         PasskeyHandlers passkey = new PasskeyHandlers(accounts, passkeys, throttle, responses, json, web, auth.signup());
         routes.add(new Route(Endpoint.TOKEN, HttpMethod.GET, token.get()));

@@ -7,7 +7,6 @@ import io.openregistry.auth.Accounts;
 import io.openregistry.auth.CredentialInfo;
 import io.openregistry.auth.Principal;
 import io.openregistry.auth.RepositorySettings;
-import io.openregistry.auth.Secrets;
 import io.openregistry.auth.Throttle;
 import io.openregistry.http.Credentials;
 import io.openregistry.http.Handler;
@@ -43,17 +42,17 @@ public final class AccountHandlers {
     private final Responses responses;
     private final ObjectMapper json;
     private final boolean signupOpen;
-    private final WebSessions web;
+    private final ManagementSupport callers;
 
     public AccountHandlers(Accounts accounts, RepositorySettings repositories, Throttle throttle, Responses responses,
                            ObjectMapper json, boolean signupOpen, WebSessions web) {
-        this.web = web;
         this.accounts = accounts;
         this.repositories = repositories;
         this.throttle = throttle;
         this.responses = responses;
         this.json = json;
         this.signupOpen = signupOpen;
+        this.callers = new ManagementSupport(accounts, throttle, responses, json, web);
     }
 
     /** {@code POST /auth/signup {"username","password"}} → 201 {@code {"username"}}. */
@@ -198,33 +197,9 @@ public final class AccountHandlers {
                 Map.of("name", name, "visibility", isPublic ? "public" : "private"));
     }
 
-    /**
-     * The signed-in account: a session bearer token, or Basic with a password (not a PAT); without
-     * an Authorization header, the web app's session cookie (CSRF-checked, {@link WebSessions}).
-     */
+    /** The signed-in account, as the management API resolves it ({@link ManagementSupport#caller}). */
     Mono<Principal> caller(HttpServerRequest request) {
-        String address = Credentials.address(request);
-        throttle.admit(address);
-        String session = Credentials.bearer(request);
-        if (session != null) {
-            return accounts.session(session, address);
-        }
-        Credentials.Basic basic = Credentials.basic(request);
-        if (basic != null && Principal.isRobotName(basic.username())) {
-            return Mono.error(robotRefused());
-        }
-        if (basic != null && Secrets.isPersonalToken(basic.secret())) {
-            // refused before any check: not a password guess, and never counted against the account
-            return Mono.error(OciError.UNAUTHORIZED.exception(
-                    "personal access tokens are not accepted here: sign in with the password"));
-        }
-        if (basic != null) {
-            return accounts.password(basic.username(), basic.secret(), address);
-        }
-        // the web app: the session cookie, only when no Authorization header says otherwise
-        return web.caller(request).switchIfEmpty(Mono.error(() -> OciError.UNAUTHORIZED.exception(
-                        "sign in: Authorization: Bearer <session from /auth/signin>, or Basic with username and password")
-                .withHeader("WWW-Authenticate", "Bearer realm=\"openregistry\"")));
+        return callers.caller(request);
     }
 
     /**

@@ -157,7 +157,7 @@ public final class ManagementApi {
             if (Credentials.present(request)) {
                 return support.caller(request);
             }
-            if (hasSessionCookie(request)) {
+            if (WebSessions.secret(request) != null) {
                 Mono<Principal> caller = support.caller(request);
                 boolean read = request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD;
                 return read ? caller.onErrorResume(e -> e instanceof OciException oci && oci.code() == OciError.UNAUTHORIZED,
@@ -167,21 +167,6 @@ public final class ManagementApi {
             return Mono.just(Principal.ANONYMOUS);
         });
     }
-
-    /** Whether the request carries the web app's session cookie (which the caller resolution checks). */
-    private static boolean hasSessionCookie(HttpServerRequest request) {
-        for (String cookie : request.requestHeaders().getAll(HttpHeaderNames.COOKIE)) {
-            for (String pair : cookie.split(";")) {
-                if (pair.strip().startsWith(SESSION_COOKIE + "=")) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    /** The web app's session cookie (WEB15.md); its value is checked by {@code ManagementSupport.caller}. */
-    static final String SESSION_COOKIE = "openregistry_session";
 
     /** {@code GET /api/v1/openapi.json}: the document, read once from the jar. */
     static Handler openApi() {

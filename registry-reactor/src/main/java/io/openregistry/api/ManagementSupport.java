@@ -75,6 +75,13 @@ final class ManagementSupport {
         if (basic != null) {
             return accounts.password(basic.username(), basic.secret(), address);
         }
+        if (Credentials.present(request)) {
+            // an Authorization header neither Bearer nor Basic: its sender meant it, so it is
+            // refused rather than passed over for a cookie the same browser may also send
+            return Mono.error(OciError.UNAUTHORIZED.exception(
+                            "unsupported Authorization header: use Bearer <session> or Basic with username and password")
+                    .withHeader("WWW-Authenticate", "Bearer realm=\"openregistry\""));
+        }
         // the web app: the session cookie, only when no Authorization header says otherwise
         return web.caller(request).switchIfEmpty(Mono.error(() -> OciError.UNAUTHORIZED.exception(
                         "sign in: Authorization: Bearer <session from /auth/signin>, or Basic with username and password")

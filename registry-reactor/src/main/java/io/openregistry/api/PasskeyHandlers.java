@@ -222,8 +222,14 @@ public final class PasskeyHandlers {
         return secret == null ? Mono.just(false) : accounts.webSession(secret).hasElement();
     }
 
+    /**
+     * A new session and its cookie; the session of the cookie the browser came with (another
+     * account's, or an earlier sign-in's) ends, rather than live on unseen until its TTL.
+     */
     private Mono<Void> startSession(HttpServerRequest request, HttpServerResponse response, Principal p, int status) {
-        return accounts.startWebSession(p).flatMap(session -> {
+        String previous = WebSessions.secret(request);
+        Mono<Void> endPrevious = previous == null ? Mono.empty() : accounts.endWebSession(previous);
+        return endPrevious.then(accounts.startWebSession(p)).flatMap(session -> {
             web.setCookie(request, response, session.secret());
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("username", p.username());

@@ -2,6 +2,7 @@ package io.openregistry.auth;
 
 import io.openregistry.metadata.AccountStore;
 import io.openregistry.metadata.AccountStore.Account;
+import io.openregistry.metadata.OrgStore;
 import io.openregistry.metadata.PasskeyStore;
 import io.openregistry.metadata.PasskeyStore.Ceremony;
 import io.openregistry.metadata.PasskeyStore.Challenge;
@@ -41,6 +42,7 @@ public final class Passkeys {
 
     private final PasskeyStore store;
     private final AccountStore accounts;
+    private final OrgStore orgs;
     private final RepositoryStore repositories;
     private final NamespaceRules namespaces;
     private final Throttle throttle;
@@ -68,10 +70,12 @@ public final class Passkeys {
     /** A completed registration: the new account's name (sign-up) or the added passkey. */
     public record Registered(String signedUp, Info added) {}
 
-    public Passkeys(PasskeyStore store, AccountStore accounts, RepositoryStore repositories, NamespaceRules namespaces,
-                    Throttle throttle, Clock clock, String rpId, String rpName, Duration challengeTtl) {
+    public Passkeys(PasskeyStore store, AccountStore accounts, OrgStore orgs, RepositoryStore repositories,
+                    NamespaceRules namespaces, Throttle throttle, Clock clock, String rpId, String rpName,
+                    Duration challengeTtl) {
         this.store = store;
         this.accounts = accounts;
+        this.orgs = orgs;
         this.repositories = repositories;
         this.namespaces = namespaces;
         this.throttle = throttle;
@@ -231,21 +235,43 @@ public final class Passkeys {
         } catch (RuntimeException e) {
             return Mono.error(e);
         }
+        if (!isBase64Url(id)) {
+            return Mono.error(unknownPasskey(id));
+        }
         return store.rename(caller.username(), id, label)
                 .filter(Boolean::booleanValue)
-                .switchIfEmpty(Mono.error(() -> OciError.NOT_FOUND.exception("no such passkey: " + id)))
+                .switchIfEmpty(Mono.error(() -> unknownPasskey(id)))
                 .then(Mono.defer(() -> store.passkey(id)))
+                // removed between the rename and this read
+                .switchIfEmpty(Mono.error(() -> unknownPasskey(id)))
                 .map(Info::of);
     }
 
     /** Removes one of the caller's passkeys: 404 when unknown, 409 when it is the account's last way in. */
     public Mono<Void> remove(Principal caller, String id) {
+        if (!isBase64Url(id)) {
+            return Mono.error(unknownPasskey(id));
+        }
         return store.remove(caller.username(), id).flatMap(outcome -> switch (outcome) {
             case REMOVED -> Mono.<Void>empty();
-            case NOT_FOUND -> Mono.error(OciError.NOT_FOUND.exception("no such passkey: " + id));
+            case NOT_FOUND -> Mono.error(unknownPasskey(id));
             case LAST_WAY_IN -> Mono.error(OciError.DENIED.exception(409,
                     "the last way to sign in: this is the account's only passkey and it has no password; add another passkey first"));
         });
+    }
+
+    private static RuntimeException unknownPasskey(String id) {
+        return OciError.NOT_FOUND.exception("no such passkey: " + id);
+    }
+
+    private static final java.util.regex.Pattern BASE64URL = java.util.regex.Pattern.compile("[A-Za-z0-9_-]+");
+
+    /**
+     * Whether {@code s} is base64url text, as every flow and credential id is: anything else (a NUL,
+     * which PostgreSQL refuses in text, included) names nothing stored and is not looked up.
+     */
+    static boolean isBase64Url(String s) {
+        return s != null && BASE64URL.matcher(s).matches();
     }
 
     /** Drops expired ceremonies; run by the sweeper. */
@@ -262,7 +288,8 @@ public final class Passkeys {
 
     /** Takes the flow (deleting it first, whatever follows); empty when unknown, used, expired or of another ceremony. */
     private Mono<Challenge> take(String flow, Ceremony ceremony) {
-        if (flow == null || flow.isEmpty() || flow.length() > 32) {
+        // flows are base64url (begin): anything else, a NUL included, is no flow of ours
+        if (flow == null || flow.length() > 32 || !isBase64Url(flow)) {
             return Mono.empty();
         }
         return store.takeChallenge(flow)
@@ -308,7 +335,9 @@ public final class Passkeys {
         if (namespaces.isReserved(username)) {
             return Mono.error(unavailable(username));
         }
-        return Mono.zip(accounts.find(username).hasElement(), repositories.namespaceInUse(username))
+        // an account or an organization holds the name: refused here, before the browser makes a
+        // passkey that the claim at registration would then leave without an account
+        return Mono.zip(orgs.namespaceKind(username).hasElement(), repositories.namespaceInUse(username))
                 .flatMap(taken -> taken.getT1() || taken.getT2() ? Mono.error(unavailable(username)) : Mono.empty());
     }
 

@@ -127,7 +127,9 @@ final class WebAuthn {
         } catch (RuntimeException e) {
             throw new Refused("malformed credential");
         }
-        if (id == null || !id.isString() || id.asString().isEmpty() || id.asString().length() > 1400) {
+        // a credential id is base64url: anything else (a NUL, which PostgreSQL refuses in text,
+        // included) names no stored passkey
+        if (id == null || !id.isString() || id.asString().length() > 1400 || !Passkeys.isBase64Url(id.asString())) {
             throw new Refused("malformed credential");
         }
         return id.asString();

@@ -338,7 +338,11 @@ public final class BrowseService {
 
     private Mono<Void> deletable(Principal caller, String name) {
         return access(caller, name).flatMap(access -> access.allowed().contains(Scope.DELETE) ? Mono.empty()
-                : Mono.error(OciError.DENIED.exception("deleting needs the admin role on " + name)));
+                // an anonymous caller is asked to sign in (as /v2/ does), a signed-in one refused
+                : Mono.error(caller.anonymous()
+                        ? OciError.UNAUTHORIZED.exception("sign in to delete in " + name)
+                                .withHeader("WWW-Authenticate", "Bearer realm=\"openregistry\"")
+                        : OciError.DENIED.exception("deleting needs the admin role on " + name)));
     }
 
     /** What the caller may do to the repository; NAME_UNKNOWN when it does not exist or the caller may not pull it. */

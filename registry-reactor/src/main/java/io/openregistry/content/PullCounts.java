@@ -57,11 +57,19 @@ public final class PullCounts {
             }
             return store.addPulls(batch).onErrorResume(e -> {
                 // kept for the next flush
-                batch.forEach((key, n) -> pending.merge(key, n, Long::sum));
+                putBack(batch);
                 log.warn("pull counts: {} entries not written, kept for the next flush: {}", batch.size(), e.toString());
                 return Mono.empty();
+            }).doOnCancel(() -> {
+                // the timer's flush is cancelled at shutdown: its batch goes back for the final
+                // flush (counted twice only if the cancel came between the commit and its answer)
+                putBack(batch);
             });
         });
+    }
+
+    private void putBack(Map<PullKey, Long> batch) {
+        batch.forEach((key, n) -> pending.merge(key, n, Long::sum));
     }
 
     /** Flushes every {@link #FLUSH_EVERY} on {@code timer} until disposed. */

@@ -190,6 +190,59 @@ abstract class PasskeyApiContract {
     }
 
     @Test
+    void textNoFlowOrPasskeyIdCanBeIsNeverLookedUp() {
+        // PostgreSQL refuses a NUL in text: flows and credential ids are base64url or nothing
+        SoftAuthenticator key = new SoftAuthenticator(web.origin());
+        Session s = web.signUp(name("nul"), key);
+        assertError(web.authenticate("a\u0000b", key.get(web.signInOptions().path("publicKey"))), 401, "UNAUTHORIZED");
+        JsonNode ro = json(web.signUpOptions(name("nul")));
+        assertError(web.register("a\u0000", new SoftAuthenticator(web.origin()).create(ro.path("publicKey")), null), 400,
+                "INVALID_REQUEST");
+        HttpResponse<byte[]> r = web.authenticate(web.signInOptions().path("flow").asText(),
+                Oci.JSON.createObjectNode().put("id", "a\u0000b"));
+        assertError(r, 401, "UNAUTHORIZED");
+        assertThat(text(r)).contains("malformed credential");
+        assertError(client.send("DELETE", "/auth/passkeys/a%00b", null, s.headers()), 404, "NOT_FOUND");
+        assertError(client.send("PATCH", "/auth/passkeys/a%00b", object("name", "x").toString().getBytes(),
+                s.headers()), 404, "NOT_FOUND");
+        assertThat(json(client.get("/auth/passkeys", s.cookieOnly())).path("passkeys")).hasSize(1);
+    }
+
+    @Test
+    void anOrganizationsNameIsRefusedBeforeTheBrowserMakesAPasskey() {
+        Who owner = auth.signUp("orgowner");
+        String org = name("org");
+        HttpResponse<byte[]> created = client.post("/api/v1/orgs", AuthFixture.json("name", org),
+                AuthFixture.concat(owner.basic(), "Content-Type", "application/json"));
+        assertThat(created.statusCode()).as(text(created)).isEqualTo(201);
+        assertError(web.signUpOptions(org), 409, "ALREADY_EXISTS");
+    }
+
+    @Test
+    void anAuthorizationHeaderOfAnotherSchemeIsRefusedNotPassedOverForTheCookie() {
+        Session s = web.signUp(name("scheme"), new SoftAuthenticator(web.origin()));
+        for (String path : List.of("/auth/passkeys", "/auth/tokens", "/api/v1/orgs")) {
+            assertError(client.get(path, s.cookieOnly("Authorization", "Token abc")), 401, "UNAUTHORIZED");
+            assertThat(client.get(path, s.cookieOnly()).statusCode()).as(path).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void signingInAgainEndsTheSessionTheBrowserCameWith() {
+        SoftAuthenticator key = new SoftAuthenticator(web.origin());
+        Session first = web.signUp(name("again"), key);
+        JsonNode o = web.signInOptions();
+        ObjectNode body = Oci.JSON.createObjectNode().put("flow", o.path("flow").asText());
+        body.set("credential", key.get(o.path("publicKey")));
+        HttpResponse<byte[]> r = web.post("/auth/passkeys/authentication", body, "Content-Type", "application/json",
+                "Cookie", "openregistry_session=" + first.cookie());
+        assertThat(r.statusCode()).as(text(r)).isEqualTo(200);
+        Session second = PasskeyFixture.session(r);
+        assertError(client.get("/auth/session", first.cookieOnly()), 401, "UNAUTHORIZED");
+        assertThat(client.get("/auth/session", second.cookieOnly()).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void signUpRefusesTakenReservedAndBadNames() {
         Who taken = auth.signUp("taken");
         assertError(web.signUpOptions(taken.username()), 409, "ALREADY_EXISTS");
