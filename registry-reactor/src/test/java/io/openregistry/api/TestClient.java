@@ -11,19 +11,22 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** A thin HTTP/1.1 client for the API tests, plus a raw socket for requests no client would send. */
-final class TestClient {
+/**
+ * A thin HTTP/1.1 client for the API tests (and the web app's: public for them), plus a raw
+ * socket for requests no client would send.
+ */
+public final class TestClient {
     private final String base;
     private final int port;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(10)).build();
 
-    TestClient(String base, int port) {
+    public TestClient(String base, int port) {
         this.base = base;
         this.port = port;
     }
 
-    HttpResponse<byte[]> send(String method, String path, byte[] body, String... headers) {
+    public HttpResponse<byte[]> send(String method, String path, byte[] body, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(path.startsWith("http") ? path : base + path))
                 .timeout(Duration.ofSeconds(60))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));

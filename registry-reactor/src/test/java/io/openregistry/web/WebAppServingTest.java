@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.openregistry.RegistryExtension;
 import io.openregistry.RegistryServer;
+import io.openregistry.api.TestClient;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,8 +26,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class WebAppServingTest {
     @RegisterExtension
     static final RegistryExtension registry = new RegistryExtension(RegistryServer.Backend.H2);
-    private static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(10)).build();
 
     @Test
     void everyPagePathGetsTheShellWithTheStrictPolicy() throws Exception {
@@ -157,18 +152,6 @@ class WebAppServingTest {
     }
 
     private static HttpResponse<byte[]> send(String method, String path, String... headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(registry.server().baseUrl() + path))
-                .timeout(Duration.ofSeconds(30)).method(method, HttpRequest.BodyPublishers.noBody());
-        for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
-        }
-        try {
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
-            throw new AssertionError(method + " " + path + ": " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        return new TestClient(registry.server().baseUrl(), registry.server().port()).send(method, path, null, headers);
     }
 }

@@ -85,25 +85,7 @@ class OrgQueryPlanTest {
      * again, as the driver's statement cache does); printed for the record.
      */
     private static String plan(String sql, String types, String... literals) throws SQLException {
-        String name = "q" + Math.abs(sql.hashCode());
-        List<String> lines = new ArrayList<>();
-        for (String mode : List.of("force_custom_plan", "force_generic_plan")) {
-            lines.add("-- " + mode + ": " + String.join(", ", literals));
-            try (Statement s = jdbc.createStatement()) {
-                s.execute("DEALLOCATE ALL");
-                s.execute("SET plan_cache_mode = " + mode);
-                s.execute("PREPARE " + name + "(" + types + ") AS " + sql);
-                try (ResultSet rows = s.executeQuery("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE " + name
-                        + "(" + String.join(", ", literals) + ")")) {
-                    while (rows.next()) {
-                        lines.add(rows.getString(1));
-                    }
-                }
-            }
-        }
-        String plan = String.join("\n", lines);
-        System.out.println(plan);
-        return plan;
+        return PreparedPlans.of(jdbc, "ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF", sql, types, literals);
     }
 
     /** The plan of the catalog page of {@code user} after {@code last} (a SQL literal), as the store would run it. */

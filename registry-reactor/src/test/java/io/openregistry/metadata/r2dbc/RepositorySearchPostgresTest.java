@@ -149,30 +149,11 @@ class RepositorySearchPostgresTest {
 
     /** The part of a {@link #plan} made for the values. */
     private static String custom(String plan) {
-        return plan.substring(0, plan.indexOf("-- force_generic_plan"));
+        return PreparedPlans.custom(plan);
     }
 
     /** The plans of {@code sql} for these literals as $1, $2, …: the one for the values, then the generic one. */
     private static String plan(String sql, String types, String... literals) throws SQLException {
-        String name = "q" + Math.abs(sql.hashCode());
-        List<String> lines = new ArrayList<>();
-        for (String mode : List.of("force_custom_plan", "force_generic_plan")) {
-            lines.add("-- " + mode + ": " + String.join(", ", literals));
-            try (Statement s = jdbc.createStatement()) {
-                s.execute("DEALLOCATE ALL");
-                s.execute("SET plan_cache_mode = " + mode);
-                s.execute("PREPARE " + name + "(" + types + ") AS " + sql);
-                try (ResultSet rows = s.executeQuery("EXPLAIN (ANALYZE, BUFFERS) EXECUTE " + name
-                        + "(" + String.join(", ", literals) + ")")) {
-                    while (rows.next()) {
-                        lines.add(rows.getString(1));
-                    }
-                }
-                s.execute("RESET plan_cache_mode");
-            }
-        }
-        String plan = String.join("\n", lines);
-        System.out.println(sql + "\n" + plan);
-        return plan;
+        return PreparedPlans.of(jdbc, "ANALYZE, BUFFERS", sql, types, literals);
     }
 }
