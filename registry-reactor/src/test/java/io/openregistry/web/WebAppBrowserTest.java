@@ -238,6 +238,11 @@ class WebAppBrowserTest {
         http.pushManifest(repo, token, sbom.get(2).digest(), sbom.get(2));
         http.pushManifest(repo, token, "amd64-only", image.manifests().get("amd64"));
 
+        // a pull (skopeo reads the index, then this machine's platform: two manifest GETs), counted
+        skopeo("copy", "--src-tls-verify=false", "--src-creds", "erin:" + pat,
+                "docker://localhost:" + server.port() + "/" + repo + ":1.0", "oci:" + work.resolve("pulled") + ":x");
+        server.flushPullCounts();
+
         browser.open("/", "#repos li");
         browser.waitForText("#repos", repo);
         browser.assertAccessible("repositories");
@@ -261,6 +266,11 @@ class WebAppBrowserTest {
         browser.click("#sort-name");
         browser.waitUntil("by name", d -> texts(browser.all("#tags tbody tr td:first-child")).equals(List.of("1.0", "amd64-only")));
         assertThat(browser.find("#storage").getText()).endsWith("KiB");
+        // today's pulls, in the figure and as a bar of the chart
+        browser.waitUntil("the pulls counted", d -> !browser.find("#pulls").getText().equals("–"));
+        assertThat(Integer.parseInt(browser.find("#pulls").getText())).isPositive();
+        assertThat(browser.all("figure.chart rect.bar")).anySatisfy(bar ->
+                assertThat(Double.parseDouble(bar.getAttribute("height"))).isPositive());
         browser.type("#tag-filter", "amd");
         browser.waitUntil("the tags with amd", d -> texts(browser.all("#tags tbody tr td:first-child")).equals(List.of("amd64-only")));
         browser.find("#tag-filter").clear();
