@@ -65,7 +65,7 @@ class AdminEndpointsTest {
         assertThat(pulled.body()).isEqualTo(layer);
         assertThat(send("GET", server.baseUrl() + "/v2/" + repo + "/blobs/" + configDigest, null, null).statusCode())
                 .isEqualTo(200);
-        assertThat(send("GET", server.baseUrl() + "/nowhere/" + repo, null, null).statusCode()).isEqualTo(404);
+        assertThat(send("GET", server.baseUrl() + "/_app/nowhere/" + repo, null, null).statusCode()).isEqualTo(404);
 
         HttpResponse<byte[]> scrape = send("GET", server.adminUrl() + "/metrics", null, null);
         assertThat(scrape.statusCode()).isEqualTo(200);
