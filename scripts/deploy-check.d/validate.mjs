@@ -77,6 +77,9 @@ const DEFAULT_SHUTDOWN_SECONDS = 30;
 
 const loaderText = readFileSync(opts["config-loader"], "utf8");
 const loaderKeys = [...loaderText.matchAll(/DEFAULTS\.put\("([^"]+)"/g)].map((m) => m[1]);
+// the keys ConfigLoader takes as a YAML sequence (its LISTS set; comma-separated in the environment)
+const listsDeclaration = loaderText.match(/LISTS\s*=\s*Set\.of\(([^)]*)\)/);
+const LIST_KEYS = new Set(listsDeclaration ? [...listsDeclaration[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]) : []);
 if (loaderKeys.length < 10) {
   fail(opts["config-loader"], `found only ${loaderKeys.length} DEFAULTS.put("…") keys; has ConfigLoader changed shape?`);
 }
@@ -123,7 +126,13 @@ function registryConfig(where, text) {
       } else if (!KNOWN_KEYS.has(key)) {
         fail(where, `config.yaml: unknown key '${key}' (the registry refuses to start)`);
       } else if (Array.isArray(v)) {
-        fail(where, `config.yaml: ${key}: expected a single value, not a list`);
+        if (!LIST_KEYS.has(key)) {
+          fail(where, `config.yaml: ${key}: expected a single value, not a list`);
+        } else if (v.some((item) => item === null || typeof item === "object")) {
+          fail(where, `config.yaml: ${key}: expected a list of plain values`);
+        } else {
+          flat[key] = v.map(String).join(",");
+        }
       } else {
         flat[key] = v === null ? "" : String(v);
       }

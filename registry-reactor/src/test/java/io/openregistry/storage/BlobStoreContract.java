@@ -387,7 +387,17 @@ public abstract class BlobStoreContract {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + TIMEOUT);
+                // what every thread was doing, for a wait that ran out (S3BlobStoreTest's cancelled
+                // put once waited 30 s for its first part in a full CI run and never since)
+                StringBuilder dump = new StringBuilder("threads when the wait ran out:\n");
+                Thread.getAllStackTraces().forEach((thread, stack) -> {
+                    dump.append('"').append(thread.getName()).append("\" ").append(thread.getState()).append('\n');
+                    for (StackTraceElement frame : stack) {
+                        dump.append("    at ").append(frame).append('\n');
+                    }
+                });
+                System.out.println(dump);
+                throw new AssertionError("condition not met within " + TIMEOUT + " (thread dump in the test's output)");
             }
             Thread.sleep(10);
         }
