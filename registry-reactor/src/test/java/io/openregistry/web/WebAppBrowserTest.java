@@ -242,9 +242,17 @@ class WebAppBrowserTest {
         skopeo("copy", "--src-tls-verify=false", "--src-creds", "erin:" + pat,
                 "docker://localhost:" + server.port() + "/" + repo + ":1.0", "oci:" + work.resolve("pulled") + ":x");
         server.flushPullCounts();
+        // a second repository, which the search below must leave out
+        String other = "erin/other";
+        String otherToken = http.token("erin", pat, "repository:" + other + ":pull,push");
+        for (TestImages.Blob b : List.of(image.configs().get("amd64"), image.layers().get(0), image.layers().get(1))) {
+            http.pushBlob(other, otherToken, b);
+        }
+        http.pushManifest(other, otherToken, "v1", image.manifests().get("amd64"));
 
         browser.open("/", "#repos li");
-        browser.waitForText("#repos", repo);
+        // (other tests' public repositories may be listed too: the server is shared)
+        browser.waitUntil("both repositories", d -> texts(browser.all("#repos li a")).containsAll(List.of(repo, other)));
         browser.assertAccessible("repositories");
         browser.screenshot("repositories");
         // search is the server's: a substring of the name
@@ -370,6 +378,8 @@ class WebAppBrowserTest {
         browser.waitForText("#repos", "frank/app");
         assertThat(browser.find("#repos").getText()).doesNotContain("grace");
         browser.open("/r/frank/app", "#tags tbody tr");
+        // the repository's own answer (with what the caller may do) is in once its badge shows
+        browser.waitFor("#visibility");
         assertThat(browser.all("#visibility-select")).isEmpty();
         assertThat(browser.all("button.danger")).isEmpty();
         browser.assertAccessible("repository, anonymous");
@@ -383,8 +393,10 @@ class WebAppBrowserTest {
         for (TestImages.Blob b : List.of(image.configs().get("amd64"), image.layers().get(0), image.layers().get(1))) {
             http.pushBlob("perf/many", token, b);
         }
+        // pushed out of name order (7 and 1000 are coprime: every tag once), so that push order
+        // and name order differ: the last push is v1.0996, the last name v1.0999
         for (int i = 0; i < 1000; i++) {
-            http.pushManifest("perf/many", token, String.format("v1.%04d", i), image.manifests().get("amd64"));
+            http.pushManifest("perf/many", token, String.format("v1.%04d", (i * 7 + 3) % 1000), image.manifests().get("amd64"));
         }
         browser.open("/signin", "#signin-password");
         browser.type("#username", "perf").type("#password", "perf password 1").click("#signin-password");
@@ -413,8 +425,11 @@ class WebAppBrowserTest {
         browser.waitUntil("a page of 100", d -> browser.all("#tags tbody tr").size() == 100);
         browser.click("#tags-next");
         browser.waitForText("#tags tbody tr td", "v1.0100");
+        browser.click("#tags-previous");
+        browser.waitForText("#tags tbody tr td", "v1.0000");
+        assertThat(browser.find("#tags-page").getText()).isEqualTo("Page 1");
         browser.click("#sort-pushed");
-        browser.waitUntil("newest first", d -> browser.find("#tags tbody tr td").getText().equals("v1.0999"));
+        browser.waitUntil("newest first", d -> browser.find("#tags tbody tr td").getText().equals("v1.0996"));
         String figures = runs.stream().map(Object::toString).collect(Collectors.joining("\n"))
                 + "\nmedian ms to 1,000 rows painted: " + median(runs, "rows")
                 + "\nmedian ms to first contentful paint: " + median(runs, "fcp")
