@@ -41,7 +41,14 @@ public final class RegistryServer implements AutoCloseable {
 
     public static synchronized void installBlockHound() {
         if (!blockHoundInstalled) {
-            BlockHound.install();
+            // each detection is also printed with its thread and stack: thrown inside a library's
+            // event loop (the S3 SDK's, say), the error may be swallowed and show only as a hang
+            BlockHound.builder().loadIntegrations().blockingMethodCallback(method -> {
+                reactor.blockhound.BlockingOperationError error = new reactor.blockhound.BlockingOperationError(method);
+                System.err.println("BlockHound: blocking call " + method + " on " + Thread.currentThread().getName());
+                error.printStackTrace();
+                throw error;
+            }).install();
             blockHoundInstalled = true;
         }
     }

@@ -182,10 +182,13 @@ class S3BlobStoreTest extends BlobStoreContract {
         byte[] content = random(12 * 1024 * 1024, 10);
         Digest digest = Digest.sha256(content);
         List<ByteBuf> sent = chunked(Arrays.copyOf(content, 6 * 1024 * 1024), 64 * 1024);
-        Disposable put = backend.put(digest, content.length, Flux.concat(Flux.fromIterable(sent), Flux.never())).subscribe();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Disposable put = backend.put(digest, content.length, Flux.concat(Flux.fromIterable(sent), Flux.never()))
+                .subscribe(null, failed::set);
         // jclouds' filesystem provider keeps a multipart upload as hidden ".mpus-" objects and
         // does not list it in ListMultipartUploads: its objects are what shows the upload
-        awaitTrue(() -> !raw.listObjectsV2(b -> b.bucket(bucket)).join().contents().isEmpty());
+        awaitTrue(() -> failed.get() != null || !raw.listObjectsV2(b -> b.bucket(bucket)).join().contents().isEmpty());
+        assertThat(failed.get()).as("the put failed before its first part was stored").isNull();
         put.dispose();
         // the cancel reaches the part being assembled on another thread
         awaitTrue(() -> sent.stream().allMatch(b -> b.refCnt() == 0));
