@@ -71,13 +71,8 @@ public final class SoftAuthenticator {
         attestation.put("fmt", "none");
         attestation.put("attStmt", Map.of());
         attestation.put("authData", authData.toByteArray());
-        ObjectNode out = JSON.createObjectNode();
-        out.put("id", id());
-        out.put("rawId", id());
-        out.put("type", "public-key");
-        out.put("authenticatorAttachment", "platform");
-        ObjectNode response = out.putObject("response");
-        response.put("clientDataJSON", b64(clientData));
+        ObjectNode out = credential(clientData);
+        ObjectNode response = (ObjectNode) out.get("response");
         response.put("attestationObject", b64(Cbor.encode(attestation)));
         response.putArray("transports").add("internal");
         out.putObject("clientExtensionResults");
@@ -113,13 +108,8 @@ public final class SoftAuthenticator {
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
-        ObjectNode out = JSON.createObjectNode();
-        out.put("id", id());
-        out.put("rawId", id());
-        out.put("type", "public-key");
-        out.put("authenticatorAttachment", "platform");
-        ObjectNode response = out.putObject("response");
-        response.put("clientDataJSON", b64(clientData));
+        ObjectNode out = credential(clientData);
+        ObjectNode response = (ObjectNode) out.get("response");
         response.put("authenticatorData", b64(data));
         response.put("signature", b64(signature));
         response.put("userHandle", b64(userHandle));
@@ -223,5 +213,16 @@ public final class SoftAuthenticator {
                 out.writeBytes(ByteBuffer.allocate(4).putInt((int) n).array());
             }
         }
+    }
+
+    /** The parts of a PublicKeyCredential's toJSON() both ceremonies share, with its clientDataJSON. */
+    private ObjectNode credential(byte[] clientData) {
+        ObjectNode out = JSON.createObjectNode();
+        out.put("id", id());
+        out.put("rawId", id());
+        out.put("type", "public-key");
+        out.put("authenticatorAttachment", "platform");
+        out.putObject("response").put("clientDataJSON", b64(clientData));
+        return out;
     }
 }
